@@ -1,0 +1,83 @@
+"""The standalone application: one host of the LMS extension.
+
+``create_app()`` reads its settings from the environment (see the README):
+``LMS_DATABASE_URL``, ``LMS_SECRET_KEY``, ``LMS_URL_PREFIX`` and every ``LMS_*``
+option of :mod:`lms.config`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, redirect, url_for
+from flask_sqlalchemy import SQLAlchemy
+
+from . import LMS
+from .config import OPTIONS, ConfigError
+from .web import ERROR_TITLES, render_error
+
+db = SQLAlchemy()
+lms = LMS(db)
+
+
+def _env_value(raw: str) -> Any:
+    """Environment strings as JSON where they parse (numbers, booleans), else text."""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """A per-installation secret key, made once and kept in the instance folder."""
+    path = instance_path / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the standalone app; ``test_config`` overrides everything else."""
+    app = Flask(__name__, instance_relative_config=True)
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI=os.environ.get(
+            "LMS_DATABASE_URL", f"sqlite:///{instance / 'lms.sqlite3'}"
+        ),
+        LMS_URL_PREFIX=os.environ.get("LMS_URL_PREFIX", "/training"),
+        MAX_CONTENT_LENGTH=4 * 1024 * 1024,
+    )
+    if "LMS_SECRET_KEY" in os.environ:
+        app.config["SECRET_KEY"] = os.environ["LMS_SECRET_KEY"]
+    for key in OPTIONS:
+        if key in os.environ:
+            app.config[key] = _env_value(os.environ[key])
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance)
+    if not str(app.config["LMS_URL_PREFIX"]).startswith("/"):
+        raise ConfigError(f"LMS_URL_PREFIX must start with '/': {app.config['LMS_URL_PREFIX']!r}")
+
+    db.init_app(app)
+    lms.init_app(app, url_prefix=app.config["LMS_URL_PREFIX"])
+
+    for code in ERROR_TITLES:
+        app.register_error_handler(code, render_error)
+
+    @app.get("/")
+    def index():
+        return redirect(url_for("lms.dashboard.home"))
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+    return app

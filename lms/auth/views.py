@@ -1,0 +1,65 @@
+"""Sign in, sign out and the account page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from . import operations
+from .forms import ChangePasswordForm, SignInForm, SignOutForm
+
+GENERIC_FAILURE = "That email and password do not match an active account."
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths may be redirected to after sign-in."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
+            return target
+    return url_for("lms.dashboard.home")
+
+
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("lms.dashboard.home"))
+    form = SignInForm()
+    error = None
+    if form.validate_on_submit():
+        person = operations.authenticate(form.email.data, form.password.data)
+        if person is None:
+            error = GENERIC_FAILURE
+        else:
+            operations.start_login_session(person)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("lms/auth/sign_in.html", form=form, error=error)
+
+
+@login_required
+def sign_out():
+    form = SignOutForm()
+    if form.validate_on_submit():
+        operations.end_login_session(current_user._get_current_object())
+        flash("You are signed out.", "info")
+    return redirect(url_for("lms.auth.sign_in"))
+
+
+@login_required
+def account():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            operations.change_password(
+                current_user._get_current_object(),
+                form.current_password.data,
+                form.new_password.data,
+            )
+        except operations.AccountError as exc:
+            field = getattr(form, exc.field or "new_password", form.new_password)
+            field.errors = [*field.errors, str(exc)]
+        else:
+            flash("Your password is changed. Every other sign-in has ended.", "success")
+            return redirect(url_for("lms.auth.account"))
+    return render_template("lms/auth/account.html", form=form)

@@ -1,0 +1,5 @@
+"""URL rules of the compliance feature."""
+
+from flask import Blueprint
+
+bp = Blueprint("compliance", __name__)

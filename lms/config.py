@@ -1,0 +1,75 @@
+"""The ``LMS_*`` configuration keys: defaults, documentation and checks at start."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class ConfigError(RuntimeError):
+    """A configuration value is missing or invalid; the message names the key."""
+
+
+@dataclass(frozen=True)
+class Option:
+    default: Any
+    doc: str
+
+
+#: Every option the extension reads, with its default and meaning.
+OPTIONS: dict[str, Option] = {
+    "LMS_SITE_NAME": Option("Active-Threat Training", "Name shown in page titles and headers."),
+    "LMS_DEPARTMENT_NAME": Option(
+        "Police Department", "Issuing department, shown on pages and certificates."
+    ),
+    "LMS_TIMEZONE": Option(
+        "America/Denver", "IANA time zone of the department; times are shown in it."
+    ),
+    "LMS_PASSWORD_MIN_LENGTH": Option(12, "Shortest password accepted."),
+    "LMS_ARGON2_TIME_COST": Option(3, "Argon2id iterations (RFC 9106 low-memory profile)."),
+    "LMS_ARGON2_MEMORY_KIB": Option(65536, "Argon2id memory in KiB (64 MiB by default)."),
+    "LMS_ARGON2_PARALLELISM": Option(4, "Argon2id lanes."),
+    "LMS_SIGN_IN_LIFETIME_HOURS": Option(12, "A sign-in ends after this many hours."),
+    "LMS_SECURE_COOKIES": Option(False, "Mark cookies Secure (set when served over HTTPS)."),
+    "LMS_LOAD_PLUGINS": Option(True, "Load third-party plugins from the lms.plugins entry points."),
+    "LMS_KEY_DIR": Option(
+        None, "Folder for certificate signing keys (default: the instance folder's keys/)."
+    ),
+    "LMS_REDIS_URL": Option(None, "Redis for shared rate limits and jobs; memory when unset."),
+}
+
+
+def apply_defaults(config: dict[str, Any]) -> None:
+    """Fill in every ``LMS_*`` option the host left unset."""
+    for key, option in OPTIONS.items():
+        config.setdefault(key, option.default)
+
+
+def _positive_int(config: dict[str, Any], key: str, minimum: int = 1) -> None:
+    value = config[key]
+    if isinstance(value, str) and value.strip().isdigit():
+        value = config[key] = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ConfigError(f"{key} must be an integer of at least {minimum}, got {value!r}")
+
+
+def validate(config: dict[str, Any]) -> None:
+    """Refuse a configuration that cannot work, naming the offending key."""
+    zone = config["LMS_TIMEZONE"]
+    try:
+        ZoneInfo(str(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"LMS_TIMEZONE is not a known IANA time zone: {zone!r}") from None
+    _positive_int(config, "LMS_PASSWORD_MIN_LENGTH", minimum=8)
+    _positive_int(config, "LMS_ARGON2_TIME_COST")
+    _positive_int(config, "LMS_ARGON2_MEMORY_KIB", minimum=8)
+    _positive_int(config, "LMS_ARGON2_PARALLELISM")
+    _positive_int(config, "LMS_SIGN_IN_LIFETIME_HOURS")
+    for key in ("LMS_SITE_NAME", "LMS_DEPARTMENT_NAME"):
+        if not str(config.get(key) or "").strip():
+            raise ConfigError(f"{key} must not be empty")
+    if not config.get("SECRET_KEY"):
+        raise ConfigError("SECRET_KEY is not set: sessions and CSRF tokens need it")
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        raise ConfigError("SQLALCHEMY_DATABASE_URI is not set")

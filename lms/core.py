@@ -1,0 +1,106 @@
+"""Access to the running extension's state, and helpers every feature shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_request_context, request
+from flask_login import current_user
+from sqlalchemy.orm import Session as OrmSession
+
+from .models import AuditEvent, Person
+from .plugins import Registries
+
+if TYPE_CHECKING:
+    from flask_sqlalchemy import SQLAlchemy
+
+
+@dataclass
+class LMSState:
+    """What ``app.extensions["lms"]`` holds for one app."""
+
+    db: SQLAlchemy
+    url_prefix: str
+    registries: Registries
+    loaded_plugins: list[str] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def state() -> LMSState:
+    """The LMS state of the current app."""
+    try:
+        return current_app.extensions["lms"]
+    except KeyError:
+        raise RuntimeError("the LMS extension is not registered on this app") from None
+
+
+def db_session() -> OrmSession:
+    """The host's Flask-SQLAlchemy session, which also serves the LMS tables."""
+    return state().db.session
+
+
+def registries() -> Registries:
+    return state().registries
+
+
+def department_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["LMS_TIMEZONE"])
+
+
+def to_local(moment: datetime | None, zone: str | ZoneInfo | None = None) -> datetime | None:
+    """A stored UTC instant as wall-clock time in ``zone`` (default: the department's)."""
+    if moment is None:
+        return None
+    if zone is None:
+        tz = department_zone()
+    elif isinstance(zone, str):
+        tz = ZoneInfo(zone)
+    else:
+        tz = zone
+    return moment.astimezone(tz)
+
+
+def local_today(zone: str | None = None) -> date:
+    """Today's date where the department is."""
+    tz = ZoneInfo(zone) if zone else department_zone()
+    return datetime.now(tz).date()
+
+
+def acting_person() -> Person | None:
+    """The signed-in person of this request, if any."""
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user._get_current_object()  # type: ignore[attr-defined]
+    return None
+
+
+def audit(
+    action: str,
+    obj: Any = None,
+    *,
+    actor: Person | None = None,
+    details: dict[str, Any] | None = None,
+    organization_id: int | None = None,
+    object_type: str | None = None,
+    object_id: Any = None,
+) -> AuditEvent:
+    """Append an audit event to the current transaction (the caller commits)."""
+    actor = actor or acting_person()
+    if obj is not None:
+        object_type = object_type or type(obj).__name__
+        object_id = object_id if object_id is not None else getattr(obj, "id", None)
+        if organization_id is None:
+            organization_id = getattr(obj, "organization_id", None)
+    event = AuditEvent(
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        object_type=object_type or "system",
+        object_id=str(object_id) if object_id is not None else None,
+        organization_id=organization_id,
+        source_address=request.remote_addr if has_request_context() else None,
+        details=details or {},
+    )
+    db_session().add(event)
+    return event

@@ -1,0 +1,5 @@
+"""URL rules of the credentials feature."""
+
+from flask import Blueprint
+
+bp = Blueprint("credentials", __name__)

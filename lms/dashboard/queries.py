@@ -1,0 +1,176 @@
+"""Reads behind the dashboards: what the database holds for the signed-in person."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import selectinload
+
+from ..core import db_session
+from ..models import (
+    SEAT_HOLDING,
+    Course,
+    CourseSession,
+    Enrollment,
+    EnrollmentStatus,
+    Meeting,
+    Organization,
+    Person,
+    SessionInstructor,
+    SessionStatus,
+    utcnow,
+)
+
+
+@dataclass
+class EnrollmentRow:
+    enrollment: Enrollment
+    waitlist_position: int | None
+
+
+def _session_has_future_meeting(now):
+    return exists().where(Meeting.session_id == CourseSession.id, Meeting.ends_at > now)
+
+
+def waitlist_positions(session_ids: list[int]) -> dict[int, int]:
+    """1-based waitlist position of every waitlisted enrollment in these sessions."""
+    if not session_ids:
+        return {}
+    position = (
+        func.row_number()
+        .over(
+            partition_by=Enrollment.session_id,
+            order_by=(Enrollment.waitlisted_at, Enrollment.id),
+        )
+        .label("position")
+    )
+    rows = db_session().execute(
+        select(Enrollment.id, position).where(
+            Enrollment.session_id.in_(session_ids),
+            Enrollment.status == EnrollmentStatus.WAITLISTED,
+        )
+    )
+    return {enrollment_id: pos for enrollment_id, pos in rows}
+
+
+def my_enrollments(person: Person, *, upcoming: bool) -> list[EnrollmentRow]:
+    """The person's enrollments in sessions still to come (or already over)."""
+    now = utcnow()
+    future = _session_has_future_meeting(now)
+    query = (
+        select(Enrollment)
+        .join(Enrollment.session)
+        .where(Enrollment.person_id == person.id)
+        .where(future if upcoming else ~future)
+        .order_by(Enrollment.created_at.desc())
+    )
+    if upcoming:
+        query = query.where(Enrollment.status != EnrollmentStatus.CANCELLED)
+    enrollments = list(db_session().scalars(query).unique())
+    enrollments.sort(key=lambda e: e.session.starts_at or now, reverse=not upcoming)
+    positions = waitlist_positions(
+        [e.session_id for e in enrollments if e.status is EnrollmentStatus.WAITLISTED]
+    )
+    return [EnrollmentRow(e, positions.get(e.id)) for e in enrollments]
+
+
+def sessions_taught(person: Person) -> list[CourseSession]:
+    """Upcoming sessions the person teaches, soonest first."""
+    now = utcnow()
+    sessions = (
+        db_session()
+        .scalars(
+            select(CourseSession)
+            .join(SessionInstructor, SessionInstructor.session_id == CourseSession.id)
+            .where(SessionInstructor.person_id == person.id, _session_has_future_meeting(now))
+        )
+        .unique()
+    )
+    return sorted(sessions, key=lambda s: s.starts_at or now)
+
+
+def schedule_overview(limit: int = 20) -> list[CourseSession]:
+    """Coming sessions with their fill, for coordinators."""
+    now = utcnow()
+    sessions = (
+        db_session()
+        .scalars(
+            select(CourseSession)
+            .where(_session_has_future_meeting(now))
+            .where(CourseSession.status != SessionStatus.CANCELLED)
+        )
+        .unique()
+    )
+    return sorted(sessions, key=lambda s: s.starts_at or now)[:limit]
+
+
+@dataclass
+class OrganizationCount:
+    organization: Organization
+    people: int
+    enrolled_upcoming: int
+
+
+def organization_counts(organization_ids: set[int] | None) -> list[OrganizationCount]:
+    """People per organization and how many hold a seat in a coming session."""
+    now = utcnow()
+    people = (
+        select(Person.organization_id, func.count(Person.id).label("n"))
+        .group_by(Person.organization_id)
+        .subquery()
+    )
+    enrolled = (
+        select(
+            Enrollment.organization_id, func.count(func.distinct(Enrollment.person_id)).label("n")
+        )
+        .join(CourseSession, CourseSession.id == Enrollment.session_id)
+        .where(
+            Enrollment.status.in_([s.value for s in SEAT_HOLDING]),
+            _session_has_future_meeting(now),
+        )
+        .group_by(Enrollment.organization_id)
+        .subquery()
+    )
+    query = (
+        select(Organization, people.c.n, enrolled.c.n)
+        .outerjoin(people, people.c.organization_id == Organization.id)
+        .outerjoin(enrolled, enrolled.c.organization_id == Organization.id)
+        .order_by(Organization.kind, Organization.name)
+    )
+    if organization_ids is not None:
+        query = query.where(Organization.id.in_(organization_ids or {-1}))
+    return [OrganizationCount(org, p or 0, e or 0) for org, p, e in db_session().execute(query)]
+
+
+def group_members(organization_id: int) -> list[tuple[Person, list[Enrollment]]]:
+    """A group's people with their active enrollments."""
+    people = (
+        db_session()
+        .scalars(
+            select(Person)
+            .where(Person.organization_id == organization_id)
+            .order_by(Person.full_name)
+        )
+        .all()
+    )
+    enrollments = (
+        db_session()
+        .scalars(
+            select(Enrollment)
+            .where(
+                Enrollment.person_id.in_([p.id for p in people]),
+                Enrollment.status != EnrollmentStatus.CANCELLED,
+            )
+            .options(selectinload(Enrollment.session).selectinload(CourseSession.meetings))
+        )
+        .unique()
+    )
+    by_person: dict[int, list[Enrollment]] = {}
+    for enrollment in enrollments:
+        by_person.setdefault(enrollment.person_id, []).append(enrollment)
+    return [(p, by_person.get(p.id, [])) for p in people]
+
+
+def course_count() -> int:
+    return db_session().scalar(select(func.count(Course.id)).where(Course.active.is_(True))) or 0

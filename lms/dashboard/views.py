@@ -1,0 +1,35 @@
+"""The dashboard: one page whose panels follow the person's roles."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_login import current_user, login_required
+
+from .. import panels
+from ..auth.policy import is_staff, managed_organization_ids
+from ..models import Role
+from . import queries
+
+
+@login_required
+def home():
+    person = current_user._get_current_object()
+    held = person.role_set
+    context = {
+        "panels": panels.dashboard.render(person),
+        "upcoming": queries.my_enrollments(person, upcoming=True),
+        "history": queries.my_enrollments(person, upcoming=False),
+        "teaching": queries.sessions_taught(person) if Role.INSTRUCTOR in held else [],
+        "schedule": queries.schedule_overview() if is_staff(person) else [],
+        "organizations": (
+            queries.organization_counts(managed_organization_ids(person))
+            if is_staff(person)
+            else []
+        ),
+        "groups": [
+            (grant.organization, queries.group_members(grant.organization_id))
+            for grant in person.roles
+            if grant.role is Role.GROUP_COORDINATOR and grant.organization_id
+        ],
+    }
+    return render_template("lms/dashboard/home.html", person=person, **context)

@@ -1,0 +1,73 @@
+"""The LMS domain model: one module per aggregate, all on :class:`Base`."""
+
+from .audit import AppendOnlyError, AuditEvent
+from .base import Base, UTCDateTime, utcnow
+from .certificates import Certificate, CertificateStatus
+from .courses import (
+    Audience,
+    CertificationTrack,
+    Course,
+    CoursePrerequisite,
+    CourseSession,
+    InstructorRole,
+    Meeting,
+    RenewalBasis,
+    RenewalMethod,
+    SessionGroupAllocation,
+    SessionInstructor,
+    SessionStatus,
+    TrackRenewalPath,
+)
+from .enrollment import SEAT_HOLDING, Enrollment, EnrollmentSource, EnrollmentStatus
+from .organizations import AgencyType, Organization, OrganizationKind
+from .people import AccountToken, LoginSession, Person, Role, RoleAssignment, TokenPurpose
+from .records import (
+    AttendanceRecord,
+    Certification,
+    CertificationSource,
+    Completion,
+    EvaluationKind,
+    EvaluationResult,
+)
+
+__all__ = [
+    "AccountToken",
+    "AgencyType",
+    "AppendOnlyError",
+    "AttendanceRecord",
+    "Audience",
+    "AuditEvent",
+    "Base",
+    "Certificate",
+    "CertificateStatus",
+    "Certification",
+    "CertificationSource",
+    "CertificationTrack",
+    "Completion",
+    "Course",
+    "CoursePrerequisite",
+    "CourseSession",
+    "Enrollment",
+    "EnrollmentSource",
+    "EnrollmentStatus",
+    "EvaluationKind",
+    "EvaluationResult",
+    "InstructorRole",
+    "LoginSession",
+    "Meeting",
+    "Organization",
+    "OrganizationKind",
+    "Person",
+    "RenewalBasis",
+    "RenewalMethod",
+    "Role",
+    "RoleAssignment",
+    "SEAT_HOLDING",
+    "SessionGroupAllocation",
+    "SessionInstructor",
+    "SessionStatus",
+    "TokenPurpose",
+    "TrackRenewalPath",
+    "UTCDateTime",
+    "utcnow",
+]

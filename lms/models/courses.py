@@ -1,0 +1,324 @@
+"""The catalog: certification tracks, courses, their sessions and meetings."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, str_enum, utcnow
+from .organizations import Organization
+from .people import Person
+
+
+class RenewalBasis(enum.StrEnum):
+    """Where a renewed cycle starts counting from."""
+
+    COMPLETION = "completion"
+    PREVIOUS_EXPIRY = "previous_expiry"
+
+
+class RenewalMethod(enum.StrEnum):
+    """Ways a track can be renewed."""
+
+    COMPLETE_COURSE = "complete_course"
+    TEACH_SESSION = "teach_session"
+
+
+class Audience(enum.StrEnum):
+    OFFICERS = "officers"
+    INSTRUCTORS = "instructors"
+    CIVILIANS = "civilians"
+    SCHOOL_STAFF = "school_staff"
+
+    @property
+    def label(self) -> str:
+        return {
+            "officers": "Sworn officers",
+            "instructors": "Instructor candidates",
+            "civilians": "Community members",
+            "school_staff": "School staff",
+        }[self.value]
+
+
+class CertificationTrack(Base):
+    """A certification a person holds for a validity period and renews (e.g. ALERRT)."""
+
+    __tablename__ = "lms_certification_track"
+    __table_args__ = (
+        CheckConstraint("validity_months > 0", name="validity_positive"),
+        CheckConstraint("renewal_window_days >= 0", name="window_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    validity_months: Mapped[int]
+    renewal_window_days: Mapped[int] = mapped_column(default=90)
+    renewal_basis: Mapped[RenewalBasis] = mapped_column(
+        str_enum(RenewalBasis, "renewal_basis"), default=RenewalBasis.PREVIOUS_EXPIRY
+    )
+    # A track that qualifies its holders to lead classes (the instructor track).
+    qualifies_instructors: Mapped[bool] = mapped_column(default=False)
+
+    renewal_paths: Mapped[list[TrackRenewalPath]] = relationship(
+        back_populates="track", cascade="all, delete-orphan"
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TrackRenewalPath(Base):
+    """One way to renew a track: complete a course, or teach a session of it."""
+
+    __tablename__ = "lms_track_renewal_path"
+    __table_args__ = (UniqueConstraint("track_id", "method", "course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    track_id: Mapped[int] = mapped_column(ForeignKey("lms_certification_track.id"))
+    method: Mapped[RenewalMethod] = mapped_column(str_enum(RenewalMethod, "renewal_method"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("lms_course.id"))
+
+    track: Mapped[CertificationTrack] = relationship(back_populates="renewal_paths")
+    course: Mapped[Course] = relationship()
+
+
+class CoursePrerequisite(Base):
+    """A course that requires a current certification on a track to enroll."""
+
+    __tablename__ = "lms_course_prerequisite"
+
+    course_id: Mapped[int] = mapped_column(ForeignKey("lms_course.id"), primary_key=True)
+    track_id: Mapped[int] = mapped_column(
+        ForeignKey("lms_certification_track.id"), primary_key=True
+    )
+
+    track: Mapped[CertificationTrack] = relationship(lazy="joined")
+
+
+class Course(Base):
+    """What is taught: a catalog entry."""
+
+    __tablename__ = "lms_course"
+    __table_args__ = (CheckConstraint("credit_hours >= 0", name="credit_hours_non_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("lms_organization.id"))
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    audience: Mapped[Audience] = mapped_column(str_enum(Audience, "audience"))
+    credit_hours: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal("0"))
+    # Plugin keys (see lms.plugins): what kind of course, how it is completed, its layout.
+    course_type: Mapped[str] = mapped_column(String(60), default="standard")
+    completion_rule: Mapped[str] = mapped_column(String(60), default="attendance")
+    completion_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    certificate_layout: Mapped[str] = mapped_column(String(60), default="civilian-attendance")
+    # Completing the course grants (or renews) a cycle on this track.
+    grants_track_id: Mapped[int | None] = mapped_column(ForeignKey("lms_certification_track.id"))
+    # Lead instructors of this course must be current on this track.
+    instructor_track_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lms_certification_track.id")
+    )
+    is_public: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organization: Mapped[Organization] = relationship()
+    grants_track: Mapped[CertificationTrack | None] = relationship(foreign_keys=[grants_track_id])
+    instructor_track: Mapped[CertificationTrack | None] = relationship(
+        foreign_keys=[instructor_track_id]
+    )
+    prerequisites: Mapped[list[CoursePrerequisite]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+    sessions: Mapped[list[CourseSession]] = relationship(back_populates="course")
+
+    @property
+    def grants_certification(self) -> bool:
+        return self.grants_track_id is not None
+
+    @property
+    def validity_months(self) -> int | None:
+        return self.grants_track.validity_months if self.grants_track else None
+
+    @property
+    def renewal_window_days(self) -> int | None:
+        return self.grants_track.renewal_window_days if self.grants_track else None
+
+    @property
+    def prerequisite_tracks(self) -> list[CertificationTrack]:
+        return [p.track for p in self.prerequisites]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.title}"
+
+
+class SessionStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+
+
+class InstructorRole(enum.StrEnum):
+    LEAD = "lead"
+    ASSISTANT = "assistant"
+
+
+class CourseSession(Base):
+    """One scheduled run of a course (an offering), possibly over several meetings."""
+
+    __tablename__ = "lms_session"
+    __table_args__ = (
+        CheckConstraint("capacity >= 0", name="capacity_non_negative"),
+        CheckConstraint("revision >= 0", name="revision_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("lms_course.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("lms_organization.id"))
+    # IANA zone the session is held in; meetings are stored in UTC.
+    timezone: Mapped[str] = mapped_column(String(64))
+    location: Mapped[str] = mapped_column(String(255), default="")
+    capacity: Mapped[int]
+    status: Mapped[SessionStatus] = mapped_column(
+        str_enum(SessionStatus, "session_status"), default=SessionStatus.SCHEDULED
+    )
+    is_public: Mapped[bool] = mapped_column(default=False)
+    registration_opens_at: Mapped[datetime | None]
+    registration_closes_at: Mapped[datetime | None]
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # Calendar revision: bumped on every change of time, place or status.
+    revision: Mapped[int] = mapped_column(default=0)
+    revised_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cancelled_at: Mapped[datetime | None]
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_person.id"))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    roster_finalized_at: Mapped[datetime | None]
+    roster_finalized_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_person.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_person.id"))
+
+    course: Mapped[Course] = relationship(back_populates="sessions", lazy="joined")
+    organization: Mapped[Organization] = relationship()
+    meetings: Mapped[list[Meeting]] = relationship(
+        back_populates="session",
+        order_by="Meeting.starts_at",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+    instructors: Mapped[list[SessionInstructor]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", lazy="selectin"
+    )
+    group_allocations: Mapped[list[SessionGroupAllocation]] = relationship(
+        back_populates="session", cascade="all, delete-orphan"
+    )
+
+    @property
+    def starts_at(self) -> datetime | None:
+        return self.meetings[0].starts_at if self.meetings else None
+
+    @property
+    def ends_at(self) -> datetime | None:
+        return max((m.ends_at for m in self.meetings), default=None)
+
+    @property
+    def first_day(self) -> date | None:
+        return self.starts_at.date() if self.starts_at else None
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status is SessionStatus.CANCELLED
+
+    @property
+    def lead_instructors(self) -> list[Person]:
+        return [i.person for i in self.instructors if i.role is InstructorRole.LEAD]
+
+    @property
+    def assistant_instructors(self) -> list[Person]:
+        return [i.person for i in self.instructors if i.role is InstructorRole.ASSISTANT]
+
+    def is_taught_by(self, person_id: int) -> bool:
+        return any(i.person_id == person_id for i in self.instructors)
+
+    def __str__(self) -> str:
+        return f"{self.course.code} session {self.id}"
+
+
+class Meeting(Base):
+    """One block of class time of a session, stored in UTC."""
+
+    __tablename__ = "lms_meeting"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_starts"),
+        CheckConstraint("sequence >= 0", name="sequence_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("lms_session.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    location: Mapped[str | None] = mapped_column(String(255))
+    # iCalendar identity: random, stored once, never derived from host or person.
+    uid: Mapped[str] = mapped_column(String(80), unique=True, default=lambda: uuid.uuid4().hex)
+    sequence: Mapped[int] = mapped_column(default=0)
+
+    session: Mapped[CourseSession] = relationship(back_populates="meetings")
+
+    @property
+    def effective_location(self) -> str:
+        return self.location or self.session.location
+
+    @property
+    def duration_hours(self) -> float:
+        return (self.ends_at - self.starts_at).total_seconds() / 3600
+
+
+class SessionInstructor(Base):
+    """An instructor assigned to a session, as lead or assistant."""
+
+    __tablename__ = "lms_session_instructor"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("lms_session.id"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("lms_person.id"), primary_key=True)
+    role: Mapped[InstructorRole] = mapped_column(str_enum(InstructorRole, "instructor_role"))
+
+    session: Mapped[CourseSession] = relationship(back_populates="instructors")
+    person: Mapped[Person] = relationship(lazy="joined")
+
+
+class SessionGroupAllocation(Base):
+    """Seats a community group reserved in a session, and its cap there."""
+
+    __tablename__ = "lms_session_group_allocation"
+    __table_args__ = (
+        CheckConstraint("seats_reserved >= 0", name="seats_reserved_non_negative"),
+        CheckConstraint("seat_cap IS NULL OR seat_cap >= 0", name="seat_cap_non_negative"),
+    )
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("lms_session.id"), primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("lms_organization.id"), primary_key=True
+    )
+    seats_reserved: Mapped[int] = mapped_column(default=0)
+    seat_cap: Mapped[int | None]
+    reserved_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_person.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    session: Mapped[CourseSession] = relationship(back_populates="group_allocations")
+    organization: Mapped[Organization] = relationship()

@@ -1,0 +1,133 @@
+"""Enrollments: a person's place in a session."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, func, select, text
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+
+from .base import Base, str_enum, utcnow
+from .courses import CourseSession
+from .organizations import Organization
+from .people import Person
+
+
+class EnrollmentStatus(enum.StrEnum):
+    ENROLLED = "enrolled"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", "-").capitalize()
+
+
+#: Statuses that hold a seat in the room.
+SEAT_HOLDING = frozenset(
+    {
+        EnrollmentStatus.ENROLLED,
+        EnrollmentStatus.ATTENDED,
+        EnrollmentStatus.NO_SHOW,
+        EnrollmentStatus.COMPLETED,
+        EnrollmentStatus.FAILED,
+    }
+)
+
+
+class EnrollmentSource(enum.StrEnum):
+    SELF = "self"
+    GROUP = "group"
+    PUBLIC = "public"
+    COORDINATOR = "coordinator"
+
+
+class Enrollment(Base):
+    """A person's place in a session, from enrollment or waitlist to result."""
+
+    __tablename__ = "lms_enrollment"
+    __table_args__ = (
+        # One active (not cancelled) enrollment per person and session.
+        Index(
+            "uq_lms_enrollment_active_person",
+            "session_id",
+            "person_id",
+            unique=True,
+            sqlite_where=text("status <> 'cancelled'"),
+            postgresql_where=text("status <> 'cancelled'"),
+        ),
+        Index("ix_lms_enrollment_session_status", "session_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("lms_session.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("lms_person.id"), index=True)
+    # The organization the person enrolled for (their agency or group).
+    organization_id: Mapped[int] = mapped_column(ForeignKey("lms_organization.id"), index=True)
+    status: Mapped[EnrollmentStatus] = mapped_column(
+        str_enum(EnrollmentStatus, "enrollment_status")
+    )
+    source: Mapped[EnrollmentSource] = mapped_column(
+        str_enum(EnrollmentSource, "enrollment_source"), default=EnrollmentSource.SELF
+    )
+    # Waitlist order is this instant, ties broken by id.
+    waitlisted_at: Mapped[datetime | None]
+    enrolled_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_person.id"))
+    over_enrollment_reason: Mapped[str | None] = mapped_column(Text)
+    prerequisite_override_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cancelled_at: Mapped[datetime | None]
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_person.id"))
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+
+    session: Mapped[CourseSession] = relationship(lazy="joined")
+    person: Mapped[Person] = relationship(foreign_keys=[person_id], lazy="joined")
+    organization: Mapped[Organization] = relationship()
+    enrolled_by: Mapped[Person | None] = relationship(foreign_keys=[enrolled_by_id])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is not EnrollmentStatus.CANCELLED
+
+    @property
+    def holds_seat(self) -> bool:
+        return self.status in SEAT_HOLDING
+
+    @property
+    def is_waitlisted(self) -> bool:
+        return self.status is EnrollmentStatus.WAITLISTED
+
+
+# Seat counts load with every session in the same SELECT (no N+1).
+CourseSession.seats_taken = column_property(
+    select(func.count(Enrollment.id))
+    .where(
+        Enrollment.session_id == CourseSession.id,
+        Enrollment.status.in_([s.value for s in SEAT_HOLDING]),
+    )
+    .correlate_except(Enrollment)
+    .scalar_subquery()
+)
+CourseSession.waitlist_length = column_property(
+    select(func.count(Enrollment.id))
+    .where(
+        Enrollment.session_id == CourseSession.id,
+        Enrollment.status == EnrollmentStatus.WAITLISTED.value,
+    )
+    .correlate_except(Enrollment)
+    .scalar_subquery()
+)
+
+
+def _seats_left(self: CourseSession) -> int:
+    """Free seats (never negative, even when a coordinator over-enrolled)."""
+    return max(self.capacity - (self.seats_taken or 0), 0)
+
+
+CourseSession.seats_left = property(_seats_left)

@@ -1,0 +1,128 @@
+"""Attendance, evaluation results, completions and certification cycles."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, str_enum, utcnow
+from .courses import CertificationTrack, Course, CourseSession, Meeting
+from .enrollment import Enrollment
+from .people import Person
+
+
+class AttendanceRecord(Base):
+    """Whether an enrolled person was present at one meeting."""
+
+    __tablename__ = "lms_attendance"
+    __table_args__ = (UniqueConstraint("enrollment_id", "meeting_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("lms_enrollment.id"))
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("lms_meeting.id"))
+    present: Mapped[bool]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_person.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    enrollment: Mapped[Enrollment] = relationship()
+    meeting: Mapped[Meeting] = relationship()
+
+
+class EvaluationKind(enum.StrEnum):
+    PRACTICAL = "practical"
+    WRITTEN = "written"
+    TEACH_BACK = "teach_back"
+
+
+class EvaluationResult(Base):
+    """A practical, written or teach-back result for an enrollment."""
+
+    __tablename__ = "lms_evaluation"
+    __table_args__ = (
+        UniqueConstraint("enrollment_id", "kind"),
+        CheckConstraint("score IS NULL OR (score >= 0 AND score <= 100)", name="score_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("lms_enrollment.id"))
+    kind: Mapped[EvaluationKind] = mapped_column(str_enum(EvaluationKind, "evaluation_kind"))
+    passed: Mapped[bool | None]
+    score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    remarks: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_person.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    enrollment: Mapped[Enrollment] = relationship()
+
+
+class Completion(Base):
+    """The recorded result that a person met a course's completion rule."""
+
+    __tablename__ = "lms_completion"
+    __table_args__ = (CheckConstraint("credit_hours >= 0", name="credit_hours_non_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("lms_enrollment.id"), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("lms_person.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("lms_course.id"))
+    session_id: Mapped[int] = mapped_column(ForeignKey("lms_session.id"), index=True)
+    completed_on: Mapped[date]
+    credit_hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    rule_key: Mapped[str] = mapped_column(String(60))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_person.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    enrollment: Mapped[Enrollment] = relationship()
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    course: Mapped[Course] = relationship()
+    session: Mapped[CourseSession] = relationship()
+
+
+class CertificationSource(enum.StrEnum):
+    COMPLETION = "completion"
+    TEACHING = "teaching"
+    IMPORTED = "imported"
+
+
+class Certification(Base):
+    """One cycle of a person on a track. Cycles are history: never overwritten."""
+
+    __tablename__ = "lms_certification"
+    __table_args__ = (
+        UniqueConstraint("person_id", "track_id", "cycle"),
+        CheckConstraint("expires_on > valid_from", name="expires_after_valid_from"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("lms_person.id"), index=True)
+    track_id: Mapped[int] = mapped_column(ForeignKey("lms_certification_track.id"))
+    cycle: Mapped[int] = mapped_column(default=1)
+    granted_on: Mapped[date]
+    valid_from: Mapped[date]
+    expires_on: Mapped[date]
+    source: Mapped[CertificationSource] = mapped_column(
+        str_enum(CertificationSource, "certification_source")
+    )
+    completion_id: Mapped[int | None] = mapped_column(ForeignKey("lms_completion.id"))
+    taught_session_id: Mapped[int | None] = mapped_column(ForeignKey("lms_session.id"))
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("lms_certification.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_person.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    track: Mapped[CertificationTrack] = relationship(lazy="joined")
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    completion: Mapped[Completion | None] = relationship()
+
+    def is_current_on(self, day: date) -> bool:
+        return self.valid_from <= day < self.expires_on

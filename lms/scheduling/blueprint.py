@@ -1,0 +1,5 @@
+"""URL rules of the scheduling feature."""
+
+from flask import Blueprint
+
+bp = Blueprint("scheduling", __name__)

@@ -1,0 +1,64 @@
+"""Signals the LMS sends, so a host can react without patching.
+
+Every signal is sent with the Flask app as sender and domain objects as
+keyword arguments. Receivers run inside the transaction that caused them;
+they must not commit.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+account_created = _signals.signal("account-created")
+"""A person was created. Kwargs: ``person``, ``actor``."""
+
+account_claimed = _signals.signal("account-claimed")
+"""A person without a login set a password through a claim link. Kwargs: ``person``."""
+
+signed_in = _signals.signal("signed-in")
+"""A person signed in. Kwargs: ``person``."""
+
+signed_out = _signals.signal("signed-out")
+"""A person signed out. Kwargs: ``person``."""
+
+password_changed = _signals.signal("password-changed")
+"""A password changed and every other sign-in ended. Kwargs: ``person``."""
+
+session_scheduled = _signals.signal("session-scheduled")
+"""A session was created. Kwargs: ``session``, ``actor``."""
+
+session_changed = _signals.signal("session-changed")
+"""A session's time, place or capacity changed. Kwargs: ``session``, ``actor``, ``changes``."""
+
+session_cancelled = _signals.signal("session-cancelled")
+"""A session was cancelled with its enrollments. Kwargs: ``session``, ``actor``, ``reason``."""
+
+enrollment_created = _signals.signal("enrollment-created")
+"""A person was enrolled or waitlisted. Kwargs: ``enrollment``, ``actor``."""
+
+enrollment_cancelled = _signals.signal("enrollment-cancelled")
+"""An enrollment was cancelled. Kwargs: ``enrollment``, ``actor``, ``reason``."""
+
+waitlist_promoted = _signals.signal("waitlist-promoted")
+"""A waitlisted person got a seat. Kwargs: ``enrollment``."""
+
+attendance_recorded = _signals.signal("attendance-recorded")
+"""Attendance was marked for a meeting. Kwargs: ``session``, ``meeting``, ``actor``."""
+
+roster_finalized = _signals.signal("roster-finalized")
+"""A roster was finalized and its completion rule applied. Kwargs: ``session``, ``actor``."""
+
+course_completed = _signals.signal("course-completed")
+"""A completion was recorded. Kwargs: ``completion``."""
+
+certification_granted = _signals.signal("certification-granted")
+"""A certification cycle was granted or renewed. Kwargs: ``certification``."""
+
+certificate_issued = _signals.signal("certificate-issued")
+"""A certificate was issued. Kwargs: ``certificate``, ``actor``."""
+
+certificate_revoked = _signals.signal("certificate-revoked")
+"""A certificate was revoked. Kwargs: ``certificate``, ``actor``, ``reason``."""
+
+certificate_superseded = _signals.signal("certificate-superseded")
+"""A certificate was replaced by a correction. Kwargs: ``old``, ``new``, ``actor``."""

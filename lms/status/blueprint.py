@@ -1,0 +1,5 @@
+"""URL rules of the status feature."""
+
+from flask import Blueprint
+
+bp = Blueprint("status", __name__)

@@ -1,0 +1,129 @@
+"""Shared fixtures: the app on every database backend, clients, factories.
+
+Every test that takes ``app`` runs once on SQLite and, when
+``LMS_TEST_POSTGRES_URL`` is set, once more on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from lms import migrate
+from lms.app import create_app, db
+
+from .support import Factory, FormClient
+
+POSTGRES_URL = os.environ.get("LMS_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgres"]
+
+# Cheap hashing in tests; the production defaults are checked in tests/auth.
+FAST_HASHING = {
+    "LMS_ARGON2_TIME_COST": 1,
+    "LMS_ARGON2_MEMORY_KIB": 64,
+    "LMS_ARGON2_PARALLELISM": 1,
+}
+
+
+def pytest_report_header(config):
+    where = POSTGRES_URL or "not set: PostgreSQL variants are skipped"
+    return f"LMS_TEST_POSTGRES_URL: {where}"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A SQLite file migrated to head once; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "lms.sqlite3"
+    engine = create_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_engine():
+    """The PostgreSQL test database, emptied and migrated to head once per run."""
+    if not POSTGRES_URL:
+        pytest.skip("LMS_TEST_POSTGRES_URL is not set; PostgreSQL variant skipped")
+    engine = create_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def empty_postgres(engine) -> None:
+    """Remove every row of the LMS tables (TRUNCATE bypasses the audit guard)."""
+    tables = [t.name for t in reversed(migrate.Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    """A migrated, empty database of each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "lms.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    engine = request.getfixturevalue("postgres_engine")
+    empty_postgres(engine)
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path):
+    """The test configuration; override this fixture to change it."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "LMS_KEY_DIR": str(tmp_path / "keys"),
+        **FAST_HASHING,
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = FormClient
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make(app):
+    """Builders of domain objects: ``make.person(...)``, ``make.session(...)``..."""
+    return Factory(db.session)
+
+
+@pytest.fixture
+def sign_in(client, make):
+    """Sign ``person`` in through the real form (they get a password if they have none)."""
+
+    def sign_in(person, password: str = Factory.PASSWORD):
+        if person.password_hash is None:
+            make.set_password(person, password)
+        response = client.submit("/training/sign-in", {"email": person.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return sign_in
