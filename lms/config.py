@@ -37,6 +37,7 @@ OPTIONS: dict[str, Option] = {
         None, "Folder for certificate signing keys (default: the instance folder's keys/)."
     ),
     "LMS_REDIS_URL": Option(None, "Redis for shared rate limits and jobs; memory when unset."),
+    "LMS_RATELIMIT_ENABLED": Option(True, "Apply rate limits to public endpoints."),
 }
 
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, request
 from flask_login import current_user
+from sqlalchemy import update
 from sqlalchemy.orm import Session as OrmSession
 
 from .models import AuditEvent, Person
@@ -40,6 +41,21 @@ def state() -> LMSState:
 def db_session() -> OrmSession:
     """The host's Flask-SQLAlchemy session, which also serves the LMS tables."""
     return state().db.session
+
+
+def lock_row(model: type, ident: int):
+    """Load one row holding a write lock until the transaction ends.
+
+    Writers that must not interleave (seat counting, issuing) lock the same row
+    first. PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite locks the whole
+    database for writing; a no-op UPDATE takes that lock (waiting up to the
+    busy timeout) before anything is read.
+    """
+    session = db_session()
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(model).where(model.id == ident).values(id=model.id))
+        return session.get(model, ident, populate_existing=True)
+    return session.get(model, ident, with_for_update=True, populate_existing=True)
 
 
 def registries() -> Registries:

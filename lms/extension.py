@@ -19,6 +19,7 @@ from .credentials.blueprint import bp as credentials_bp
 from .dashboard.blueprint import bp as dashboard_bp
 from .enrollment.blueprint import bp as enrollment_bp
 from .plugins import Registries
+from .ratelimit import make_limiter
 from .rosters.blueprint import bp as rosters_bp
 from .scheduling.blueprint import bp as scheduling_bp
 from .status.blueprint import bp as status_bp
@@ -71,6 +72,7 @@ class LMS:
         registries = Registries()
         builtins.register(registries)
         state = LMSState(db=self.db, url_prefix=url_prefix, registries=registries)
+        state.extras["rate_limiter"] = make_limiter(app.config["LMS_REDIS_URL"])
         if app.config["LMS_LOAD_PLUGINS"]:
             state.loaded_plugins = registries.load_entry_points()
         app.extensions["lms"] = state

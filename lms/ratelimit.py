@@ -1,0 +1,55 @@
+"""Rate limits on public endpoints, shared across processes through Redis.
+
+Built on ``limits`` (the library under Flask-Limiter) with storage per app:
+``LMS_REDIS_URL`` when set, so several app processes share one count, else
+process memory. A view opts in with :func:`rate_limited`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort, current_app, request
+from limits import parse, storage, strategies
+
+from .core import state
+
+
+def make_limiter(redis_url: str | None) -> strategies.RateLimiter:
+    backend = storage.storage_from_string(redis_url or "memory://")
+    return strategies.MovingWindowRateLimiter(backend)
+
+
+def client_address() -> str:
+    """The requester's address (behind a proxy, configure ProxyFix in the host)."""
+    return request.remote_addr or "unknown"
+
+
+def hit(scope: str, limit: str, key: str | None = None) -> bool:
+    """Count one request against ``limit`` for ``scope``/``key``; False when over it."""
+    if not current_app.config.get("LMS_RATELIMIT_ENABLED", True):
+        return True
+    limiter: strategies.RateLimiter = state().extras["rate_limiter"]
+    return limiter.hit(parse(limit), "lms", scope, key or client_address())
+
+
+def rate_limited(limit: str, scope: str | None = None, methods: tuple[str, ...] | None = None):
+    """View decorator: answer 429 once a client address exceeds ``limit`` (e.g. "20/minute")."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        name = scope or view.__name__
+
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if (methods is None or request.method in methods) and not hit(name, limit):
+                abort(
+                    429,
+                    description="Too many requests from your address. Wait a minute and try again.",
+                )
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
