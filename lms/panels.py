@@ -55,3 +55,5 @@ class PanelSlot:
 dashboard = PanelSlot("dashboard")
 #: Panels on a session's page; context functions take (viewer or None, session).
 session_page = PanelSlot("session page")
+#: Panels on the signed-in person's account page; context functions take the person.
+account_page = PanelSlot("account page")

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from .. import panels
 from . import operations
 from .forms import ChangePasswordForm, SignInForm, SignOutForm
 
@@ -62,4 +63,8 @@ def account():
         else:
             flash("Your password is changed. Every other sign-in has ended.", "success")
             return redirect(url_for("lms.auth.account"))
-    return render_template("lms/auth/account.html", form=form)
+    return render_template(
+        "lms/auth/account.html",
+        form=form,
+        panels=panels.account_page.render(current_user._get_current_object()),
+    )
