@@ -37,6 +37,7 @@ system-deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+run: export LMS_DEPARTMENT_NAME ?= Missoula Police Department
 run: install
 	$(FLASK) lms db upgrade
 	$(FLASK) lms demo --if-empty

@@ -1,28 +1,44 @@
-"""A person signs in with a real browser and sees their own dashboard."""
+"""A demo officer signs in with a real browser and sees their own dashboard."""
 
 import pytest
 
-from lms.models import Role
+from lms.demo import DEMO_PASSWORD, load_demo
+from lms.models import Person
 
 pytestmark = pytest.mark.browser
 
 
-def test_officer_signs_in_and_sees_their_sessions(page, make, browser_sign_in, tmp_path):
-    dept = make.organization("Missoula Police Department")
-    officer = make.person(Role.OFFICER, organization=dept, name="Ofc. Sofia Rivera")
-    course = make.course("ALERRT-REFRESH", title="ALERRT Active-Shooter Response Refresher")
-    session = make.session(course, location="MPD Training Center")
-    make.enrollment(session, officer)
+def test_demo_officer_signs_in_and_sees_their_dashboard(page, make, tmp_path):
+    load_demo()
+    officer = make.db.query(Person).filter_by(email="officer.rivera@demo.lms.test").one()
 
-    browser_sign_in(officer)
+    page.goto("/training/sign-in")
+    page.get_by_label("Email").fill(officer.email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/training/")
 
     assert page.get_by_role("heading", name="Welcome, Ofc. Sofia Rivera").is_visible()
-    row = page.get_by_role("row").filter(has_text="ALERRT Active-Shooter Response Refresher")
+    coming = page.get_by_role("region", name="Your coming sessions")
+    row = coming.get_by_role("row").filter(has_text="ALERRT Active-Shooter Response Refresher")
     assert row.is_visible()
     assert "MPD Training Center" in row.inner_text()
-    assert "Enrolled" in row.inner_text()
     page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
 
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/sign-in")
     assert page.get_by_text("You are signed out.").is_visible()
+    page.goto("/training/")
+    page.wait_for_url("**/sign-in**")  # the dashboard is closed again
+
+
+def test_wrong_password_shows_the_generic_message(page, make):
+    officer = make.person(email="someone@example.test")
+    make.set_password(officer)
+    page.goto("/training/sign-in")
+    page.get_by_label("Email").fill("someone@example.test")
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("alert").inner_text() == (
+        "That email and password do not match an active account."
+    )
