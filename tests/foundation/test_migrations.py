@@ -1,5 +1,7 @@
 """The LMS schema comes from its migrations, on SQLite and PostgreSQL alike."""
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DatabaseError
@@ -41,7 +43,7 @@ def test_downgrade_to_base_and_upgrade_again(empty_engine):
 
 def test_every_revision_has_a_downgrade():
     for script in migrate.script_directory().walk_revisions():
-        source = open(script.path, encoding="utf-8").read()
+        source = Path(script.path).read_text(encoding="utf-8")
         assert "def downgrade()" in source, script.path
 
 
