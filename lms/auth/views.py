@@ -8,10 +8,14 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import panels
+from ..ratelimit import client_address, hit
 from . import operations
 from .forms import ChangePasswordForm, SignInForm, SignOutForm
 
 GENERIC_FAILURE = "That email and password do not match an active account."
+TOO_MANY_ATTEMPTS = "Too many sign-in attempts for this account. Wait a minute and try again."
+# Per address and account: slows password guessing without locking the owner out.
+SIGN_IN_LIMIT = "10/minute"
 
 
 def _safe_next(target: str | None) -> str:
@@ -27,15 +31,19 @@ def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("lms.dashboard.home"))
     form = SignInForm()
-    error = None
+    error, status = None, 200
     if form.validate_on_submit():
-        person = operations.authenticate(form.email.data, form.password.data)
-        if person is None:
-            error = GENERIC_FAILURE
+        attempt_key = f"{client_address()}|{operations.normalize_email(form.email.data)}"
+        if not hit("sign_in", SIGN_IN_LIMIT, key=attempt_key):
+            error, status = TOO_MANY_ATTEMPTS, 429
         else:
-            operations.start_login_session(person)
-            return redirect(_safe_next(request.args.get("next")))
-    return render_template("lms/auth/sign_in.html", form=form, error=error)
+            person = operations.authenticate(form.email.data, form.password.data)
+            if person is None:
+                error = GENERIC_FAILURE
+            else:
+                operations.start_login_session(person)
+                return redirect(_safe_next(request.args.get("next")))
+    return render_template("lms/auth/sign_in.html", form=form, error=error), status
 
 
 @login_required

@@ -94,3 +94,20 @@ def test_next_parameter_only_redirects_within_the_site(client, make):
         action="/training/sign-in?next=https://evil.example/",
     )
     assert evil.headers["Location"].endswith("/training/")
+
+
+def test_password_guessing_is_slowed_per_account(client, make):
+    officer = make.person(Role.OFFICER, password=make.PASSWORD)
+    for _ in range(10):
+        response = client.submit(
+            "/training/sign-in", {"email": officer.email, "password": "guess-guess"}
+        )
+        assert response.status_code == 200
+    blocked = client.submit(
+        "/training/sign-in", {"email": officer.email, "password": make.PASSWORD}
+    )
+    assert blocked.status_code == 429
+    assert "Too many sign-in attempts" in blocked.get_data(as_text=True)
+    other = make.person(Role.OFFICER, password=make.PASSWORD)
+    allowed = client.submit("/training/sign-in", {"email": other.email, "password": make.PASSWORD})
+    assert allowed.status_code == 302
