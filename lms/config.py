@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -38,6 +39,17 @@ OPTIONS: dict[str, Option] = {
     ),
     "LMS_REDIS_URL": Option(None, "Redis for shared rate limits and jobs; memory when unset."),
     "LMS_RATELIMIT_ENABLED": Option(True, "Apply rate limits to public endpoints."),
+    "LMS_CANCEL_CUTOFF_HOURS": Option(
+        24, "People may cancel their own enrollment until this many hours before the start."
+    ),
+    "LMS_CLAIM_LINK_DAYS": Option(14, "Days an account-claim link stays valid."),
+    "LMS_REPORTING_PERIOD_START": Option(
+        "07-01", "Month-day the training-hours reporting period starts (state POST year)."
+    ),
+    "LMS_CERTIFICATE_PAGE_SIZE": Option("letter", "Certificate paper: 'letter' or 'a4'."),
+    "LMS_CALENDAR_CANCELLED_DAYS": Option(
+        30, "Days a cancelled session stays in calendar feeds, marked cancelled."
+    ),
 }
 
 
@@ -67,6 +79,22 @@ def validate(config: dict[str, Any]) -> None:
     _positive_int(config, "LMS_ARGON2_MEMORY_KIB", minimum=8)
     _positive_int(config, "LMS_ARGON2_PARALLELISM")
     _positive_int(config, "LMS_SIGN_IN_LIFETIME_HOURS")
+    _positive_int(config, "LMS_CANCEL_CUTOFF_HOURS", minimum=0)
+    _positive_int(config, "LMS_CLAIM_LINK_DAYS")
+    _positive_int(config, "LMS_CALENDAR_CANCELLED_DAYS", minimum=0)
+    period = str(config["LMS_REPORTING_PERIOD_START"])
+    try:
+        month, day = (int(part) for part in period.split("-"))
+        date(2001, month, day)  # a non-leap year: 02-29 is refused
+    except ValueError:
+        raise ConfigError(
+            f"LMS_REPORTING_PERIOD_START must be MM-DD, e.g. 07-01, got {period!r}"
+        ) from None
+    if str(config["LMS_CERTIFICATE_PAGE_SIZE"]).lower() not in ("letter", "a4"):
+        raise ConfigError(
+            "LMS_CERTIFICATE_PAGE_SIZE must be 'letter' or 'a4', "
+            f"got {config['LMS_CERTIFICATE_PAGE_SIZE']!r}"
+        )
     for key in ("LMS_SITE_NAME", "LMS_DEPARTMENT_NAME"):
         if not str(config.get(key) or "").strip():
             raise ConfigError(f"{key} must not be empty")

@@ -144,6 +144,10 @@ def test_registries_refuse_duplicate_names():
         ("LMS_PASSWORD_MIN_LENGTH", "twelve", "LMS_PASSWORD_MIN_LENGTH"),
         ("LMS_DEPARTMENT_NAME", " ", "LMS_DEPARTMENT_NAME"),
         ("SECRET_KEY", "", "SECRET_KEY"),
+        ("LMS_REPORTING_PERIOD_START", "13-01", "LMS_REPORTING_PERIOD_START"),
+        ("LMS_REPORTING_PERIOD_START", "02-29", "LMS_REPORTING_PERIOD_START"),
+        ("LMS_CERTIFICATE_PAGE_SIZE", "legal", "LMS_CERTIFICATE_PAGE_SIZE"),
+        ("LMS_CANCEL_CUTOFF_HOURS", -1, "LMS_CANCEL_CUTOFF_HOURS"),
     ],
 )
 def test_invalid_configuration_stops_the_start_naming_the_key(tmp_path, key, value, message):
