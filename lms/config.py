@@ -46,9 +46,23 @@ OPTIONS: dict[str, Option] = {
     "LMS_REPORTING_PERIOD_START": Option(
         "07-01", "Month-day the training-hours reporting period starts (state POST year)."
     ),
-    "LMS_CERTIFICATE_PAGE_SIZE": Option("letter", "Certificate paper: 'letter' or 'a4'."),
+    "LMS_CERTIFICATE_PAGE_SIZE": Option(
+        None, "Certificate paper, 'letter' or 'a4'; unset: the layout's own (letter)."
+    ),
+    "LMS_PUBLIC_URL": Option(
+        None,
+        "Public address certificate QR codes point to, e.g. https://training.example.gov; "
+        "unset: the requesting host (required to print outside a request).",
+    ),
+    "LMS_BRANDING_DIR": Option(
+        None, "Folder of organization logos (Organization.logo_path is relative to it)."
+    ),
     "LMS_CALENDAR_CANCELLED_DAYS": Option(
         30, "Days a cancelled session stays in calendar feeds, marked cancelled."
+    ),
+    "LMS_CALENDAR_REFRESH_MINUTES": Option(60, "How often calendar clients should fetch a feed."),
+    "LMS_CALENDAR_HISTORY_DAYS": Option(
+        90, "Feeds keep meetings that ended up to this many days ago."
     ),
 }
 
@@ -82,6 +96,8 @@ def validate(config: dict[str, Any]) -> None:
     _positive_int(config, "LMS_CANCEL_CUTOFF_HOURS", minimum=0)
     _positive_int(config, "LMS_CLAIM_LINK_DAYS")
     _positive_int(config, "LMS_CALENDAR_CANCELLED_DAYS", minimum=0)
+    _positive_int(config, "LMS_CALENDAR_REFRESH_MINUTES")
+    _positive_int(config, "LMS_CALENDAR_HISTORY_DAYS")
     period = str(config["LMS_REPORTING_PERIOD_START"])
     try:
         month, day = (int(part) for part in period.split("-"))
@@ -90,7 +106,8 @@ def validate(config: dict[str, Any]) -> None:
         raise ConfigError(
             f"LMS_REPORTING_PERIOD_START must be MM-DD, e.g. 07-01, got {period!r}"
         ) from None
-    if str(config["LMS_CERTIFICATE_PAGE_SIZE"]).lower() not in ("letter", "a4"):
+    paper = config["LMS_CERTIFICATE_PAGE_SIZE"]
+    if paper is not None and str(paper).lower() not in ("letter", "a4"):
         raise ConfigError(
             "LMS_CERTIFICATE_PAGE_SIZE must be 'letter' or 'a4', "
             f"got {config['LMS_CERTIFICATE_PAGE_SIZE']!r}"

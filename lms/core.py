@@ -55,7 +55,8 @@ def lock_row(model: type, ident: int):
     if session.get_bind().dialect.name == "sqlite":
         session.execute(update(model).where(model.id == ident).values(id=model.id))
         return session.get(model, ident, populate_existing=True)
-    return session.get(model, ident, with_for_update=True, populate_existing=True)
+    # "OF model": eager joins (LEFT OUTER) must not be locked, only the row itself.
+    return session.get(model, ident, with_for_update={"of": model}, populate_existing=True)
 
 
 def registries() -> Registries:

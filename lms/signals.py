@@ -51,8 +51,14 @@ roster_finalized = _signals.signal("roster-finalized")
 course_completed = _signals.signal("course-completed")
 """A completion was recorded. Kwargs: ``completion``."""
 
+completion_revoked = _signals.signal("completion-revoked")
+"""A roster correction revoked a completion. Kwargs: ``completion``, ``actor``, ``reason``."""
+
 certification_granted = _signals.signal("certification-granted")
 """A certification cycle was granted or renewed. Kwargs: ``certification``."""
+
+certification_revoked = _signals.signal("certification-revoked")
+"""A cycle was revoked with its completion. Kwargs: ``certification``, ``actor``, ``reason``."""
 
 certificate_issued = _signals.signal("certificate-issued")
 """A certificate was issued. Kwargs: ``certificate``, ``actor``."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from flask import Blueprint, current_app, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
@@ -11,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 from . import core
 from .auth.forms import SignOutForm
 from .auth.policy import has_any_role, is_staff
+from .formatting import format_local_date, format_local_datetime, format_local_time
 from .models import Role
 from .resources import static_dir, templates_dir
 
@@ -77,35 +76,6 @@ def _template_context() -> dict:
         "sign_out_form": SignOutForm() if person else None,
         "Role": Role,
     }
-
-
-def _zone(zone):
-    return zone or current_app.config["LMS_TIMEZONE"]
-
-
-def format_local_datetime(moment: datetime | None, zone: str | None = None) -> str:
-    """'Tue 10 Mar 2026, 8:00 AM MDT' in the given zone (default: the department's)."""
-    local = core.to_local(moment, _zone(zone))
-    if local is None:
-        return ""
-    return local.strftime("%a %d %b %Y, ") + _clock(local) + local.strftime(" %Z")
-
-
-def format_local_time(moment: datetime | None, zone: str | None = None) -> str:
-    local = core.to_local(moment, _zone(zone))
-    return "" if local is None else _clock(local) + local.strftime(" %Z")
-
-
-def format_local_date(value: date | datetime | None, zone: str | None = None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = core.to_local(value, _zone(zone)).date()
-    return value.strftime("%a %d %b %Y")
-
-
-def _clock(local: datetime) -> str:
-    return local.strftime("%I:%M %p").lstrip("0")
 
 
 def render_error(error):
