@@ -12,6 +12,7 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     ForeignKey,
+    Index,
     Numeric,
     String,
     Text,
@@ -187,6 +188,9 @@ class CourseSession(Base):
     __table_args__ = (
         CheckConstraint("capacity >= 0", name="capacity_non_negative"),
         CheckConstraint("revision >= 0", name="revision_non_negative"),
+        CheckConstraint(
+            "group_seat_cap IS NULL OR group_seat_cap >= 0", name="group_seat_cap_non_negative"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -196,6 +200,8 @@ class CourseSession(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     location: Mapped[str] = mapped_column(String(255), default="")
     capacity: Mapped[int]
+    # Most seats any one community group may hold here, unless its allocation sets its own.
+    group_seat_cap: Mapped[int | None]
     status: Mapped[SessionStatus] = mapped_column(
         str_enum(SessionStatus, "session_status"), default=SessionStatus.SCHEDULED
     )
@@ -267,6 +273,8 @@ class Meeting(Base):
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_starts"),
         CheckConstraint("sequence >= 0", name="sequence_non_negative"),
+        # Calendar feeds keep meetings until a while after they end (lms.calendar).
+        Index("ix_lms_meeting_ends_at", "ends_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, func, select, text
+from sqlalchemy import ForeignKey, Index, String, Text, case, func, select, text
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from .base import Base, str_enum, utcnow
-from .courses import CourseSession
+from .courses import CourseSession, SessionGroupAllocation
 from .organizations import Organization
 from .people import Person
 
@@ -78,6 +78,8 @@ class Enrollment(Base):
     # Waitlist order is this instant, ties broken by id.
     waitlisted_at: Mapped[datetime | None]
     enrolled_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_person.id"))
+    # The organization a public registrant named, as typed (they have no account to hold it).
+    affiliation: Mapped[str | None] = mapped_column(String(200))
     over_enrollment_reason: Mapped[str | None] = mapped_column(Text)
     prerequisite_override_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -124,10 +126,42 @@ CourseSession.waitlist_length = column_property(
     .scalar_subquery()
 )
 
+# Seats community groups reserved but have not yet named people for: they are
+# held, so they count against the room like enrollments do.
+_named_in_allocation = (
+    select(func.count(Enrollment.id))
+    .where(
+        Enrollment.session_id == SessionGroupAllocation.session_id,
+        Enrollment.organization_id == SessionGroupAllocation.organization_id,
+        Enrollment.status.in_([s.value for s in SEAT_HOLDING]),
+    )
+    .correlate_except(Enrollment)
+    .scalar_subquery()
+)
+CourseSession.seats_reserved_open = column_property(
+    select(
+        func.coalesce(
+            func.sum(
+                case(
+                    (
+                        SessionGroupAllocation.seats_reserved > _named_in_allocation,
+                        SessionGroupAllocation.seats_reserved - _named_in_allocation,
+                    ),
+                    else_=0,
+                )
+            ),
+            0,
+        )
+    )
+    .where(SessionGroupAllocation.session_id == CourseSession.id)
+    .correlate_except(SessionGroupAllocation)
+    .scalar_subquery()
+)
+
 
 def _seats_left(self: CourseSession) -> int:
     """Free seats (never negative, even when a coordinator over-enrolled)."""
-    return max(self.capacity - (self.seats_taken or 0), 0)
+    return max(self.capacity - (self.seats_taken or 0) - (self.seats_reserved_open or 0), 0)
 
 
 CourseSession.seats_left = property(_seats_left)

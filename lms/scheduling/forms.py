@@ -1,0 +1,245 @@
+"""Forms of the scheduling feature: courses, sessions with their meetings, cancelling.
+
+Times are typed as local wall-clock times in the session's zone; the session
+form turns them into UTC instants (``meeting_times``, ``registration_window``)
+while validating, so a skipped daylight-saving hour is a message on its field.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
+
+from ..enrollment.forms import select_choices
+from ..models import Audience
+from .times import LocalTimeError, MeetingTime, local_to_utc
+
+MAX_MEETINGS = 14
+VISIBILITY_CHOICES = select_choices(
+    [("private", "Signed-in people only"), ("public", "Anyone (public)")]
+)
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class CourseForm(FlaskForm):
+    code = StringField(
+        "Code",
+        validators=[
+            DataRequired("Give the course a code."),
+            Length(max=40),
+            Regexp(r"^[A-Z0-9][A-Z0-9-]*$", message="Use capital letters, digits and dashes."),
+        ],
+        filters=[lambda v: v.strip().upper() if isinstance(v, str) else v],
+    )
+    title = StringField(
+        "Title",
+        validators=[DataRequired("Give the course a title."), Length(max=200)],
+        filters=[_strip],
+    )
+    description = TextAreaField("Description", validators=[Length(max=5000)], filters=[_strip])
+    audience = SelectField(
+        "Meant for",
+        choices=select_choices((a.value, a.label) for a in Audience),
+        validators=[DataRequired()],
+    )
+    credit_hours = DecimalField(
+        "Credit hours",
+        places=2,
+        validators=[
+            InputRequired("Give the credit hours (0 if none)."),
+            NumberRange(min=0, max=1000, message="Give a number from 0 to 1000."),
+        ],
+    )
+    course_type = SelectField("Course type")
+    completion_rule = SelectField("Completed by")
+    certificate_layout = SelectField("Certificate layout")
+    grants_track_id = SelectField("Completing it grants or renews", coerce=int)
+    instructor_track_id = SelectField("Lead instructors must be current on", coerce=int)
+    prerequisite_track_ids = SelectMultipleField("Requires a current certification on", coerce=int)
+    visibility = SelectField("Who sees it in the catalog", choices=VISIBILITY_CHOICES)
+    submit = SubmitField("Save course")
+
+
+class MeetingForm(Form):
+    """One block of class time; a row left entirely empty is ignored."""
+
+    meeting_id = HiddenField()
+    day = DateField("Date", validators=[Optional()])
+    starts = TimeField("Starts", validators=[Optional()])
+    ends = TimeField("Ends", validators=[Optional()])
+    location = StringField(
+        "Room (if not the session's)", validators=[Optional(), Length(max=255)], filters=[_strip]
+    )
+
+    @property
+    def is_blank(self) -> bool:
+        return not (self.day.raw_data and self.day.raw_data[0]) and not any(
+            f.raw_data and f.raw_data[0] for f in (self.starts, self.ends, self.location)
+        )
+
+
+class SessionForm(FlaskForm):
+    course_id = SelectField("Course", coerce=int)
+    location = StringField(
+        "Location",
+        validators=[DataRequired("Say where it is held."), Length(max=255)],
+        filters=[_strip],
+    )
+    capacity = IntegerField(
+        "Capacity (seats)",
+        validators=[
+            InputRequired("Give the number of seats."),
+            NumberRange(min=0, max=10000, message="The capacity cannot be below zero."),
+        ],
+    )
+    group_seat_cap = IntegerField(
+        "Most seats one community group may hold (empty: no limit)",
+        validators=[Optional(), NumberRange(min=0, message="The cap cannot be below zero.")],
+    )
+    visibility = SelectField("Who may register", choices=VISIBILITY_CHOICES)
+    registration_opens = DateTimeLocalField(
+        "Registration opens (empty: now)", format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
+    registration_closes = DateTimeLocalField(
+        "Registration closes (empty: when the first meeting starts)",
+        format="%Y-%m-%dT%H:%M",
+        validators=[Optional()],
+    )
+    lead_ids = SelectMultipleField("Lead instructors", coerce=int)
+    assistant_ids = SelectMultipleField("Assistant instructors", coerce=int)
+    notes = TextAreaField("Notes", validators=[Length(max=2000)], filters=[_strip])
+    meetings = FieldList(FormField(MeetingForm), min_entries=1, max_entries=MAX_MEETINGS)
+    submit = SubmitField("Save session")
+
+    def __init__(self, *args, zone_of=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # course id -> the IANA zone its sessions' times are typed in
+        self.zone_of = zone_of or (lambda course_id: None)
+        self.meeting_times: list[MeetingTime] = []
+        self.meeting_errors: list[str] = []  # about the meetings as a whole
+        self.registration_window: tuple[datetime | None, datetime | None] = (None, None)
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        zone = self.zone_of(self.course_id.data)
+        if zone is None:
+            return False
+        ok = self._check_meetings(zone) and ok
+        ok = self._check_window(zone) and ok
+        overlap = set(self.lead_ids.data or []) & set(self.assistant_ids.data or [])
+        if overlap:
+            self.assistant_ids.errors.append("Someone cannot be both lead and assistant.")
+            ok = False
+        return ok
+
+    def _check_meetings(self, zone: str) -> bool:
+        ok = True
+        times: list[MeetingTime] = []
+        for entry in self.meetings:
+            row: MeetingForm = entry.form
+            if row.is_blank:
+                continue
+            for f in (row.day, row.starts, row.ends):
+                if f.data is None and not f.errors:
+                    f.errors.append(f"Give the {f.label.text.lower()}.")
+            if row.errors:
+                ok = False
+                continue
+            try:
+                starts = local_to_utc(row.day.data, row.starts.data, zone)
+            except LocalTimeError as exc:
+                row.starts.errors.append(str(exc))
+                ok = False
+                continue
+            try:
+                ends = local_to_utc(row.day.data, row.ends.data, zone)
+            except LocalTimeError as exc:
+                row.ends.errors.append(str(exc))
+                ok = False
+                continue
+            if ends <= starts:
+                row.ends.errors.append("The end must be after the start.")
+                ok = False
+                continue
+            meeting_id = int(row.meeting_id.data) if (row.meeting_id.data or "").isdigit() else None
+            times.append(MeetingTime(meeting_id, starts, ends, row.location.data or None))
+        if ok and not times:
+            self.meeting_errors.append("Add at least one meeting: a date, a start and an end.")
+            ok = False
+        times.sort(key=lambda t: t.starts_at)
+        for before, after in zip(times, times[1:], strict=False):
+            if after.starts_at < before.ends_at:
+                self.meeting_errors.append(
+                    "Two meetings overlap; a session's meetings follow each other."
+                )
+                ok = False
+                break
+        self.meeting_times = times
+        return ok
+
+    def _check_window(self, zone: str) -> bool:
+        ok = True
+        window: list[datetime | None] = []
+        for f in (self.registration_opens, self.registration_closes):
+            if f.data is None:
+                window.append(None)
+                continue
+            try:
+                window.append(local_to_utc(f.data.date(), f.data.time(), zone))
+            except LocalTimeError as exc:
+                f.errors.append(str(exc))
+                window.append(None)
+                ok = False
+        opens, closes = window
+        if opens and closes and closes <= opens:
+            self.registration_closes.errors.append("Registration must close after it opens.")
+            ok = False
+        first = self.meeting_times[0].starts_at if self.meeting_times else None
+        if closes and first and closes > first:
+            self.registration_closes.errors.append(
+                "Registration must close by the time the first meeting starts."
+            )
+            ok = False
+        self.registration_window = (opens, closes)
+        return ok
+
+
+class CancelSessionForm(FlaskForm):
+    reason = TextAreaField(
+        "Why is it cancelled? (everyone enrolled will see this)",
+        validators=[DataRequired("Say why the session is cancelled."), Length(max=1000)],
+        filters=[_strip],
+    )
+    submit = SubmitField("Cancel the session")
+
+
+class RetireCourseForm(FlaskForm):
+    submit = SubmitField("Retire course")

@@ -1,0 +1,392 @@
+"""Writes of the scheduling feature: courses, sessions and their meetings, cancellations.
+
+Every change is audited and signalled. A session's calendar revision (and each
+changed meeting's iCalendar sequence) goes up whenever its time, place or status
+changes, so subscribed calendars update. Changes that touch seats (capacity)
+take the session's row lock and count seats inside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+
+from .. import signals
+from ..calendar.operations import bump_revision
+from ..core import audit, db_session, registries, to_local
+from ..enrollment import operations as enrollment_operations
+from ..enrollment import queries as enrollment_queries
+from ..formatting import format_local_date, format_local_datetime
+from ..models import (
+    Audience,
+    Course,
+    CoursePrerequisite,
+    CourseSession,
+    EnrollmentStatus,
+    InstructorRole,
+    Meeting,
+    Person,
+    Role,
+    SessionInstructor,
+    SessionStatus,
+    utcnow,
+)
+from ..status.queries import lead_problem
+from . import queries
+from .times import MeetingTime
+
+
+class SchedulingError(ValueError):
+    """Changes that cannot be saved; ``problems`` pairs a form field (or None) with why."""
+
+    def __init__(self, problems: list[tuple[str | None, str]]):
+        super().__init__("; ".join(message for _, message in problems))
+        self.problems = problems
+
+
+def _app():
+    return current_app._get_current_object()
+
+
+# --- courses ----------------------------------------------------------------------------
+
+
+@dataclass
+class CourseDraft:
+    code: str
+    title: str
+    description: str
+    audience: Audience
+    credit_hours: Decimal
+    course_type: str
+    completion_rule: str
+    certificate_layout: str
+    grants_track_id: int | None
+    instructor_track_id: int | None
+    prerequisite_track_ids: list[int] = field(default_factory=list)
+    is_public: bool = False
+
+
+COURSE_FIELDS = (
+    "code",
+    "title",
+    "description",
+    "audience",
+    "credit_hours",
+    "course_type",
+    "completion_rule",
+    "certificate_layout",
+    "grants_track_id",
+    "instructor_track_id",
+    "is_public",
+)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "value"):
+        return value.value
+    return value
+
+
+def _apply_course(course: Course, draft: CourseDraft) -> dict[str, Any]:
+    """Copy the draft onto ``course``; return what changed as {field: [old, new]}."""
+    if queries.course_code_taken(draft.code, except_id=course.id):
+        raise SchedulingError([("code", f"Another course already has the code {draft.code}.")])
+    changes = {}
+    for name in COURSE_FIELDS:
+        old, new = getattr(course, name, None), getattr(draft, name)
+        if old != new:
+            changes[name] = [_jsonable(old), _jsonable(new)]
+            setattr(course, name, new)
+    if "completion_rule" in changes and course.id is not None:
+        course.completion_params = {}  # the old rule's parameters mean nothing to the new one
+    old_prereqs = sorted(p.track_id for p in course.prerequisites)
+    new_prereqs = sorted(set(draft.prerequisite_track_ids))
+    if old_prereqs != new_prereqs:
+        changes["prerequisite_track_ids"] = [old_prereqs, new_prereqs]
+        for link in [p for p in course.prerequisites if p.track_id not in new_prereqs]:
+            course.prerequisites.remove(link)
+        for track_id in sorted(set(new_prereqs) - set(old_prereqs)):
+            course.prerequisites.append(CoursePrerequisite(track_id=track_id))
+    db_session().add(course)
+    db_session().flush()
+    db_session().refresh(course, ["grants_track", "instructor_track"])
+    course_type = registries().course_types.get(course.course_type)
+    problems = [("course_type", p[:1].upper() + p[1:] + ".") for p in course_type.validate(course)]
+    if problems:
+        raise SchedulingError(problems)
+    return changes
+
+
+def create_course(draft: CourseDraft, organization_id: int, actor: Person) -> Course:
+    course = Course(organization_id=organization_id, active=True, completion_params={})
+    changes = _apply_course(course, draft)
+    audit("course.created", course, actor=actor, details={"fields": changes})
+    return course
+
+
+def update_course(course: Course, draft: CourseDraft, actor: Person) -> dict[str, Any]:
+    changes = _apply_course(course, draft)
+    if changes:
+        audit("course.updated", course, actor=actor, details={"changes": changes})
+    return changes
+
+
+def set_course_active(course: Course, active: bool, actor: Person) -> None:
+    """Retire a course (kept, hidden from the catalog) or bring it back."""
+    if not active:
+        coming = queries.coming_scheduled_sessions(course)
+        if coming:
+            days = ", ".join(format_local_date(s.starts_at, s.timezone) for s in coming)
+            raise SchedulingError(
+                [(None, f"{course.code} still has coming sessions ({days}); cancel them first.")]
+            )
+    if course.active == active:
+        return
+    course.active = active
+    db_session().flush()
+    audit("course.retired" if not active else "course.restored", course, actor=actor)
+
+
+# --- sessions ---------------------------------------------------------------------------
+
+
+@dataclass
+class SessionDraft:
+    location: str
+    capacity: int
+    group_seat_cap: int | None
+    is_public: bool
+    registration_opens_at: datetime | None
+    registration_closes_at: datetime | None
+    notes: str
+    meetings: list[MeetingTime]
+    lead_ids: list[int]
+    assistant_ids: list[int]
+
+
+def session_zone(course: Course) -> str:
+    """The zone a new session of ``course`` is held (and its times typed) in."""
+    return course.organization.timezone or current_app.config["LMS_TIMEZONE"]
+
+
+def _instructor_problems(
+    course: Course, draft: SessionDraft, zone: str
+) -> list[tuple[str | None, str]]:
+    people = enrollment_queries.people_by_id([*draft.lead_ids, *draft.assistant_ids])
+    problems: list[tuple[str | None, str]] = []
+    for field_name, ids in (("lead_ids", draft.lead_ids), ("assistant_ids", draft.assistant_ids)):
+        for person_id in ids:
+            person = people.get(person_id)
+            if person is None or not person.has_role(Role.INSTRUCTOR):
+                problems.append((field_name, "Only people holding the instructor role can teach."))
+    if course.instructor_track is None or not draft.meetings:
+        return problems
+    # Current when the session is planned and still current on its last day.
+    last_day = to_local(draft.meetings[-1].ends_at, zone).date()
+    for person_id in draft.lead_ids:
+        person = people.get(person_id)
+        problem = person and lead_problem(person, course, last_day)
+        if problem:
+            problems.append(("lead_ids", problem))
+    return problems
+
+
+def _set_instructors(session: CourseSession, draft: SessionDraft) -> dict[str, list[int]] | None:
+    wanted = {pid: InstructorRole.LEAD for pid in draft.lead_ids}
+    wanted.update({pid: InstructorRole.ASSISTANT for pid in draft.assistant_ids})
+    before = {i.person_id: i.role for i in session.instructors}
+    if before == wanted:
+        return None
+    for link in list(session.instructors):
+        if link.person_id not in wanted:
+            session.instructors.remove(link)
+        else:
+            link.role = wanted[link.person_id]
+    for person_id, role in wanted.items():
+        if person_id not in before:
+            session.instructors.append(SessionInstructor(person_id=person_id, role=role))
+    return {
+        "lead_ids": sorted(p for p, r in wanted.items() if r is InstructorRole.LEAD),
+        "assistant_ids": sorted(p for p, r in wanted.items() if r is InstructorRole.ASSISTANT),
+    }
+
+
+def create_session(course: Course, draft: SessionDraft, actor: Person) -> CourseSession:
+    """Schedule a session of ``course``; times in ``draft`` are UTC already."""
+    zone = session_zone(course)
+    problems = _instructor_problems(course, draft, zone)
+    if not course.active:
+        problems.append(("course_id", f"{course.code} is retired; restore it first."))
+    if problems:
+        raise SchedulingError(problems)
+    session = CourseSession(
+        course=course,
+        organization_id=course.organization_id,
+        timezone=zone,
+        location=draft.location,
+        capacity=draft.capacity,
+        group_seat_cap=draft.group_seat_cap,
+        is_public=draft.is_public,
+        registration_opens_at=draft.registration_opens_at,
+        registration_closes_at=draft.registration_closes_at,
+        notes=draft.notes,
+        created_by_id=actor.id,
+    )
+    for m in draft.meetings:
+        session.meetings.append(
+            Meeting(starts_at=m.starts_at, ends_at=m.ends_at, location=m.location)
+        )
+    _set_instructors(session, draft)
+    db_session().add(session)
+    db_session().flush()
+    audit(
+        "session.scheduled",
+        session,
+        actor=actor,
+        details={
+            "course": course.code,
+            "capacity": draft.capacity,
+            "meetings": [[m.starts_at.isoformat(), m.ends_at.isoformat()] for m in draft.meetings],
+        },
+    )
+    signals.session_scheduled.send(_app(), session=session, actor=actor)
+    return session
+
+
+def update_session(session_id: int, draft: SessionDraft, actor: Person) -> dict[str, Any]:
+    """Change a session; a capacity below the seats held is refused, a rise seats the waitlist."""
+    session = enrollment_operations.lock_session(session_id)
+    if session.is_cancelled:
+        raise SchedulingError([(None, "A cancelled session cannot be changed.")])
+    if session.roster_finalized_at is not None or session.status is SessionStatus.COMPLETED:
+        raise SchedulingError([(None, "This session's roster is finalized; it cannot be changed.")])
+    problems = _instructor_problems(session.course, draft, session.timezone)
+    count = enrollment_queries.count_seats(session)
+    taken = count.held + count.reserved_open_total
+    if draft.capacity < taken:
+        reserved = (
+            f" and {count.reserved_open_total} more are reserved by groups"
+            if count.reserved_open_total
+            else ""
+        )
+        problems.append(
+            (
+                "capacity",
+                f"{count.held} people hold seats{reserved}: the capacity cannot be below {taken}. "
+                "Cancel places first.",
+            )
+        )
+    existing = {m.id: m for m in session.meetings}
+    kept_ids = {m.meeting_id for m in draft.meetings if m.meeting_id in existing}
+    removed = [m for mid, m in existing.items() if mid not in kept_ids]
+    for meeting_id in queries.meetings_with_attendance(m.id for m in removed):
+        when = format_local_datetime(existing[meeting_id].starts_at, session.timezone)
+        problems.append(("meetings", f"The meeting of {when} has attendance recorded; keep it."))
+    if problems:
+        raise SchedulingError(problems)
+
+    changes: dict[str, Any] = {}
+    for name in (
+        "location",
+        "capacity",
+        "group_seat_cap",
+        "is_public",
+        "registration_opens_at",
+        "registration_closes_at",
+        "notes",
+    ):
+        old, new = getattr(session, name), getattr(draft, name)
+        if old != new:
+            changes[name] = [_jsonable(old), _jsonable(new)]
+            setattr(session, name, new)
+
+    moved = bool(removed)
+    changed_meetings: list[Meeting] = []
+    for meeting in removed:
+        session.meetings.remove(meeting)
+    for m in draft.meetings:
+        meeting = existing.get(m.meeting_id) if m.meeting_id in kept_ids else None
+        if meeting is None:
+            session.meetings.append(
+                Meeting(starts_at=m.starts_at, ends_at=m.ends_at, location=m.location)
+            )
+            moved = True
+        elif (meeting.starts_at, meeting.ends_at, meeting.location) != (
+            m.starts_at,
+            m.ends_at,
+            m.location,
+        ):
+            meeting.starts_at, meeting.ends_at, meeting.location = (
+                m.starts_at,
+                m.ends_at,
+                m.location,
+            )
+            changed_meetings.append(meeting)
+            moved = True
+    if moved:
+        changes["meetings"] = [
+            [m.starts_at.isoformat(), m.ends_at.isoformat()] for m in draft.meetings
+        ]
+    instructors = _set_instructors(session, draft)
+    if instructors:
+        changes["instructors"] = instructors
+    if "location" in changes:
+        # Meetings without their own place moved with the session.
+        changed_meetings += [
+            m
+            for m in session.meetings
+            if m.location is None and m.id in kept_ids and m not in changed_meetings
+        ]
+    if moved or "location" in changes:
+        bump_revision(session, changed_meetings)
+    db_session().flush()
+    db_session().expire(session, ["meetings"])
+    if changes:
+        audit("session.changed", session, actor=actor, details={"changes": changes})
+        signals.session_changed.send(_app(), session=session, actor=actor, changes=changes)
+    enrollment_operations.promote_waitlist(session, actor)
+    return changes
+
+
+def cancel_session(session_id: int, actor: Person, reason: str) -> CourseSession:
+    """Cancel a session and every place in it (kept, with who and why)."""
+    session = enrollment_operations.lock_session(session_id)
+    if session.is_cancelled:
+        raise SchedulingError([(None, "This session is already cancelled.")])
+    now = utcnow()
+    if session.roster_finalized_at is not None or (session.ends_at and session.ends_at <= now):
+        raise SchedulingError([(None, "This session has taken place; it cannot be cancelled.")])
+    roster = enrollment_queries.session_roster(session)
+    places = [e for e in roster.holding if e.status is EnrollmentStatus.ENROLLED]
+    places += [e for _, e in roster.waitlisted]
+    for enrollment in places:
+        enrollment_operations.mark_cancelled(
+            enrollment, actor, f"Session cancelled: {reason}", session_cancelled=True
+        )
+    session.status = SessionStatus.CANCELLED
+    session.cancelled_at = now
+    session.cancelled_by_id = actor.id
+    session.cancel_reason = reason
+    bump_revision(session, now=now)
+    db_session().flush()
+    audit(
+        "session.cancelled",
+        session,
+        actor=actor,
+        details={
+            "reason": reason,
+            "enrollments_cancelled": len(places),
+            "revision": session.revision,
+        },
+    )
+    signals.session_cancelled.send(_app(), session=session, actor=actor, reason=reason)
+    return session

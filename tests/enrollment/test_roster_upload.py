@@ -1,0 +1,171 @@
+"""Roster CSV uploads: everyone enrolled, or nothing and every bad line listed."""
+
+import io
+
+from lms.enrollment.roster_csv import parse_roster
+from lms.models import AuditEvent, Enrollment, EnrollmentSource, EnrollmentStatus, Person, Role
+
+from .helpers import audit_actions, flash_text
+
+
+def upload(client, group, session, content: bytes, filename="roster.csv"):
+    page = f"/training/groups/{group.id}/sessions/{session.id}"
+    return client.submit(
+        page,
+        {"roster": (io.BytesIO(content), filename)},
+        action=f"{page}/roster",
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+
+
+def nothing_imported(make, people_before=1):
+    make.db.expire_all()
+    assert make.db.query(Enrollment).count() == 0
+    assert make.db.query(Person).count() == people_before
+    assert make.db.query(AuditEvent).filter(AuditEvent.action != "auth.sign_in").count() == 0
+
+
+def test_uploaded_roster_enrolls_everyone_named(
+    client, make, sign_in, crase, school, school_coordinator
+):
+    session = make.session(crase, capacity=10)
+    sign_in(school_coordinator)
+    roster = (
+        "Full Name,E-mail,Phone,Role\r\n"
+        "Avery Lee,avery@bigsky.test,406-555-0101,Teacher\r\n"
+        '"O\'Brien, Pat",PAT@BIGSKY.TEST,,Custodian\r\n'
+        "\r\n"
+        "José Núñez,jose@bigsky.test,,\r\n"
+    ).encode()
+    text = flash_text(upload(client, school, session, roster))
+    assert "3 people of Big Sky High School are enrolled." in text
+    for name in ("Avery Lee", "O'Brien, Pat", "José Núñez"):
+        assert name in text
+
+    people = {p.email: p for p in make.db.query(Person).filter_by(organization_id=school.id)}
+    assert set(people) == {
+        school_coordinator.email,
+        "avery@bigsky.test",
+        "pat@bigsky.test",
+        "jose@bigsky.test",
+    }
+    assert people["avery@bigsky.test"].job_title == "Teacher"
+    assert people["avery@bigsky.test"].phone == "406-555-0101"
+    assert all(p.password_hash is None for e, p in people.items() if e != school_coordinator.email)
+    enrollments = make.db.query(Enrollment).all()
+    assert {e.status for e in enrollments} == {EnrollmentStatus.ENROLLED}
+    assert {e.source for e in enrollments} == {EnrollmentSource.GROUP}
+    [event] = audit_actions(make.db, "group.roster_imported")
+    assert event.details["people"] == 3 and event.details["file"] == "roster.csv"
+    assert len(audit_actions(make.db, "enrollment.created")) == 3
+
+
+def test_a_bad_roster_lists_every_bad_line_and_imports_nothing(
+    client, make, sign_in, crase, school, school_coordinator
+):
+    session = make.session(crase, capacity=10)
+    sign_in(school_coordinator)
+    roster = (
+        b"name,email,phone,role\n"
+        b"Avery Lee,avery@bigsky.test,,Teacher\n"  # line 2: fine
+        b"Bad Mail,not-an-email,,\n"  # line 3
+        b",empty@bigsky.test,,\n"  # line 4
+        b"Avery Again,AVERY@bigsky.test,,\n"  # line 5: duplicate of line 2
+        b"Phone Person,phone@bigsky.test,call me maybe,\n"  # line 6
+        b"Too,many@bigsky.test,,,extra\n"  # line 7
+    )
+    response = upload(client, school, session, roster)
+    assert response.status_code == 400
+    text = flash_text(response)
+    assert "Nothing was imported. Fix these 5 problems" in text
+    assert "Line 3: “not-an-email” is not a valid email" in text
+    assert "Line 4: the name is empty." in text
+    assert "Line 5: avery@bigsky.test is listed twice (also on line 2)." in text
+    assert "Line 6: “call me maybe” is not a phone number." in text
+    assert "Line 7: 5 values but the header names 4 columns." in text
+    assert "Line 2" not in text
+    nothing_imported(make)
+
+
+UNREADABLE_ROSTERS = [
+    (
+        b"mail,name\nA,a@b.test\n",
+        "Line 1: the header must name the columns name, email and optionally phone and role "
+        "(missing email; unknown 'mail').",
+    ),
+    (
+        "name,email\nAvery,avery@bigsky.test\nJos\u00e9,jose@bigsky.test\n".encode("latin-1"),
+        "The file is not UTF-8 text (line 3).",
+    ),
+    (b"", "The file is empty."),
+    (b"name,email\n\n", "The file names no one"),
+]
+
+
+def test_rosters_that_cannot_be_read_say_why(
+    client, make, sign_in, crase, school, school_coordinator
+):
+    session = make.session(crase, capacity=10)
+    sign_in(school_coordinator)
+    for content, message in UNREADABLE_ROSTERS:
+        response = upload(client, school, session, content)
+        assert response.status_code == 400, message
+        assert message in flash_text(response)
+    nothing_imported(make)
+
+
+def test_a_roster_larger_than_the_seats_left_names_the_lines_without_a_seat(
+    client, make, sign_in, crase, school, school_coordinator
+):
+    session = make.session(crase, capacity=3)
+    make.enrollment(session, make.person(Role.PARTICIPANT, organization=make.group()))
+    sign_in(school_coordinator)
+    lines = [f"Person {i},p{i}@bigsky.test" for i in range(1, 5)]
+    response = upload(client, school, session, ("name,email\n" + "\n".join(lines)).encode())
+    text = flash_text(response)
+    assert "Line 4: no seat left for Person 3: Big Sky High School has 2 seats left here." in text
+    assert "Line 5: no seat left for Person 4" in text
+    assert "Line 2" not in text and "Line 3" not in text
+    make.db.expire_all()
+    assert make.db.query(Enrollment).count() == 1
+    assert make.db.query(Person).filter_by(organization_id=school.id).count() == 1
+
+
+def test_the_group_cap_bounds_a_roster_and_people_already_placed_are_named(
+    client, make, sign_in, crase, school, school_coordinator
+):
+    session = make.session(crase, capacity=20, group_seat_cap=2)
+    placed = make.person(Role.PARTICIPANT, organization=school, email="placed@bigsky.test")
+    make.enrollment(session, placed, status=EnrollmentStatus.WAITLISTED)
+    sign_in(school_coordinator)
+    roster = (
+        b"name,email\nA,a@bigsky.test\nPlaced,placed@bigsky.test\nB,b@bigsky.test\n"
+        b"C,c@bigsky.test\n"
+    )
+    text = flash_text(upload(client, school, session, roster))
+    assert f"Line 3: {placed.full_name} already holds a place in this session (waitlisted)." in text
+    assert (
+        "Line 5: no seat left for C: Big Sky High School has 2 seats left here (its cap is 2)."
+        in text
+    )
+    make.db.expire_all()
+    assert make.db.query(Enrollment).count() == 1
+
+
+def test_parser_numbers_lines_as_a_spreadsheet_does():
+    data = (
+        "\ufeffname,email\n"
+        '"Multi\nLine",one@x.test\n'  # a quoted newline: record starts on line 2
+        "\n"
+        ",two@x.test\n"  # line 5
+    ).encode()
+    rows, problems = parse_roster(data)
+    assert [(r.line, r.full_name) for r in rows] == [(2, "Multi Line")]
+    assert [str(p) for p in problems] == ["Line 5: the name is empty."]
+
+
+def test_parser_reports_a_roster_over_the_row_limit():
+    data = ("name,email\n" + "".join(f"P{i},p{i}@x.test\n" for i in range(6))).encode()
+    rows, problems = parse_roster(data, max_rows=5)
+    assert [str(p) for p in problems] == ["The file names 6 people; the most is 5."]

@@ -1,0 +1,57 @@
+"""In Chromium: a coordinator schedules a two-day session, then cancels it with a reason."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from lms.models import CourseSession, EnrollmentStatus, Role, SessionStatus
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_coordinator_schedules_a_session_and_cancels_it(
+    page, make, browser_sign_in, coordinator, refresher, instructor, tmp_path
+):
+    browser_sign_in(coordinator)
+    page.get_by_role("link", name="Schedule a session").first.click()
+    page.get_by_label("Course").select_option(label="ALERRT-REFRESH — ALERRT Refresher")
+    page.get_by_label("Location").fill("MPD Training Center")
+    page.get_by_label("Capacity (seats)").fill("16")
+    day = date.today() + timedelta(days=40)
+    for n, when in ((1, day), (2, day + timedelta(days=1))):
+        page.get_by_label(f"Meeting {n} date").fill(when.isoformat())
+        page.get_by_label(f"Meeting {n} starts").fill("08:00")
+        page.get_by_label(f"Meeting {n} ends").fill("16:00")
+    page.get_by_label("Lead instructors").select_option(
+        label="Erin Hayes (Missoula Police Department)"
+    )
+    page.screenshot(path=str(tmp_path / "session-form.png"), full_page=True)
+    page.get_by_role("button", name="Save session").click()
+
+    assert page.get_by_text("The ALERRT-REFRESH session is scheduled.").is_visible()
+    assert page.get_by_text("16 of 16 seats left").is_visible()
+    make.db.expire_all()
+    session = make.db.query(CourseSession).one()
+    assert len(session.meetings) == 2 and session.lead_instructors == [instructor]
+
+    # Officers enroll; then the class has to be called off.
+    seated = make.enrollment(session, make.person(Role.OFFICER, name="Ofc. Sofia Rivera"))
+    page.get_by_role("link", name="Cancel session…").click()
+    assert page.get_by_role("heading", name="Cancel this session?").is_visible()
+    assert page.get_by_text("1 enrolled, 0 on the waitlist").is_visible()
+    page.get_by_role("button", name="Cancel the session").click()
+    assert page.get_by_text("Say why the session is cancelled.").is_visible()
+    page.get_by_label("Why is it cancelled?").fill("Range closed for repairs")
+    page.get_by_role("button", name="Cancel the session").click()
+
+    assert page.get_by_text("everyone's place in it is cancelled").is_visible()
+    assert page.get_by_text("This session is cancelled: Range closed for repairs.").is_visible()
+    assert page.get_by_text("Cancelled", exact=True).is_visible()
+    page.screenshot(path=str(tmp_path / "cancelled.png"), full_page=True)
+    make.db.expire_all()
+    assert session.status is SessionStatus.CANCELLED and session.revision == 1
+    assert seated.status is EnrollmentStatus.CANCELLED
+
+    page.get_by_role("link", name="Enrollments and waitlist of this session").click()
+    row = page.get_by_role("row").filter(has_text="Ofc. Sofia Rivera")
+    assert "Range closed for repairs" in row.inner_text() and "Pat Coordinator" in row.inner_text()
