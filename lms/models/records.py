@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
+    Index,
     Numeric,
     String,
     Text,
@@ -70,7 +71,11 @@ class Completion(Base):
     """The recorded result that a person met a course's completion rule."""
 
     __tablename__ = "lms_completion"
-    __table_args__ = (CheckConstraint("credit_hours >= 0", name="credit_hours_non_negative"),)
+    __table_args__ = (
+        CheckConstraint("credit_hours >= 0", name="credit_hours_non_negative"),
+        # Hours ledgers and POST exports select completions by date.
+        Index("ix_lms_completion_completed_on", "completed_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("lms_enrollment.id"), unique=True)
@@ -82,11 +87,20 @@ class Completion(Base):
     rule_key: Mapped[str] = mapped_column(String(60))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_person.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A roster correction that undoes a completion revokes it (with a reason); the
+    # row stays, so hours and certificates can be traced to what was recorded.
+    revoked_at: Mapped[datetime | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_person.id"))
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
 
     enrollment: Mapped[Enrollment] = relationship()
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
     course: Mapped[Course] = relationship()
     session: Mapped[CourseSession] = relationship()
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
 
 
 class CertificationSource(enum.StrEnum):
@@ -102,6 +116,15 @@ class Certification(Base):
     __table_args__ = (
         UniqueConstraint("person_id", "track_id", "cycle"),
         CheckConstraint("expires_on > valid_from", name="expires_after_valid_from"),
+        # Status reads the latest expiry per (person, track): an index-only scan.
+        Index(
+            "ix_lms_certification_status",
+            "person_id",
+            "track_id",
+            "granted_on",
+            "expires_on",
+            "revoked_at",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -119,10 +142,19 @@ class Certification(Base):
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("lms_certification.id"))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_person.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A cycle whose completion was revoked by a correction: kept, but no longer counts.
+    revoked_at: Mapped[datetime | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_person.id"))
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
 
     track: Mapped[CertificationTrack] = relationship(lazy="joined")
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
     completion: Mapped[Completion | None] = relationship()
+    taught_session: Mapped[CourseSession | None] = relationship(foreign_keys=[taught_session_id])
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
 
     def is_current_on(self, day: date) -> bool:
-        return self.valid_from <= day < self.expires_on
+        return not self.is_revoked and self.valid_from <= day < self.expires_on

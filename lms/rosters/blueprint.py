@@ -1,5 +1,32 @@
-"""URL rules of the rosters feature."""
+"""URL rules of the rosters feature, and its panels on shared pages."""
 
 from flask import Blueprint
 
-bp = Blueprint("rosters", __name__)
+from .. import panels
+from . import views
+
+bp = Blueprint("rosters", __name__, url_prefix="/rosters")
+bp.add_url_rule("/", "roster_list", views.roster_list)
+bp.add_url_rule("/<int:session_id>", "roster", views.roster)
+bp.add_url_rule(
+    "/<int:session_id>/meetings/<int:meeting_id>/attendance",
+    "record_attendance",
+    views.record_attendance,
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/<int:session_id>/evaluations",
+    "record_evaluations",
+    views.record_evaluations,
+    methods=["POST"],
+)
+bp.add_url_rule("/<int:session_id>/finalize", "finalize", views.finalize, methods=["POST"])
+bp.add_url_rule(
+    "/<int:session_id>/enrollments/<int:enrollment_id>/correction",
+    "correction",
+    views.correction,
+    methods=["GET", "POST"],
+)
+
+panels.dashboard.register("lms/rosters/_dashboard.html", views.dashboard_panel, order=30)
+panels.session_page.register("lms/rosters/_session_panel.html", views.session_panel, order=10)

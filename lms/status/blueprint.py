@@ -1,5 +1,16 @@
-"""URL rules of the status feature."""
+"""URL rules of the status feature, and its panel on the dashboard."""
 
 from flask import Blueprint
 
-bp = Blueprint("status", __name__)
+from .. import panels
+from . import views
+
+# The rosters, status and compliance pages share one small stylesheet, served from here.
+bp = Blueprint(
+    "status", __name__, url_prefix="/status", static_folder="static", static_url_path="/static"
+)
+bp.add_url_rule("/", "mine", views.mine)
+bp.add_url_rule("/people/<int:person_id>", "person", views.person_status)
+
+# First on the dashboard: "am I current, and when am I due?"
+panels.dashboard.register("lms/status/_dashboard.html", views.dashboard_panel, order=10)

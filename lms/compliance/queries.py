@@ -1,0 +1,297 @@
+"""Reads behind the compliance pages and exports, always scoped to what the viewer manages.
+
+Each function runs a fixed number of queries whatever the number of people:
+statuses come from :func:`lms.status.queries.population_standings`, hours from
+one aggregate over the completions of the period.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from ..auth.policy import managed_organization_ids
+from ..core import db_session, local_today, to_local
+from ..models import (
+    CertificationTrack,
+    Completion,
+    Course,
+    CourseSession,
+    Organization,
+    Person,
+    Role,
+    RoleAssignment,
+)
+from ..status import queries as status_queries
+from ..status.queries import STATE_ORDER, CertificationState, Standing
+from .periods import Period
+
+PAGE_SIZE = 100
+
+
+def scope_for(viewer: Person, organization_id: int | None = None) -> set[int] | None:
+    """Organization ids the report covers: what the viewer manages, narrowed to one.
+
+    None means every organization. Returns an empty set when ``organization_id``
+    is outside what the viewer manages (the view answers 404).
+    """
+    managed = managed_organization_ids(viewer)
+    if organization_id is None:
+        return managed
+    if managed is not None and organization_id not in managed:
+        return set()
+    return {organization_id}
+
+
+def organizations(scope: set[int] | None) -> list[Organization]:
+    """The organizations a viewer may filter by, by name."""
+    query = select(Organization).order_by(Organization.name)
+    if scope is not None:
+        query = query.where(Organization.id.in_(scope or {-1}))
+    return list(db_session().scalars(query))
+
+
+@dataclass
+class Filters:
+    track_id: int | None = None
+    organization_id: int | None = None
+    state: CertificationState | None = None
+    due_before: date | None = None
+    name: str = ""
+    page: int = 1
+
+    def keep(self, standing: Standing) -> bool:
+        if self.track_id is not None and standing.track.id != self.track_id:
+            return False
+        if self.state is not None and standing.state is not self.state:
+            return False
+        if self.due_before is not None and (
+            standing.expires_on is None or standing.expires_on >= self.due_before
+        ):
+            return False
+        return not (self.name and self.name.casefold() not in standing.full_name.casefold())
+
+
+@dataclass
+class AgencyCounts:
+    organization: Organization
+    counts: Counter = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def in_force_share(self) -> int:
+        """Percent current or due soon (still certified), rounded."""
+        if not self.total:
+            return 0
+        held = self.counts[CertificationState.CURRENT] + self.counts[CertificationState.DUE_SOON]
+        return round(100 * held / self.total)
+
+
+@dataclass
+class TrackSummary:
+    track: CertificationTrack
+    agencies: list[AgencyCounts]
+    next_session: CourseSession | None
+
+    @property
+    def next_session_day(self) -> date | None:
+        """The local date the next class begins."""
+        if self.next_session is None or self.next_session.starts_at is None:
+            return None
+        return to_local(self.next_session.starts_at).date()
+
+    @property
+    def totals(self) -> Counter:
+        total: Counter = Counter()
+        for agency in self.agencies:
+            total.update(agency.counts)
+        return total
+
+
+@dataclass
+class ComplianceReport:
+    day: date
+    tracks: list[CertificationTrack]
+    organizations: list[Organization]
+    summaries: list[TrackSummary]
+    rows: list[Standing]
+    filters: Filters
+
+    @property
+    def organization_names(self) -> dict[int, str]:
+        return {o.id: o.name for o in self.organizations}
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-len(self.rows) // PAGE_SIZE))
+
+    @property
+    def page_rows(self) -> list[Standing]:
+        start = (min(self.filters.page, self.pages) - 1) * PAGE_SIZE
+        return self.rows[start : start + PAGE_SIZE]
+
+
+def compliance_report(
+    scope: set[int] | None, filters: Filters, day: date | None = None
+) -> ComplianceReport:
+    """Per agency counts for every track, and the filtered list of people; flat query count."""
+    day = day or local_today()
+    tracks = status_queries.all_tracks()
+    orgs = organizations(scope)
+    routes = status_queries.track_routes(tracks)
+    upcoming = status_queries.next_sessions(routes)
+    by_org = {o.id: o for o in orgs}
+    counts: dict[tuple[int, int], Counter] = {}
+    with status_queries.cyclic_gc_paused():
+        standings = status_queries.population_standings(tracks, day, scope)
+        for standing in standings:
+            key = (standing.track.id, standing.organization_id)
+            counts.setdefault(key, Counter())[standing.state] += 1
+        rows = [s for s in standings if filters.keep(s)]
+    summaries = []
+    for track in tracks:
+        agencies = [
+            AgencyCounts(by_org[org_id], counter)
+            for (track_id, org_id), counter in counts.items()
+            if track_id == track.id and org_id in by_org
+        ]
+        agencies.sort(key=lambda a: a.organization.name.casefold())
+        if agencies or filters.track_id == track.id:
+            summaries.append(TrackSummary(track, agencies, upcoming.get(track.id)))
+    return ComplianceReport(day, tracks, orgs, summaries, rows, filters)
+
+
+def state_choices() -> list[tuple[str, str]]:
+    return [(s.value, s.label) for s in STATE_ORDER]
+
+
+# --- hours ----------------------------------------------------------------------
+
+
+@dataclass
+class LedgerRow:
+    person_id: int
+    full_name: str
+    badge_number: str | None
+    organization_id: int
+    completions: int
+    hours: Decimal
+
+
+#: People listed in the ledger even with no hours: those a POST board counts.
+SWORN_ROLES = (Role.OFFICER, Role.INSTRUCTOR)
+
+
+def hours_ledger(scope: set[int] | None, period: Period) -> list[LedgerRow]:
+    """Credit hours of completions in ``period`` per person (revoked ones excluded).
+
+    Sworn people (officer or instructor role) of the scope are listed even
+    with no hours, so a shortfall shows. Two queries.
+    """
+
+    def scoped(query):
+        if scope is not None:
+            query = query.where(Person.organization_id.in_(scope or {-1}))
+        return query
+
+    earned = db_session().execute(
+        scoped(
+            select(
+                Person.id,
+                Person.full_name,
+                Person.badge_number,
+                Person.organization_id,
+                func.count(Completion.id),
+                func.coalesce(func.sum(Completion.credit_hours), 0),
+            )
+            .join(Person, Person.id == Completion.person_id)
+            .where(
+                Completion.completed_on >= period.start,
+                Completion.completed_on < period.end,
+                Completion.revoked_at.is_(None),
+            )
+            .group_by(Person.id, Person.full_name, Person.badge_number, Person.organization_id)
+        )
+    )
+    rows = {
+        pid: LedgerRow(pid, name, badge, org, n, Decimal(str(hours)))
+        for pid, name, badge, org, n, hours in earned
+    }
+    sworn = db_session().execute(
+        scoped(
+            select(Person.id, Person.full_name, Person.badge_number, Person.organization_id)
+            .where(
+                Person.active.is_(True),
+                Person.id.in_(
+                    select(RoleAssignment.person_id).where(RoleAssignment.role.in_(SWORN_ROLES))
+                ),
+            )
+            .distinct()
+        )
+    )
+    for pid, name, badge, org in sworn:
+        rows.setdefault(pid, LedgerRow(pid, name, badge, org, 0, Decimal("0")))
+    return sorted(rows.values(), key=lambda r: (r.full_name.casefold(), r.person_id))
+
+
+# --- POST roster ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PostRecord:
+    person_id: int
+    full_name: str
+    badge_number: str | None
+    agency: str
+    course_code: str
+    course_title: str
+    completed_on: date
+    credit_hours: Decimal
+    session_id: int
+
+
+def post_records(
+    scope: set[int] | None,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    session_id: int | None = None,
+    course_id: int | None = None,
+) -> list[PostRecord]:
+    """Completions (not revoked) with who, what, when and hours, for a POST submission."""
+    query = (
+        select(
+            Person.id,
+            Person.full_name,
+            Person.badge_number,
+            Organization.name,
+            Course.code,
+            Course.title,
+            Completion.completed_on,
+            Completion.credit_hours,
+            Completion.session_id,
+        )
+        .join(Person, Person.id == Completion.person_id)
+        .join(Organization, Organization.id == Person.organization_id)
+        .join(Course, Course.id == Completion.course_id)
+        .where(Completion.revoked_at.is_(None))
+        .order_by(Completion.completed_on, Course.code, func.lower(Person.full_name), Person.id)
+    )
+    if scope is not None:
+        query = query.where(Person.organization_id.in_(scope or {-1}))
+    if start is not None:
+        query = query.where(Completion.completed_on >= start)
+    if end is not None:
+        query = query.where(Completion.completed_on < end)
+    if session_id is not None:
+        query = query.where(Completion.session_id == session_id)
+    if course_id is not None:
+        query = query.where(Completion.course_id == course_id)
+    return [PostRecord(*row) for row in db_session().execute(query)]

@@ -1,0 +1,234 @@
+"""Compliance pages and exports for coordinators and administrators."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from flask import Response, abort, render_template, request
+from flask_login import current_user, login_required
+
+from ..auth.policy import is_staff
+from ..core import audit, db_session, local_today
+from ..models import CourseSession, Person
+from ..status import queries as status_queries
+from ..status.forms import choices
+from ..status.queries import STATE_ORDER, CertificationState
+from . import queries, renderers
+from .forms import ComplianceFilterForm, HoursFilterForm, PostRosterFilterForm
+from .periods import PeriodError, configured_start, period_from_key, recent_periods
+
+
+def _staff() -> Person:
+    viewer = current_user._get_current_object()
+    if not is_staff(viewer):
+        abort(403)
+    return viewer
+
+
+def _organization_param(viewer: Person) -> tuple[int | None, set[int] | None]:
+    """The ?organization= filter and the resulting scope; 404 for one not managed."""
+    raw = request.args.get("organization", "").strip()
+    if not raw:
+        return None, queries.scope_for(viewer)
+    if not raw.isdigit():
+        abort(400, "The agency filter must be an agency of the list.")
+    scope = queries.scope_for(viewer, int(raw))
+    if not scope or not queries.organizations(scope):
+        abort(404)
+    return int(raw), scope
+
+
+def _organization_choices(viewer: Person) -> list:
+    return choices(
+        [("", "All agencies you manage")]
+        + [(o.id, o.name) for o in queries.organizations(queries.scope_for(viewer))]
+    )
+
+
+def _compliance_form(viewer: Person):
+    organization_id, scope = _organization_param(viewer)
+    form = ComplianceFilterForm(formdata=request.args)
+    tracks = status_queries.all_tracks()
+    form.track.choices = choices([("", "All certifications")] + [(t.id, t.name) for t in tracks])
+    form.organization.choices = _organization_choices(viewer)
+    form.state.choices = choices([("", "Any status")] + queries.state_choices())
+    if not form.validate():
+        abort(400, "Some filters were not understood: " + _errors(form))
+    filters = queries.Filters(
+        track_id=int(form.track.data) if form.track.data else None,
+        organization_id=organization_id,
+        state=CertificationState(form.state.data) if form.state.data else None,
+        due_before=form.due_before.data,
+        name=(form.name.data or "").strip(),
+        page=form.page.data or 1,
+    )
+    return form, filters, scope
+
+
+def _errors(form) -> str:
+    return "; ".join(
+        f"{form[name].label.text}: {' '.join(errs)}" for name, errs in form.errors.items()
+    )
+
+
+def _csv_response(body: bytes, filename: str) -> Response:
+    filename = re.sub(r"[^A-Za-z0-9._-]+", "-", filename)
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _audit_export(viewer: Person, kind: str, rows: int) -> None:
+    audit(
+        "compliance.exported",
+        actor=viewer,
+        object_type="report",
+        object_id=kind,
+        details={"query": request.query_string.decode("utf-8", "replace"), "rows": rows},
+    )
+    db_session().commit()
+
+
+@login_required
+def overview():
+    viewer = _staff()
+    form, filters, scope = _compliance_form(viewer)
+    report = queries.compliance_report(scope, filters)
+    states = [(s.value, s.label) for s in STATE_ORDER]
+    charts = [
+        renderers.compliance_chart_svg(
+            f"{summary.track.name}: who is current, by agency",
+            [
+                (a.organization.name, {k.value: v for k, v in a.counts.items()})
+                for a in summary.agencies
+            ],
+            states,
+            chart_id=f"chart-{summary.track.id}",
+        )
+        for summary in report.summaries
+    ]
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "lms/compliance/overview.html",
+        form=form,
+        report=report,
+        charts=charts,
+        states=STATE_ORDER,
+        args=args,
+    )
+
+
+@login_required
+def export_csv():
+    viewer = _staff()
+    _, filters, scope = _compliance_form(viewer)
+    report = queries.compliance_report(scope, filters)
+    rows = renderers.compliance_rows(report.rows, report.organization_names)
+    _audit_export(viewer, "compliance", len(rows))
+    return _csv_response(
+        renderers.csv_bytes(renderers.COMPLIANCE_HEADER, rows),
+        f"compliance-{report.day.isoformat()}.csv",
+    )
+
+
+def _hours_context(viewer: Person):
+    organization_id, scope = _organization_param(viewer)
+    start = configured_start()
+    today = local_today()
+    form = HoursFilterForm(formdata=request.args)
+    try:
+        period = period_from_key(request.args.get("period", "").strip(), today, start)
+    except PeriodError as exc:
+        abort(400, str(exc))
+    periods = recent_periods(today, start, count=6)
+    if period not in periods:
+        periods = sorted([*periods, period], key=lambda p: p.start, reverse=True)
+    form.period.choices = choices((p.key, p.label) for p in periods)
+    form.period.data = period.key
+    form.organization.choices = _organization_choices(viewer)
+    ledger = queries.hours_ledger(scope, period)
+    return form, period, scope, ledger
+
+
+@login_required
+def hours():
+    viewer = _staff()
+    form, period, scope, ledger = _hours_context(viewer)
+    names = {o.id: o.name for o in queries.organizations(scope)}
+    totals: dict[int, list] = {}
+    for row in ledger:
+        total = totals.setdefault(row.organization_id, [0, 0, 0])
+        total[0] += 1
+        total[1] += row.completions
+        total[2] += row.hours
+    return render_template(
+        "lms/compliance/hours.html",
+        form=form,
+        period=period,
+        ledger=ledger,
+        names=names,
+        totals=sorted(totals.items(), key=lambda kv: names.get(kv[0], "").casefold()),
+        args={k: v for k, v in request.args.items() if v},
+    )
+
+
+@login_required
+def hours_csv():
+    viewer = _staff()
+    _, period, scope, ledger = _hours_context(viewer)
+    names = {o.id: o.name for o in queries.organizations(scope)}
+    rows = renderers.hours_rows(ledger, names)
+    _audit_export(viewer, "hours", len(rows))
+    return _csv_response(
+        renderers.csv_bytes(renderers.HOURS_HEADER, rows),
+        f"training-hours-{period.start.isoformat()}-to-{period.last_day.isoformat()}.csv",
+    )
+
+
+@login_required
+def post_roster():
+    """Completions for a state POST submission: one session, or a period or date range."""
+    viewer = _staff()
+    form = PostRosterFilterForm(formdata=request.args)
+    if not form.validate():
+        abort(400, "Some filters were not understood: " + _errors(form))
+    _, scope = _organization_param(viewer)
+    start, end = form.start.data, form.end.data
+    end = end + timedelta(days=1) if end else None
+    name = "post-roster"
+    if form.session.data is not None:
+        session = db_session().get(CourseSession, form.session.data)
+        if session is None:
+            abort(404)
+        name = f"post-roster-{session.course.code}-session-{session.id}"
+    elif form.period.data or not (start or end):
+        try:
+            period = period_from_key(form.period.data, local_today(), configured_start())
+        except PeriodError as exc:
+            abort(400, str(exc))
+        start, end = period.start, period.end
+        name = f"post-roster-{period.start.isoformat()}-to-{period.last_day.isoformat()}"
+    if start and end and end <= start:
+        abort(400, "The end date must not be before the start date.")
+    records = queries.post_records(
+        scope, start=start, end=end, session_id=form.session.data, course_id=form.course.data
+    )
+    rows = renderers.post_roster_rows(records)
+    _audit_export(viewer, "post_roster", len(rows))
+    return _csv_response(renderers.csv_bytes(renderers.POST_HEADER, rows), f"{name}.csv")
+
+
+def dashboard_panel(person: Person) -> dict | None:
+    """For coordinators and admins: how many are in force on each track, at a glance."""
+    if not is_staff(person):
+        return None
+    report = queries.compliance_report(queries.scope_for(person), queries.Filters())
+    if not report.summaries:
+        return None
+    return {"report": report}

@@ -1,0 +1,43 @@
+"""Certification status pages: your own, and a person's for those who manage them."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_login import current_user, login_required
+
+from ..auth.policy import can_view_person, require
+from ..core import db_session, local_today
+from ..models import Person
+from . import queries
+
+
+def _page(person: Person, *, own: bool):
+    return render_template(
+        "lms/status/person.html",
+        person=person,
+        own=own,
+        overview=queries.person_overview(person),
+        cycles=queries.cycles_of(person.id),
+        today=local_today(),
+    )
+
+
+@login_required
+def mine():
+    return _page(current_user._get_current_object(), own=True)
+
+
+@login_required
+def person_status(person_id: int):
+    viewer = current_user._get_current_object()
+    person = db_session().get(Person, person_id)
+    require(person is not None and can_view_person(viewer, person), hide=True)
+    return _page(person, own=person.id == viewer.id)
+
+
+def dashboard_panel(person: Person) -> dict | None:
+    """Each track that concerns the person: standing, due date, where to renew."""
+    overview = queries.person_overview(person)
+    if not overview:
+        return None
+    return {"overview": overview, "today": local_today()}
