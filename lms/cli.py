@@ -12,12 +12,15 @@ from sqlalchemy import select
 from . import migrate
 from .auth.operations import AccountError, create_admin_account
 from .core import db_session, state
+from .credentials.cli import certificate_keys_command, verify_command
 from .demo import load_demo
 from .models import Person
 
 lms_cli = AppGroup("lms", help="Training and certification (LMS) commands.")
 db_cli = AppGroup("db", help="The LMS database schema.")
 lms_cli.add_command(db_cli)
+lms_cli.add_command(verify_command)
+lms_cli.add_command(certificate_keys_command)
 
 
 def _engine():

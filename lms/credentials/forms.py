@@ -1,0 +1,46 @@
+"""Forms of the certificates feature (every POST carries its CSRF token)."""
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class IssueForm(FlaskForm):
+    """Issue one completion's certificate, or (no completion) the whole roster's."""
+
+    completion_id = IntegerField(validators=[Optional()])
+    submit = SubmitField("Issue certificate")
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason for revoking",
+        validators=[
+            DataRequired(message="Give a reason for revoking the certificate."),
+            Length(max=2000),
+        ],
+    )
+    submit = SubmitField("Revoke certificate")
+
+
+class CorrectionForm(FlaskForm):
+    holder_name = StringField(
+        "Corrected name (leave empty to use the person's current name)",
+        validators=[Optional(), Length(max=200)],
+    )
+    reason = TextAreaField(
+        "What is corrected",
+        validators=[DataRequired(message="Say what the correction fixes."), Length(max=2000)],
+    )
+    submit = SubmitField("Issue corrected certificate")
+
+
+class VerifyForm(FlaskForm):
+    """The public look-up by serial: a GET form, nothing to protect."""
+
+    class Meta:
+        csrf = False
+
+    serial = StringField("Certificate serial", validators=[DataRequired(), Length(max=64)])
+    sig = HiddenField()
+    submit = SubmitField("Check")

@@ -1,0 +1,21 @@
+"""Fixtures of the certificate tests."""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from .support import train
+
+
+@pytest.fixture
+def app_config(app_config, tmp_path):
+    """Organization logos are read from a branding folder of the test's own."""
+    return {**app_config, "LMS_BRANDING_DIR": str(tmp_path / "branding")}
+
+
+@pytest.fixture
+def trained_class(make):
+    """Officers who completed an ALERRT refresher taught by a current instructor."""
+    return functools.partial(train, make)
