@@ -1,0 +1,16 @@
+"""Forms of the calendar feature: buttons, each a POST with its CSRF token."""
+
+from flask_wtf import FlaskForm
+from wtforms import SubmitField
+
+
+class NewFeedLinkForm(FlaskForm):
+    """Create the private feed link, or replace it (the old one stops working)."""
+
+    submit = SubmitField("Get a new private link")
+
+
+class StopFeedForm(FlaskForm):
+    """Turn the private feed off: its link stops working and none replaces it."""
+
+    submit = SubmitField("Turn off my private feed")

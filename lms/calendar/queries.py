@@ -1,0 +1,578 @@
+"""Reads of the calendar feature: what each feed holds, and a cheap fingerprint of it.
+
+Every feed is one set of meeting rows chosen by SQL conditions. The same
+conditions drive two reads:
+
+- ``*_fingerprint``: one aggregate query (grouped by course, so it is a few
+  rows whatever the size of the feed) whose result changes whenever the feed's
+  bytes would. The ETag is its hash, so a revalidation is answered with a 304
+  without building the feed.
+- ``*_meetings``: the rows themselves, each event's meeting, session and
+  course in one query (three for a person: enrollments, re-enrollments,
+  teaching), never one query per event.
+
+Statements are built once per kind of feed and cached; the instants that
+move (now, the window's edges) and the person are bind parameters.
+
+What the fingerprint relies on: time, place and status changes go through
+:func:`lms.calendar.operations.bump_revision` (SEQUENCE and revision rise),
+rows joining or leaving a feed change the count and sum of meeting ids, and
+course titles are read in the query itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+from sqlalchemy import (
+    Date,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import aliased
+
+from ..auth.operations import token_hash
+from ..core import db_session
+from ..models import (
+    Audience,
+    Certification,
+    CertificationTrack,
+    Course,
+    CourseSession,
+    Enrollment,
+    EnrollmentStatus,
+    Meeting,
+    Person,
+    SessionInstructor,
+    SessionStatus,
+    UTCDateTime,
+    utcnow,
+)
+from ..status.queries import TrackStatus, statuses_for
+from .render import CertificationEntry, DateKind, MeetingEntry, Role, SessionFacts
+
+#: Feed tokens are ``secrets.token_urlsafe(32)``: 43 URL-safe characters.
+TOKEN_LENGTH = 43
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def _read(statement, params: dict):
+    """Rows of a Core statement on the session's connection, without the ORM step."""
+    return db_session().connection().execute(statement, params)
+
+
+_NOW = "now"
+_SHOWN_SINCE = "shown_since"
+_CANCELLED_SINCE = "cancelled_since"
+_PERSON = "person_id"
+
+
+def _instant(name: str):
+    return bindparam(name, type_=UTCDateTime())
+
+
+@dataclass(frozen=True)
+class FeedWindow:
+    """Which meetings a feed still shows at ``now``.
+
+    A meeting stays until ``history`` after it ended. A cancelled one (its
+    session, or the reader's enrollment) stays, marked cancelled, until its
+    end or ``cancelled_grace`` after the cancellation, whichever is later.
+    """
+
+    now: datetime
+    history: timedelta
+    cancelled_grace: timedelta
+
+    def params(self) -> dict[str, datetime]:
+        return {
+            _NOW: self.now,
+            _SHOWN_SINCE: self.now - self.history,
+            _CANCELLED_SINCE: self.now - self.cancelled_grace,
+        }
+
+
+def _shown(cancelled, cancelled_at):
+    """SQL: the meeting row is shown, given a cancellation flag and its instant."""
+    return or_(
+        ~cancelled,
+        Meeting.ends_at > _instant(_NOW),
+        cancelled_at > _instant(_CANCELLED_SINCE),
+    )
+
+
+def _window_conditions() -> list:
+    return [
+        Meeting.ends_at > _instant(_SHOWN_SINCE),
+        _shown(CourseSession.status == SessionStatus.CANCELLED, CourseSession.cancelled_at),
+    ]
+
+
+def feed_window(history_days: int, cancelled_days: int, now: datetime | None = None) -> FeedWindow:
+    return FeedWindow(now or utcnow(), timedelta(days=history_days), timedelta(days=cancelled_days))
+
+
+# --- the public feeds -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicSelection:
+    """Public sessions, optionally of some audiences or of one course."""
+
+    audiences: frozenset[Audience] | None = None
+    course_id: int | None = None
+
+    @property
+    def shape(self) -> tuple:
+        """What the SQL statement depends on (the course id is a parameter)."""
+        return (self.audiences, self.course_id is not None)
+
+    def params(self, window: FeedWindow) -> dict:
+        return {**window.params(), "course_id": self.course_id}
+
+
+@lru_cache(maxsize=32)
+def _public_conditions(shape: tuple) -> list:
+    audiences, one_course = shape
+    conditions = [CourseSession.is_public.is_(True), *_window_conditions()]
+    if audiences:
+        conditions.append(Course.audience.in_(sorted(audiences)))
+    if one_course:
+        conditions.append(CourseSession.course_id == bindparam("course_id"))
+    return conditions
+
+
+def _numbered_meetings(session_ids):
+    """Every meeting of the sessions ``session_ids`` (a subquery) with its day number
+    and its session's number of meetings: one window pass, not a subquery per row."""
+    return (
+        select(
+            Meeting.id.label("id"),
+            func.row_number()
+            .over(partition_by=Meeting.session_id, order_by=(Meeting.starts_at, Meeting.id))
+            .label("number"),
+            func.count(Meeting.id).over(partition_by=Meeting.session_id).label("count"),
+        )
+        .where(Meeting.session_id.in_(session_ids))
+        .subquery("numbered")
+    )
+
+
+def _recently_met():
+    """Sessions with a meeting inside the window (via ix_lms_meeting_ends_at)."""
+    recent = aliased(Meeting)
+    return select(recent.session_id).where(recent.ends_at > _instant(_SHOWN_SINCE))
+
+
+#: What an event is written from. Plain rows, not ORM objects: a 1,000-event feed
+#: loads three times faster, and the renderer takes value objects anyway.
+_ENTRY_COLUMNS = (
+    Meeting.uid,
+    Meeting.starts_at,
+    Meeting.ends_at,
+    Meeting.location,
+    Meeting.sequence,
+    CourseSession.id,
+    Course.code,
+    Course.title,
+    CourseSession.timezone,
+    CourseSession.location,
+    (CourseSession.status == SessionStatus.CANCELLED).label("cancelled"),
+    CourseSession.cancel_reason,
+    CourseSession.revised_at,
+)
+
+
+def _entry_rows(session_ids, *extra_columns):
+    """Event rows of meetings among ``session_ids`` (a subquery that bounds the numbering)."""
+    numbered = _numbered_meetings(session_ids)
+    return (
+        select(*_ENTRY_COLUMNS, numbered.c.number, numbered.c.count, *extra_columns)
+        .select_from(Meeting)
+        .join(numbered, numbered.c.id == Meeting.id)
+        .join(CourseSession, Meeting.session_id == CourseSession.id)
+        .join(Course, CourseSession.course_id == Course.id)
+    )
+
+
+class _EntryBuilder:
+    """Turns entry rows into MeetingEntry values, one SessionFacts per session."""
+
+    def __init__(self):
+        self.sessions: dict[int, SessionFacts] = {}
+
+    def __call__(self, row, role: Role = Role.PUBLIC, offset: int = 0, stamp=None) -> MeetingEntry:
+        (uid, starts, ends, location, sequence, session_id, code, title, tz, place, cancelled,
+         reason, revised_at, number, count) = row[:15]  # fmt: skip
+        facts = self.sessions.get(session_id)
+        if facts is None:
+            facts = self.sessions[session_id] = SessionFacts(
+                session_id,
+                code,
+                title,
+                tz,
+                place or "",
+                bool(cancelled),
+                reason,
+                revised_at,
+            )
+        return MeetingEntry(
+            uid, starts, ends, location, sequence + offset, facts, (number, count), role, stamp
+        )
+
+
+@lru_cache(maxsize=64)
+def _public_entries_statement(shape: tuple):
+    # No ORDER BY: the renderer orders events, and the planner is free to start
+    # from the recent meetings (ix_lms_meeting_ends_at).
+    return _entry_rows(_recently_met()).where(*_public_conditions(shape))
+
+
+def public_meetings(selection: PublicSelection, window: FeedWindow) -> list[MeetingEntry]:
+    """The events of a public feed, in one query."""
+    rows = _read(_public_entries_statement(selection.shape), selection.params(window))
+    build = _EntryBuilder()
+    return [build(row) for row in rows]
+
+
+def _fingerprint_columns() -> list:
+    return [
+        Course.id,
+        Course.code,
+        Course.title,
+        func.count(Meeting.id),
+        func.sum(Meeting.id),
+        func.sum(Meeting.sequence),
+        func.sum(CourseSession.revision),
+        func.max(CourseSession.revised_at),
+        func.sum(case((CourseSession.status == SessionStatus.CANCELLED, 1), else_=0)),
+    ]
+
+
+def _fingerprint_rows(*extra_columns):
+    return (
+        select(*_fingerprint_columns(), *extra_columns)
+        .select_from(Meeting)
+        .join(CourseSession, Meeting.session_id == CourseSession.id)
+        .join(Course, CourseSession.course_id == Course.id)
+    )
+
+
+def _grouped(query):
+    # Code and title depend on the id (its primary key): PostgreSQL accepts them.
+    return query.group_by(Course.id).order_by(Course.id)
+
+
+def _fingerprint(statement, params: dict) -> tuple:
+    return tuple(tuple(row) for row in _read(statement, params))
+
+
+@lru_cache(maxsize=64)
+def _public_fingerprint_statement(shape: tuple):
+    return _grouped(_fingerprint_rows().where(*_public_conditions(shape)))
+
+
+def public_fingerprint(selection: PublicSelection, window: FeedWindow) -> tuple:
+    """What the public feed's bytes depend on in the database, in one small query."""
+    return _fingerprint(_public_fingerprint_statement(selection.shape), selection.params(window))
+
+
+def public_course(code: str) -> Course | None:
+    """An active public course (a course feed is read by anonymous calendar clients)."""
+    return db_session().scalar(
+        select(Course).where(
+            Course.code == code, Course.is_public.is_(True), Course.active.is_(True)
+        )
+    )
+
+
+def public_courses() -> list[Course]:
+    return list(
+        db_session().scalars(
+            select(Course)
+            .where(Course.is_public.is_(True), Course.active.is_(True))
+            .order_by(Course.code)
+        )
+    )
+
+
+# --- the private feed -------------------------------------------------------
+
+
+_TOKEN_OWNER = select(Person.id).where(
+    Person.calendar_token_hash == bindparam("token_hash"), Person.active.is_(True)
+)
+
+
+def is_well_formed_token(token: str) -> bool:
+    return len(token) == TOKEN_LENGTH and all(char in _TOKEN_CHARS for char in token)
+
+
+def owner_of_token(token: str) -> int | None:
+    """The id of the active owner of a feed token; None if unknown, revoked or malformed."""
+    if not is_well_formed_token(token):
+        return None
+    return _read(_TOKEN_OWNER, {"token_hash": token_hash(token)}).scalar()
+
+
+@dataclass(frozen=True)
+class PrivateSelection:
+    """What a person's feed holds: their enrollments, their teaching, their dates."""
+
+    enrolled: bool = True
+    teaching: bool = True
+    certifications: bool = True
+
+
+def _enrollment_conditions() -> list:
+    # The person's enrollments as a set of ids, so that the join reaches each one
+    # through its session (SQLite, left to guess, would otherwise read all of the
+    # person's enrollments again for every meeting).
+    theirs = aliased(Enrollment)
+    return [
+        Enrollment.id.in_(select(theirs.id).where(theirs.person_id == bindparam(_PERSON))),
+        *_window_conditions(),
+        _shown(Enrollment.status == EnrollmentStatus.CANCELLED, Enrollment.cancelled_at),
+    ]
+
+
+def _taught(query):
+    """Rows of sessions the person teaches (a join, so the planner starts from them)."""
+    return query.join(
+        SessionInstructor,
+        and_(
+            SessionInstructor.session_id == CourseSession.id,
+            SessionInstructor.person_id == bindparam(_PERSON),
+        ),
+    ).where(*_window_conditions())
+
+
+@lru_cache(maxsize=1)
+def _private_statements():
+    """(enrolled entries, re-enrollments, taught entries)."""
+    theirs = aliased(Enrollment)
+    their_sessions = select(theirs.session_id).where(theirs.person_id == bindparam(_PERSON))
+    taught_sessions = select(SessionInstructor.session_id).where(
+        SessionInstructor.person_id == bindparam(_PERSON)
+    )
+    enrolled = (
+        _entry_rows(their_sessions, Enrollment.id, Enrollment.status, Enrollment.status_changed_at)
+        .join(Enrollment, Enrollment.session_id == CourseSession.id)
+        .where(*_enrollment_conditions())
+    )
+    # The person's enrollments in sessions they enrolled in more than once (cancelled,
+    # then enrolled again): usually none. Counted over all of them, not only the shown.
+    repeated = (
+        select(Enrollment.session_id)
+        .where(Enrollment.person_id == bindparam(_PERSON))
+        .group_by(Enrollment.session_id)
+        .having(func.count(Enrollment.id) > 1)
+    )
+    reenrollments = (
+        select(Enrollment.session_id, Enrollment.id)
+        .where(Enrollment.person_id == bindparam(_PERSON), Enrollment.session_id.in_(repeated))
+        .order_by(Enrollment.session_id, Enrollment.id)
+    )
+    taught = _taught(_entry_rows(taught_sessions))
+    return enrolled, reenrollments, taught
+
+
+@lru_cache(maxsize=4)
+def _private_fingerprint_statement(enrolled: bool, teaching: bool):
+    """The enrollment and teaching parts of a person's fingerprint, in one statement."""
+    parts = []
+    if enrolled:
+        parts.append(
+            _grouped(
+                _fingerprint_rows(
+                    func.sum(Enrollment.id),
+                    func.max(Enrollment.status_changed_at),
+                    func.sum(case((Enrollment.status == EnrollmentStatus.WAITLISTED, 1), else_=0)),
+                    func.sum(case((Enrollment.status == EnrollmentStatus.CANCELLED, 1), else_=0)),
+                    literal_column("'enrolled'").label("part"),
+                )
+                .join(Enrollment, Enrollment.session_id == CourseSession.id)
+                .where(*_enrollment_conditions())
+            ).order_by(None)
+        )
+    if teaching:
+        parts.append(
+            _grouped(
+                _taught(
+                    _fingerprint_rows(null(), null(), null(), null(), literal_column("'taught'"))
+                )
+            ).order_by(None)
+        )
+    if not parts:
+        return None
+    union = union_all(*parts).subquery()
+    return select(union).order_by(union.c.part, union.c[0])
+
+
+_ENROLLMENT_ROLES = {
+    EnrollmentStatus.WAITLISTED: Role.WAITLISTED,
+    EnrollmentStatus.CANCELLED: Role.WITHDRAWN,
+}
+# How far an enrollment has come: waitlisted, holding a seat, cancelled. Each
+# earlier enrollment in the same session counts as a whole lifecycle, so the
+# offset only rises (cancel and enroll again: 2, then 3 or 4).
+_STAGES = {EnrollmentStatus.WAITLISTED: 0, EnrollmentStatus.CANCELLED: 2}
+_LIFECYCLE = 3
+
+
+def private_meetings(
+    person_id: int, selection: PrivateSelection, window: FeedWindow
+) -> list[MeetingEntry]:
+    """The events of a person's feed in three queries, one event per meeting."""
+    enrolled, reenrollments, taught = _private_statements()
+    params = {**window.params(), _PERSON: person_id}
+    found: dict[str, tuple[int, MeetingEntry]] = {}
+    build = _EntryBuilder()
+    if selection.enrolled:
+        earlier: dict[int, int] = {}  # enrollment id -> enrollments before it, same session
+        previous_session, position = None, 0
+        for session_id, enrollment_id in _read(reenrollments, params):
+            position = position + 1 if session_id == previous_session else 0
+            earlier[enrollment_id], previous_session = position, session_id
+        for row in _read(enrolled, params):
+            enrollment_id, status, changed_at = row[-3:]
+            held = found.get(row.uid)
+            if held is not None and held[0] > enrollment_id:
+                continue  # the latest enrollment in a session decides
+            offset = _LIFECYCLE * earlier.get(enrollment_id, 0) + _STAGES.get(status, 1)
+            role = _ENROLLMENT_ROLES.get(status, Role.ENROLLED)
+            found[row.uid] = (enrollment_id, build(row, role, offset, changed_at))
+    if selection.teaching:
+        for row in _read(taught, params):
+            held = found.get(row.uid)
+            offset = held[1].sequence - row.sequence if held else 0
+            found[row.uid] = (0, build(row, Role.TEACHING, offset))
+    return [entry for _, entry in found.values()]
+
+
+def private_fingerprint(person_id: int, selection: PrivateSelection, window: FeedWindow) -> tuple:
+    """What a person's meetings depend on in the database, in one small query.
+
+    Certification dates are few; their part is :func:`certification_history`.
+    """
+    statement = _private_fingerprint_statement(selection.enrolled, selection.teaching)
+    if statement is None:
+        return ()
+    return _fingerprint(statement, {**window.params(), _PERSON: person_id})
+
+
+# --- certification dates ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CertificationDates:
+    """A person's standing on one track, with what its calendar events need."""
+
+    status: TrackStatus
+    sequence: int  # rises with every cycle granted or revoked: the events' SEQUENCE
+    stamp: datetime  # the latest such record: the events' DTSTAMP
+
+
+#: Per track the person holds or held: its name and window, the cycles granted by a
+#: day, how many were revoked, and the latest record. Everything the certification
+#: events depend on (status reads the same cycles), so it is also their fingerprint.
+_CYCLE_HISTORY = (
+    select(
+        CertificationTrack.id,
+        CertificationTrack.name,
+        CertificationTrack.renewal_window_days,
+        func.count(Certification.id),
+        func.count(Certification.revoked_at),
+        func.max(Certification.created_at),
+        func.max(Certification.revoked_at),
+    )
+    .join(CertificationTrack, Certification.track_id == CertificationTrack.id)
+    .where(
+        Certification.person_id == bindparam(_PERSON),
+        Certification.granted_on <= bindparam("today", type_=Date()),
+    )
+    .group_by(
+        CertificationTrack.id, CertificationTrack.name, CertificationTrack.renewal_window_days
+    )
+    .order_by(CertificationTrack.id)
+)
+
+
+def certification_history(person_id: int, today: date) -> tuple:
+    """The person's cycles per track, as of ``today``: one small query."""
+    rows = _read(_CYCLE_HISTORY, {_PERSON: person_id, "today": today})
+    return tuple(tuple(row) for row in rows)
+
+
+def certification_dates(person_id: int, today: date, history: tuple) -> list[CertificationDates]:
+    """Due dates (from lms.status) of the tracks in ``history``, with SEQUENCE and DTSTAMP."""
+    if not history:
+        return []
+    by_track = {
+        track_id: (granted + revoked, max(filter(None, (recorded, revoked_at))))
+        for track_id, _name, _window, granted, revoked, recorded, revoked_at in history
+    }
+    dates = []
+    for (_person_id, track_id), status in sorted(statuses_for([person_id], day=today).items()):
+        if status.expires_on is not None and track_id in by_track:
+            dates.append(CertificationDates(status, *by_track[track_id]))
+    return dates
+
+
+def certification_entries(
+    person_id: int, today: date, history: tuple, key: bytes, url: str
+) -> list[CertificationEntry]:
+    """All-day events for each track: the renewal window opening, and the expiry."""
+    entries = []
+    for found in certification_dates(person_id, today, history):
+        track = found.status.track
+        kinds = [DateKind.EXPIRES]
+        if track.renewal_window_days > 0:
+            kinds.append(DateKind.WINDOW_OPENS)
+        entries += [
+            CertificationEntry(
+                uid=date_uid(key, person_id, track.id, kind.value),
+                kind=kind,
+                track_name=track.name,
+                expires_on=found.status.expires_on,
+                window_opens_on=found.status.window_opens_on,
+                sequence=found.sequence,
+                stamp=found.stamp,
+                url=url,
+            )
+            for kind in kinds
+        ]
+    return entries
+
+
+def date_uid(key: bytes, person_id: int, track_id: int, kind: str) -> str:
+    """A stable UID for a certification date that reveals neither person nor host.
+
+    A keyed hash (HMAC-SHA256, key derived from the app's secret): stable while
+    the secret is, and without the key the ids cannot be recovered or guessed.
+    """
+    message = f"lms-calendar-date:{person_id}:{track_id}:{kind}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
+
+def uid_key(secret: str | bytes) -> bytes:
+    """The UID key: derived from the app secret, never the secret itself."""
+    secret = secret.encode() if isinstance(secret, str) else secret
+    return hmac.new(secret, b"lms.calendar.uid", hashlib.sha256).digest()
+
+
+def fingerprint_hash(parts: Iterable) -> str:
+    """A short, stable hash of fingerprint parts (reprs of numbers, text and instants)."""
+    return hashlib.sha256(repr(tuple(parts)).encode()).hexdigest()[:40]
