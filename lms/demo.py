@@ -20,6 +20,7 @@ from sqlalchemy import select
 from .auth.operations import create_person
 from .auth.passwords import hash_password
 from .core import audit, db_session
+from .credentials.operations import issue_certificates
 from .dates import add_months
 from .models import (
     AgencyType,
@@ -492,6 +493,14 @@ class _Builder:
             self.complete(crase_past, member)
         for member in members["lewisandclark"]:
             self.complete(school_past, member)
+        self.db.flush()
+        # The instructors issue certificates for last year's refresher and the classes.
+        for past in (old, last_year, instr_course_past, crase_past, school_past):
+            past.roster_finalized_at = past.meetings[-1].ends_at
+            lead = past.lead_instructors[0] if past.lead_instructors else None
+            past.roster_finalized_by_id = lead.id if lead else None
+        for past, signer in ((last_year, hayes), (crase_past, okafor), (school_past, hayes)):
+            issue_certificates(signer, past.id)
 
         # --- coming months ------------------------------------------------------
         soon = self.session(refresher, 14, lead=hayes, assistant=okafor, capacity=12)
