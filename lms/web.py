@@ -73,6 +73,9 @@ def _template_context() -> dict:
         "viewer": person,
         "viewer_is_staff": bool(person and is_staff(person)),
         "viewer_is_instructor": bool(person and has_any_role(person, Role.INSTRUCTOR)),
+        "viewer_is_group_coordinator": bool(
+            person and has_any_role(person, Role.GROUP_COORDINATOR)
+        ),
         "sign_out_form": SignOutForm() if person else None,
         "Role": Role,
     }
