@@ -21,13 +21,10 @@ from .auth.operations import create_person
 from .auth.passwords import hash_password
 from .core import audit, db_session
 from .credentials.operations import issue_certificates
-from .dates import add_months
 from .models import (
     AgencyType,
     AttendanceRecord,
     Audience,
-    Certification,
-    CertificationSource,
     CertificationTrack,
     Completion,
     Course,
@@ -48,6 +45,7 @@ from .models import (
     SessionStatus,
     TrackRenewalPath,
 )
+from .status.operations import grant_for_completions
 
 DEMO_PASSWORD = "Avoid-Deny-Defend-2026"  # noqa: S105 - published demo sign-in
 DEPARTMENT_SLUG = "mpd"
@@ -192,38 +190,26 @@ class _Builder:
         self.db.add(e)
         return e
 
-    def complete(self, session, person, track=None, cycle=1, previous=None):
+    def complete(self, session, person):
+        """A completed enrollment, with its certification cycle earned by the usual rules."""
         e = self.enroll(session, person, EnrollmentStatus.COMPLETED)
         for meeting in session.meetings:
             self.db.add(AttendanceRecord(enrollment=e, meeting=meeting, present=True))
-        done_on = session.meetings[-1].starts_at.astimezone(self.tz).date()
         completion = Completion(
             enrollment=e,
             person=person,
             course=session.course,
             session=session,
-            completed_on=done_on,
+            completed_on=session.meetings[-1].starts_at.astimezone(self.tz).date(),
             credit_hours=session.course.credit_hours,
             rule_key=session.course.completion_rule,
         )
         self.db.add(completion)
-        if track is not None:
-            valid_from = previous.expires_on if previous else done_on
-            cert = Certification(
-                person=person,
-                track=track,
-                cycle=cycle,
-                granted_on=done_on,
-                valid_from=valid_from if previous else done_on,
-                expires_on=add_months(valid_from, track.validity_months),
-                source=CertificationSource.COMPLETION,
-                completion=completion,
-                previous_id=previous.id if previous else None,
-            )
-            self.db.add(cert)
-            self.db.flush()
-            return cert
-        return None
+        self.db.flush()
+        grant_for_completions(
+            [completion], session.lead_instructors[0] if session.lead_instructors else None
+        )
+        return completion
 
     # --- the department ------------------------------------------------------
     def build(self) -> None:
@@ -462,13 +448,12 @@ class _Builder:
         instr_course_past = self.session(instructor_course, -700, days=3, capacity=6)
         instr_course_past.status = SessionStatus.COMPLETED
         self.db.flush()
-        first_cycle = {}
-        for officer in [hayes, okafor, *officers[:8]]:
-            first_cycle[officer.id] = self.complete(old, officer, alerrt)
-        for officer in [hayes, okafor, *officers[:6]]:
-            self.complete(last_year, officer, alerrt, cycle=2, previous=first_cycle[officer.id])
         for person in (hayes, okafor):
-            self.complete(instr_course_past, person, instr)
+            self.complete(instr_course_past, person)
+        for officer in [hayes, okafor, *officers[:8]]:
+            self.complete(old, officer)
+        for officer in [hayes, okafor, *officers[:6]]:
+            self.complete(last_year, officer)
         crase_past = self.session(
             crase,
             -60,
