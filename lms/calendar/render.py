@@ -21,6 +21,7 @@ icalendar components (:mod:`lms.calendar.timezones`).
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -295,6 +296,13 @@ def _meeting_event(entry: MeetingEntry, shared: _SessionLines) -> str:
     )
 
 
+@functools.lru_cache(maxsize=20_000)
+def _event_text(entry: MeetingEntry, url: str) -> str:
+    """One meeting's VEVENT. A pure function of its (hashable) inputs, so it is
+    memoized: a feed polled again re-renders only the events whose facts changed."""
+    return _meeting_event(entry, _session_lines(entry, url))
+
+
 def _certification_lines(entry: CertificationEntry) -> list[str]:
     last_current_day = entry.expires_on - timedelta(days=1)
     if entry.kind is DateKind.WINDOW_OPENS:
@@ -383,14 +391,7 @@ def calendar_bytes(
     meetings = sorted(meetings, key=lambda e: (e.starts_at, e.uid))
     certifications = sorted(certifications, key=lambda e: (e.day, e.uid))
     head = CRLF.join(_header_lines(info)) + CRLF + "".join(_timezone_blocks(meetings))
-    events: list[str] = []
-    shared: dict[tuple, _SessionLines] = {}
-    for entry in meetings:
-        key = (entry.session.id, entry.role, entry.stamp)
-        lines = shared.get(key)
-        if lines is None:
-            lines = shared[key] = _session_lines(entry, session_url(entry.session.id))
-        events.append(_meeting_event(entry, lines))
+    events = [_event_text(entry, session_url(entry.session.id)) for entry in meetings]
     for entry in certifications:
         events.append(CRLF.join(_certification_lines(entry)) + CRLF)
     return (head + "".join(events) + "END:VCALENDAR" + CRLF).encode()
