@@ -48,6 +48,19 @@ class UTCDateTime(TypeDecorator):
             return value.replace(tzinfo=None)
         return value
 
+    def result_processor(self, dialect, coltype):
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+
+        # SQLite hands back text; parsing it as an aware UTC instant in one C call
+        # is several times faster than SQLAlchemy's parse plus a replace().
+        def process(value):
+            if value is None or isinstance(value, datetime):
+                return self.process_result_value(value, dialect)
+            return datetime.fromisoformat(value + "+00:00")
+
+        return process
+
     def process_result_value(self, value, dialect):
         if value is None:
             return None
