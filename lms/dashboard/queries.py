@@ -8,6 +8,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
 from ..core import db_session
+from ..enrollment.queries import waitlist_positions
 from ..models import (
     SEAT_HOLDING,
     Course,
@@ -31,27 +32,6 @@ class EnrollmentRow:
 
 def _session_has_future_meeting(now):
     return exists().where(Meeting.session_id == CourseSession.id, Meeting.ends_at > now)
-
-
-def waitlist_positions(session_ids: list[int]) -> dict[int, int]:
-    """1-based waitlist position of every waitlisted enrollment in these sessions."""
-    if not session_ids:
-        return {}
-    position = (
-        func.row_number()
-        .over(
-            partition_by=Enrollment.session_id,
-            order_by=(Enrollment.waitlisted_at, Enrollment.id),
-        )
-        .label("position")
-    )
-    rows = db_session().execute(
-        select(Enrollment.id, position).where(
-            Enrollment.session_id.in_(session_ids),
-            Enrollment.status == EnrollmentStatus.WAITLISTED,
-        )
-    )
-    return {enrollment_id: pos for enrollment_id, pos in rows}
 
 
 def my_enrollments(person: Person, *, upcoming: bool) -> list[EnrollmentRow]:

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 
 from ..auth.policy import managed_organization_ids
 from ..core import db_session
-from ..dashboard.queries import waitlist_positions
 from ..models import (
     SEAT_HOLDING,
     CourseSession,
@@ -25,6 +24,28 @@ from ..models import (
     utcnow,
 )
 from .rules import COMMUNITY_AUDIENCES, PUBLIC_REGISTRANTS_SLUG
+
+
+def waitlist_positions(session_ids: list[int]) -> dict[int, int]:
+    """1-based waitlist position of every waitlisted enrollment in these sessions."""
+    if not session_ids:
+        return {}
+    position = (
+        func.row_number()
+        .over(
+            partition_by=Enrollment.session_id,
+            order_by=(Enrollment.waitlisted_at, Enrollment.id),
+        )
+        .label("position")
+    )
+    rows = db_session().execute(
+        select(Enrollment.id, position).where(
+            Enrollment.session_id.in_(session_ids),
+            Enrollment.status == EnrollmentStatus.WAITLISTED,
+        )
+    )
+    return {enrollment_id: pos for enrollment_id, pos in rows}
+
 
 SEAT_HOLDING_VALUES = [s.value for s in SEAT_HOLDING]
 
