@@ -13,7 +13,7 @@ tenth of them waitlisted) and holds two certifications, so their private feed
 has the same meetings plus four all-day dates.
 
 Each feed is requested through the Flask app with its test client (routing,
-token lookup, database, fingerprint, render, headers), as a calendar client
+token lookup, database, ETag, render, headers), as a calendar client
 would, with no app context held between requests (each gets its own database
 session, as in production). The first request is reported on its own: it also
 computes the VTIMEZONE, which is then cached for the process. Then ``--rounds``

@@ -1,23 +1,24 @@
-"""Reads of the calendar feature: what each feed holds, and a cheap fingerprint of it.
+"""Reads of the calendar feature: what each feed holds, and what its ETag is made of.
 
-Every feed is one set of meeting rows chosen by SQL conditions. The same
-conditions drive two reads:
+Every feed is one set of meeting rows chosen by SQL conditions. A request reads
+its ETag's parts first, answers a revalidation with a 304 when they are
+unchanged, and only then reads the rows:
 
-- ``*_fingerprint``: one aggregate query (grouped by course, so it is a few
-  rows whatever the size of the feed) whose result changes whenever the feed's
-  bytes would. The ETag is its hash, so a revalidation is answered with a 304
-  without building the feed.
+- ``public_fingerprint``: one aggregate query over the public feed's meetings
+  (grouped by course, so it is a few rows whatever the size of the feed) whose
+  result changes whenever the feed's bytes would. It relies on time, place and
+  status changes going through :func:`lms.calendar.operations.bump_revision`
+  (SEQUENCE and revision rise), on rows joining or leaving the feed changing
+  the count and sum of meeting ids, and on course titles read in the query.
+- ``feed_owner``: a private feed's owner and the version of their data, from
+  the change log that database triggers keep (:class:`lms.models.FeedChange`):
+  one indexed lookup, however many events the feed holds.
 - ``*_meetings``: the rows themselves, each event's meeting, session and
   course in one query (three for a person: enrollments, re-enrollments,
   teaching), never one query per event.
 
 Statements are built once per kind of feed and cached; the instants that
-move (now, the window's edges) and the person are bind parameters.
-
-What the fingerprint relies on: time, place and status changes go through
-:func:`lms.calendar.operations.bump_revision` (SEQUENCE and revision rise),
-rows joining or leaving a feed change the count and sum of meeting ids, and
-course titles are read in the query itself.
+move (the window's edges) and the person are bind parameters.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 
 from sqlalchemy import (
@@ -35,11 +36,8 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
-    literal_column,
-    null,
     or_,
     select,
-    union_all,
 )
 from sqlalchemy.orm import aliased
 
@@ -48,17 +46,16 @@ from ..core import db_session
 from ..models import (
     Audience,
     Certification,
-    CertificationTrack,
     Course,
     CourseSession,
     Enrollment,
     EnrollmentStatus,
+    FeedChange,
     Meeting,
     Person,
     SessionInstructor,
     SessionStatus,
     UTCDateTime,
-    utcnow,
 )
 from ..status.queries import TrackStatus, statuses_for
 from .render import CertificationEntry, DateKind, MeetingEntry, Role, SessionFacts
@@ -85,11 +82,12 @@ def _instant(name: str):
 
 @dataclass(frozen=True)
 class FeedWindow:
-    """Which meetings a feed still shows at ``now``.
+    """Which meetings a feed shows as of ``now``.
 
     A meeting stays until ``history`` after it ended. A cancelled one (its
     session, or the reader's enrollment) stays, marked cancelled, until its
     end or ``cancelled_grace`` after the cancellation, whichever is later.
+    Feeds take ``now`` from :func:`feed_window`: the start of the day.
     """
 
     now: datetime
@@ -120,8 +118,14 @@ def _window_conditions() -> list:
     ]
 
 
-def feed_window(history_days: int, cancelled_days: int, now: datetime | None = None) -> FeedWindow:
-    return FeedWindow(now or utcnow(), timedelta(days=history_days), timedelta(days=cancelled_days))
+def feed_window(history_days: int, cancelled_days: int, today: date, zone: tzinfo) -> FeedWindow:
+    """The window of ``today``, which moves once a day at midnight where the department is.
+
+    So a feed's bytes change only with its data or the date, and a private
+    feed's ETag (the owner's change log and the date) can skip reading its rows.
+    """
+    start = datetime.combine(today, time(), tzinfo=zone).astimezone(UTC)
+    return FeedWindow(start, timedelta(days=history_days), timedelta(days=cancelled_days))
 
 
 # --- the public feeds -------------------------------------------------------
@@ -247,46 +251,34 @@ def public_meetings(selection: PublicSelection, window: FeedWindow) -> list[Meet
     return [build(row) for row in rows]
 
 
-def _fingerprint_columns() -> list:
-    return [
-        Course.id,
-        Course.code,
-        Course.title,
-        func.count(Meeting.id),
-        func.sum(Meeting.id),
-        func.sum(Meeting.sequence),
-        func.sum(CourseSession.revision),
-        func.max(CourseSession.revised_at),
-        func.sum(case((CourseSession.status == SessionStatus.CANCELLED, 1), else_=0)),
-    ]
-
-
-def _fingerprint_rows(*extra_columns):
+@lru_cache(maxsize=64)
+def _public_fingerprint_statement(shape: tuple):
+    # Code and title depend on the id (its primary key): PostgreSQL accepts them.
     return (
-        select(*_fingerprint_columns(), *extra_columns)
+        select(
+            Course.id,
+            Course.code,
+            Course.title,
+            func.count(Meeting.id),
+            func.sum(Meeting.id),
+            func.sum(Meeting.sequence),
+            func.sum(CourseSession.revision),
+            func.max(CourseSession.revised_at),
+            func.sum(case((CourseSession.status == SessionStatus.CANCELLED, 1), else_=0)),
+        )
         .select_from(Meeting)
         .join(CourseSession, Meeting.session_id == CourseSession.id)
         .join(Course, CourseSession.course_id == Course.id)
+        .where(*_public_conditions(shape))
+        .group_by(Course.id)
+        .order_by(Course.id)
     )
-
-
-def _grouped(query):
-    # Code and title depend on the id (its primary key): PostgreSQL accepts them.
-    return query.group_by(Course.id).order_by(Course.id)
-
-
-def _fingerprint(statement, params: dict) -> tuple:
-    return tuple(tuple(row) for row in _read(statement, params))
-
-
-@lru_cache(maxsize=64)
-def _public_fingerprint_statement(shape: tuple):
-    return _grouped(_fingerprint_rows().where(*_public_conditions(shape)))
 
 
 def public_fingerprint(selection: PublicSelection, window: FeedWindow) -> tuple:
     """What the public feed's bytes depend on in the database, in one small query."""
-    return _fingerprint(_public_fingerprint_statement(selection.shape), selection.params(window))
+    rows = _read(_public_fingerprint_statement(selection.shape), selection.params(window))
+    return tuple(tuple(row) for row in rows)
 
 
 def public_course(code: str) -> Course | None:
@@ -311,20 +303,41 @@ def public_courses() -> list[Course]:
 # --- the private feed -------------------------------------------------------
 
 
-_TOKEN_OWNER = select(Person.id).where(
-    Person.calendar_token_hash == bindparam("token_hash"), Person.active.is_(True)
-)
-
-
 def is_well_formed_token(token: str) -> bool:
     return len(token) == TOKEN_LENGTH and all(char in _TOKEN_CHARS for char in token)
 
 
-def owner_of_token(token: str) -> int | None:
-    """The id of the active owner of a feed token; None if unknown, revoked or malformed."""
+@dataclass(frozen=True)
+class FeedOwner:
+    """The active owner of a feed token, and the version of what their feed shows.
+
+    ``changes`` and ``last_change`` are the count and highest id of the
+    person's rows in the feed change log (see :class:`lms.models.FeedChange`):
+    together they move on with every committed write that can change the feed.
+    """
+
+    person_id: int
+    changes: int
+    last_change: int | None
+
+
+_FEED_OWNER = (
+    select(Person.id, func.count(FeedChange.id), func.max(FeedChange.id))
+    .outerjoin(FeedChange, FeedChange.person_id == Person.id)
+    .where(Person.calendar_token_hash == bindparam("token_hash"), Person.active.is_(True))
+    .group_by(Person.id)
+)
+
+
+def feed_owner(token: str) -> FeedOwner | None:
+    """Who owns a feed token, with their feed's version, in one indexed query.
+
+    None if the token is unknown, revoked or malformed, or its owner deactivated.
+    """
     if not is_well_formed_token(token):
         return None
-    return _read(_TOKEN_OWNER, {"token_hash": token_hash(token)}).scalar()
+    row = _read(_FEED_OWNER, {"token_hash": token_hash(token)}).first()
+    return FeedOwner(*row) if row is not None else None
 
 
 @dataclass(frozen=True)
@@ -389,38 +402,6 @@ def _private_statements():
     return enrolled, reenrollments, taught
 
 
-@lru_cache(maxsize=4)
-def _private_fingerprint_statement(enrolled: bool, teaching: bool):
-    """The enrollment and teaching parts of a person's fingerprint, in one statement."""
-    parts = []
-    if enrolled:
-        parts.append(
-            _grouped(
-                _fingerprint_rows(
-                    func.sum(Enrollment.id),
-                    func.max(Enrollment.status_changed_at),
-                    func.sum(case((Enrollment.status == EnrollmentStatus.WAITLISTED, 1), else_=0)),
-                    func.sum(case((Enrollment.status == EnrollmentStatus.CANCELLED, 1), else_=0)),
-                    literal_column("'enrolled'").label("part"),
-                )
-                .join(Enrollment, Enrollment.session_id == CourseSession.id)
-                .where(*_enrollment_conditions())
-            ).order_by(None)
-        )
-    if teaching:
-        parts.append(
-            _grouped(
-                _taught(
-                    _fingerprint_rows(null(), null(), null(), null(), literal_column("'taught'"))
-                )
-            ).order_by(None)
-        )
-    if not parts:
-        return None
-    union = union_all(*parts).subquery()
-    return select(union).order_by(union.c.part, union.c[0])
-
-
 _ENROLLMENT_ROLES = {
     EnrollmentStatus.WAITLISTED: Role.WAITLISTED,
     EnrollmentStatus.CANCELLED: Role.WITHDRAWN,
@@ -462,17 +443,6 @@ def private_meetings(
     return [entry for _, entry in found.values()]
 
 
-def private_fingerprint(person_id: int, selection: PrivateSelection, window: FeedWindow) -> tuple:
-    """What a person's meetings depend on in the database, in one small query.
-
-    Certification dates are few; their part is :func:`certification_history`.
-    """
-    statement = _private_fingerprint_statement(selection.enrolled, selection.teaching)
-    if statement is None:
-        return ()
-    return _fingerprint(statement, {**window.params(), _PERSON: person_id})
-
-
 # --- certification dates ----------------------------------------------------
 
 
@@ -485,28 +455,22 @@ class CertificationDates:
     stamp: datetime  # the latest such record: the events' DTSTAMP
 
 
-#: Per track the person holds or held: its name and window, the cycles granted by a
-#: day, how many were revoked, and the latest record. Everything the certification
-#: events depend on (status reads the same cycles), so it is also their fingerprint.
+#: Per track the person holds or held: the cycles granted by a day, how many were
+#: revoked, and the latest record (the events' SEQUENCE and DTSTAMP).
 _CYCLE_HISTORY = (
     select(
-        CertificationTrack.id,
-        CertificationTrack.name,
-        CertificationTrack.renewal_window_days,
+        Certification.track_id,
         func.count(Certification.id),
         func.count(Certification.revoked_at),
         func.max(Certification.created_at),
         func.max(Certification.revoked_at),
     )
-    .join(CertificationTrack, Certification.track_id == CertificationTrack.id)
     .where(
         Certification.person_id == bindparam(_PERSON),
         Certification.granted_on <= bindparam("today", type_=Date()),
     )
-    .group_by(
-        CertificationTrack.id, CertificationTrack.name, CertificationTrack.renewal_window_days
-    )
-    .order_by(CertificationTrack.id)
+    .group_by(Certification.track_id)
+    .order_by(Certification.track_id)
 )
 
 
@@ -522,7 +486,7 @@ def certification_dates(person_id: int, today: date, history: tuple) -> list[Cer
         return []
     by_track = {
         track_id: (granted + revoked, max(filter(None, (recorded, revoked_at))))
-        for track_id, _name, _window, granted, revoked, recorded, revoked_at in history
+        for track_id, granted, revoked, recorded, revoked_at in history
     }
     dates = []
     for (_person_id, track_id), status in sorted(statuses_for([person_id], day=today).items()):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -21,7 +21,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from ..catalog import queries as catalog_queries
-from ..core import acting_person, db_session, local_today
+from ..core import acting_person, db_session, department_zone, local_today
 from ..models import Audience, CourseSession, Person
 from . import operations, queries, render
 from .forms import NewFeedLinkForm, StopFeedForm
@@ -34,10 +34,13 @@ _PRIVATE_PARTS = ("enrolled", "teaching", "certifications")
 # --- HTTP helpers -----------------------------------------------------------
 
 
-def _window() -> queries.FeedWindow:
+def _window(today: date | None = None) -> queries.FeedWindow:
     config = current_app.config
     return queries.feed_window(
-        config["LMS_CALENDAR_HISTORY_DAYS"], config["LMS_CALENDAR_CANCELLED_DAYS"]
+        config["LMS_CALENDAR_HISTORY_DAYS"],
+        config["LMS_CALENDAR_CANCELLED_DAYS"],
+        today or local_today(),
+        department_zone(),
     )
 
 
@@ -177,11 +180,16 @@ def session_ics(session_id: int):
 
 
 def _public_feed(
-    selection: queries.PublicSelection, etag: str, name: str, description: str, source: str
+    selection: queries.PublicSelection,
+    window: queries.FeedWindow,
+    etag: str,
+    name: str,
+    description: str,
+    source: str,
 ):
     if _not_modified(etag):
         return _calendar_response(None, etag, private=False, filename="sessions.ics")
-    entries = queries.public_meetings(selection, _window())
+    entries = queries.public_meetings(selection, window)
     info = _feed_info(name, description, source=source)
     body = render.calendar_bytes(info, entries, session_url=_session_url_maker())
     return _calendar_response(body, etag, private=False, filename="sessions.ics")
@@ -203,7 +211,7 @@ def public_feed():
     else:
         name = f"{site}: public sessions"
     description = f"Public training sessions of the {department}, open for registration."
-    return _public_feed(selection, etag, name, description, source)
+    return _public_feed(selection, window, etag, name, description, source)
 
 
 def course_feed(code: str):
@@ -213,11 +221,12 @@ def course_feed(code: str):
         abort(404)
     selection = queries.PublicSelection(course_id=course.id)
     source = url_for("lms.calendar.course_feed", code=course.code, _external=True)
-    fingerprint = queries.public_fingerprint(selection, _window())
+    window = _window()
+    fingerprint = queries.public_fingerprint(selection, window)
     etag = _etag("course", source, course.code, course.title, fingerprint)
     site = current_app.config["LMS_SITE_NAME"]
     description = f"Public sessions of {course.title} ({course.code})."
-    return _public_feed(selection, etag, f"{site}: {course.title}", description, source)
+    return _public_feed(selection, window, etag, f"{site}: {course.title}", description, source)
 
 
 # --- the private feed -------------------------------------------------------
@@ -225,8 +234,8 @@ def course_feed(code: str):
 
 def private_feed(token: str):
     """A person's own sessions, teaching and certification dates, by secret link."""
-    person_id = queries.owner_of_token(token)
-    if person_id is None:
+    owner = queries.feed_owner(token)
+    if owner is None:
         abort(404)  # unknown, revoked, malformed or deactivated: the same answer
     parts = _list_filter("include", {part: part for part in _PRIVATE_PARTS})
     selection = (
@@ -234,20 +243,16 @@ def private_feed(token: str):
         if parts
         else queries.PrivateSelection()
     )
-    window = _window()
     key = queries.uid_key(current_app.config["SECRET_KEY"])
     today = local_today()
-    history = queries.certification_history(person_id, today) if selection.certifications else ()
-    etag = _etag(
-        "private",
-        person_id,
-        selection,
-        queries.fingerprint_hash([key]),
-        queries.private_fingerprint(person_id, selection, window),
-        history,
-    )
+    # The feed's data moves on with its owner's change log, its window and
+    # certification states with the date: a revalidation reads nothing else.
+    etag = _etag("private", owner, selection, queries.fingerprint_hash([key]), today)
     if _not_modified(etag):
         return _calendar_response(None, etag, private=True, filename="my-training.ics")
+    person_id = owner.person_id
+    window = _window(today)
+    history = queries.certification_history(person_id, today) if selection.certifications else ()
     meetings = queries.private_meetings(person_id, selection, window)
     certifications = queries.certification_entries(
         person_id, today, history, key, url_for("lms.dashboard.home", _external=True)

@@ -19,6 +19,7 @@ from .courses import (
     TrackRenewalPath,
 )
 from .enrollment import SEAT_HOLDING, Enrollment, EnrollmentSource, EnrollmentStatus
+from .feeds import FeedChange
 from .organizations import AgencyType, Organization, OrganizationKind
 from .people import AccountToken, LoginSession, Person, Role, RoleAssignment, TokenPurpose
 from .records import (
@@ -52,6 +53,7 @@ __all__ = [
     "EnrollmentStatus",
     "EvaluationKind",
     "EvaluationResult",
+    "FeedChange",
     "InstructorRole",
     "LoginSession",
     "Meeting",
