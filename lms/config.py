@@ -38,6 +38,9 @@ OPTIONS: dict[str, Option] = {
         None, "Folder for certificate signing keys (default: the instance folder's keys/)."
     ),
     "LMS_REDIS_URL": Option(None, "Redis for shared rate limits and jobs; memory when unset."),
+    "LMS_REDIS_PREFIX": Option(
+        "lms", "Prefix of this deployment's Redis keys, so deployments can share one Redis."
+    ),
     "LMS_RATELIMIT_ENABLED": Option(True, "Apply rate limits to public endpoints."),
     "LMS_CANCEL_CUTOFF_HOURS": Option(
         24, "People may cancel their own enrollment until this many hours before the start."
@@ -115,6 +118,11 @@ def validate(config: dict[str, Any]) -> None:
     for key in ("LMS_SITE_NAME", "LMS_DEPARTMENT_NAME"):
         if not str(config.get(key) or "").strip():
             raise ConfigError(f"{key} must not be empty")
+    prefix = str(config["LMS_REDIS_PREFIX"] or "")
+    if not prefix or any(char.isspace() for char in prefix):
+        raise ConfigError(
+            f"LMS_REDIS_PREFIX must be a non-empty name without spaces, got {prefix!r}"
+        )
     if not config.get("SECRET_KEY"):
         raise ConfigError("SECRET_KEY is not set: sessions and CSRF tokens need it")
     if not config.get("SQLALCHEMY_DATABASE_URI"):

@@ -72,7 +72,9 @@ class LMS:
         registries = Registries()
         builtins.register(registries)
         state = LMSState(db=self.db, url_prefix=url_prefix, registries=registries)
-        state.extras["rate_limiter"] = make_limiter(app.config["LMS_REDIS_URL"])
+        state.extras["rate_limiter"] = make_limiter(
+            app.config["LMS_REDIS_URL"], app.config["LMS_REDIS_PREFIX"]
+        )
         if app.config["LMS_LOAD_PLUGINS"]:
             state.loaded_plugins = registries.load_entry_points()
         app.extensions["lms"] = state

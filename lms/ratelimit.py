@@ -17,8 +17,12 @@ from limits import parse, storage, strategies
 from .core import state
 
 
-def make_limiter(redis_url: str | None) -> strategies.RateLimiter:
-    backend = storage.storage_from_string(redis_url or "memory://")
+def make_limiter(redis_url: str | None, prefix: str = "lms") -> strategies.RateLimiter:
+    """Counts in Redis under ``prefix`` (one deployment's namespace), else in memory."""
+    if redis_url:
+        backend = storage.storage_from_string(redis_url, key_prefix=prefix)
+    else:
+        backend = storage.storage_from_string("memory://")
     return strategies.MovingWindowRateLimiter(backend)
 
 

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -19,6 +27,7 @@ from lms.app import create_app, db
 from .support import Factory, FormClient
 
 POSTGRES_URL = os.environ.get("LMS_TEST_POSTGRES_URL")
+REDIS_URL = os.environ.get("LMS_TEST_REDIS_URL")
 BACKENDS = ["sqlite", "postgres"]
 
 # Cheap hashing in tests; the production defaults are checked in tests/auth.
@@ -163,6 +172,90 @@ def live_server(app):
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+class AppProcesses:
+    """The standalone app under gunicorn: its base URL and which worker served what."""
+
+    WORKERS = 3
+
+    def __init__(self, base: str, access_log: Path):
+        self.base, self.access_log = base, access_log
+
+    def workers_that_served(self, method: str = "POST") -> set[int]:
+        """Process ids of the workers that answered ``method`` requests so far."""
+        pids = set()
+        for line in self.access_log.read_text().splitlines():
+            pid, request_line = line.split(" ", 1)
+            if request_line.startswith(method + " "):
+                pids.add(int(pid.strip("<>")))
+        return pids
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def app_processes(app, tmp_path):
+    """The app as deployed: gunicorn, several worker processes, the test's database.
+
+    Each worker loads ``lms.wsgi:app``, built from the environment as in
+    production: same database, secret key and (when given) Redis as the test's app.
+    """
+    port = _free_port()
+    access_log = tmp_path / "gunicorn-access.log"
+    error_log = tmp_path / "gunicorn-error.log"
+    config = app.config
+    env = {
+        **os.environ,
+        "LMS_DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"],
+        "LMS_SECRET_KEY": config["SECRET_KEY"],
+        "LMS_KEY_DIR": config["LMS_KEY_DIR"],
+        **{key: str(value) for key, value in FAST_HASHING.items()},
+    }
+    if REDIS_URL:  # shared rate limits, in a namespace of this test's own
+        env["LMS_REDIS_URL"] = REDIS_URL
+        env["LMS_REDIS_PREFIX"] = f"lms-test-{uuid.uuid4().hex}"
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        f"--workers={AppProcesses.WORKERS}",
+        # Two connections a worker at most, so simultaneous requests must spread
+        # over the processes (gthread would otherwise let one worker take them all).
+        "--threads=2",
+        "--worker-connections=2",
+        f"--bind=127.0.0.1:{port}",
+        f"--access-logfile={access_log}",
+        "--access-logformat=%(p)s %(r)s",
+        f"--error-logfile={error_log}",
+        "lms.wsgi:app",  # the entry point the README deploys
+    ]
+    server = subprocess.Popen(command, env=env, cwd=tmp_path)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/training/", timeout=2).close()
+            break
+        except urllib.error.HTTPError:
+            break  # it answered
+        except (urllib.error.URLError, ConnectionError):
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail(f"gunicorn did not start:\n{error_log.read_text()}")
+            time.sleep(0.1)
+    try:
+        yield AppProcesses(base, access_log)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
 
 
 @pytest.fixture(scope="session")

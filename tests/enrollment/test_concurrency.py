@@ -1,8 +1,10 @@
 """No path overbooks: 40 simultaneous real requests against a 5-seat session.
 
-The app runs in a real threaded HTTP server (``live_server``); each request
-carries the session cookie and CSRF token of a signed-in person, exactly as a
-browser would send them. Runs on SQLite and, when configured, PostgreSQL.
+The app runs in a real HTTP server, twice: one process with many threads
+(``live_server``), and gunicorn with several worker processes (``app_processes``),
+as it is deployed; each request carries the session cookie and CSRF token of a
+signed-in person, exactly as a browser would send them. Runs on SQLite and,
+when configured, PostgreSQL.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 import flask
+import pytest
 from flask_wtf.csrf import generate_csrf
 
 from lms.auth.operations import start_login_session
@@ -38,6 +41,21 @@ class Browser:
 class Outcome:
     status: int
     message: str
+
+
+@pytest.fixture(params=["threads", "processes"])
+def server(request):
+    """The app's base URL: a threaded server, or gunicorn's worker processes.
+
+    With processes, the test must also show that more than one of them took its
+    POSTs, or the race it sets up never crossed a process boundary.
+    """
+    if request.param == "threads":
+        yield request.getfixturevalue("live_server")
+        return
+    processes = request.getfixturevalue("app_processes")
+    yield processes.base
+    assert len(processes.workers_that_served("POST")) > 1
 
 
 def signed_in_browser(app, person) -> Browser:
@@ -116,14 +134,14 @@ def report(label, outcomes, enrolled, waitlisted):
 
 
 def test_forty_officers_at_once_get_five_seats_and_an_ordered_waitlist(
-    app, client, live_server, make, refresher
+    app, client, server, make, refresher
 ):
     session = make.session(refresher, capacity=SEATS)
     page = f"/training/sessions/{session.id}"
     officers = [make.person(Role.OFFICER) for _ in range(ATTEMPTS)]
     browsers = [signed_in_browser(app, officer) for officer in officers]
 
-    outcomes = fire(live_server, [(b, f"{page}/enroll", {}) for b in browsers])
+    outcomes = fire(server, [(b, f"{page}/enroll", {}) for b in browsers])
 
     make.db.expire_all()
     rows = make.db.query(Enrollment).filter_by(session_id=session.id).all()
@@ -148,7 +166,7 @@ def test_forty_officers_at_once_get_five_seats_and_an_ordered_waitlist(
     assert max(e.id for e in enrolled) < min(e.id for e in waiting)
     assert make.db.query(AuditEvent).filter_by(action="enrollment.created").count() == ATTEMPTS
     # And the page says so.
-    status, _, body = http_request(live_server, "GET", page, browsers[0].cookie)
+    status, _, body = http_request(server, "GET", page, browsers[0].cookie)
     assert status == 200 and f"Full · {ATTEMPTS - SEATS} waiting" in body
 
     # Freeing two seats promotes exactly the first two in line.
@@ -157,7 +175,7 @@ def test_forty_officers_at_once_get_five_seats_and_an_ordered_waitlist(
         owner = officers[[o.id for o in officers].index(enrollment.person_id)]
         browser = signed_in_browser(app, owner)
         status, _, _ = http_request(
-            live_server,
+            server,
             "POST",
             f"/training/enrollments/{enrollment.id}/cancel",
             browser.cookie,
@@ -172,7 +190,7 @@ def test_forty_officers_at_once_get_five_seats_and_an_ordered_waitlist(
 
 
 def test_two_groups_racing_get_exactly_their_cap_each_and_the_rest_wait(
-    app, client, live_server, make, crase
+    app, client, server, make, crase
 ):
     capacity, cap, per_group = 12, SEATS, ATTEMPTS // 2
     session = make.session(crase, capacity=capacity, group_seat_cap=cap)
@@ -191,7 +209,7 @@ def test_two_groups_racing_get_exactly_their_cap_each_and_the_rest_wait(
             for i in range(per_group)
         ]
 
-    outcomes = fire(live_server, jobs)
+    outcomes = fire(server, jobs)
 
     make.db.expire_all()
     rows = make.db.query(Enrollment).filter_by(session_id=session.id).all()
@@ -210,12 +228,12 @@ def test_two_groups_racing_get_exactly_their_cap_each_and_the_rest_wait(
     assert [e.id for e in waiting] == sorted(e.id for e in waiting)
     assert make.db.query(Person).filter(Person.email.like("g%@example.test")).count() == ATTEMPTS
     page = f"/training/sessions/{session.id}"
-    status, _, body = http_request(live_server, "GET", page, jobs[0][0].cookie)
+    status, _, body = http_request(server, "GET", page, jobs[0][0].cookie)
     assert status == 200 and "2 of 12 seats left" in body
 
 
 def test_a_registration_submitted_five_times_at_once_leaves_one_place(
-    app, client, live_server, make, crase
+    app, client, server, make, crase
 ):
     session = make.session(crase, capacity=10, is_public=True)
     page = f"/training/sessions/{session.id}/register"
@@ -228,7 +246,7 @@ def test_a_registration_submitted_five_times_at_once_leaves_one_place(
     def submit(_):
         barrier.wait()
         return http_request(
-            live_server, "POST", page, browser.cookie, {"csrf_token": browser.csrf, **form}
+            server, "POST", page, browser.cookie, {"csrf_token": browser.csrf, **form}
         )
 
     with ThreadPoolExecutor(max_workers=5) as pool:

@@ -148,6 +148,8 @@ def test_registries_refuse_duplicate_names():
         ("LMS_REPORTING_PERIOD_START", "02-29", "LMS_REPORTING_PERIOD_START"),
         ("LMS_CERTIFICATE_PAGE_SIZE", "legal", "LMS_CERTIFICATE_PAGE_SIZE"),
         ("LMS_CANCEL_CUTOFF_HOURS", -1, "LMS_CANCEL_CUTOFF_HOURS"),
+        ("LMS_REDIS_PREFIX", "", "LMS_REDIS_PREFIX"),
+        ("LMS_REDIS_PREFIX", "my lms", "LMS_REDIS_PREFIX"),
     ],
 )
 def test_invalid_configuration_stops_the_start_naming_the_key(tmp_path, key, value, message):
