@@ -234,12 +234,14 @@ def live_certificate(completion_id: int) -> Certificate | None:
 
 
 def expiry_for(completion: Completion) -> date | None:
-    """The certification cycle's expiry granted by this completion, when there is one."""
+    """The expiry of the live certification cycle this completion granted, when there is one."""
     track = completion.course.grants_track
     if track is None:
         return None
     cycle_expiry = db_session().scalar(
-        select(Certification.expires_on).where(Certification.completion_id == completion.id)
+        select(Certification.expires_on).where(
+            Certification.completion_id == completion.id, Certification.revoked_at.is_(None)
+        )
     )
     if cycle_expiry is not None:
         return cycle_expiry

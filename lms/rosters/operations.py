@@ -541,7 +541,7 @@ def correct_result(
             organization_id=entry.enrollment.organization_id,
             details={"reason": reason, "person_id": completion.person_id},
         )
-        status_operations.revoke_cycles_of(completion, correction_note, actor)
+        grants = status_operations.revoke_cycles_of(completion, correction_note, actor)
         signals.completion_revoked.send(
             _app(), completion=completion, actor=actor, reason=correction_note
         )

@@ -10,6 +10,7 @@ from ..core import db_session, to_local
 from ..models import CourseSession, Person, Role, utcnow
 from ..status import queries as status_queries
 from ..status.forms import choices
+from ..status.operations import GrantReport
 from . import operations, queries
 from .forms import AttendanceForm, CorrectionForm, EvaluationFields, EvaluationsForm, FinalizeForm
 from .operations import RosterError
@@ -177,7 +178,30 @@ def finalize(session_id: int):
     flash(summary, "success")
     for note in report.certifications.notes + report.teaching.notes:
         flash(f"No new cycle for {note}.", "info")
+    for cycle in report.certifications.revoked + report.teaching.revoked:
+        flash(_revoked_message(cycle), "info")
     return redirect(_roster_url(session))
+
+
+def _revoked_message(cycle) -> str:
+    return (
+        f"Revoked {cycle.track.name} cycle {cycle.cycle} of {cycle.person.full_name} "
+        f"(valid to {cycle.expires_on:%d %b %Y}): {cycle.revoke_reason}"
+    )
+
+
+def _flash_cycles(report: GrantReport) -> None:
+    """What a correction did to certification cycles, in words."""
+    for cycle in report.revoked:
+        flash(_revoked_message(cycle), "info")
+    for cycle in report.granted:
+        flash(
+            f"Granted {cycle.track.name} cycle {cycle.cycle}: valid "
+            f"{cycle.valid_from:%d %b %Y} to {cycle.expires_on:%d %b %Y}.",
+            "info",
+        )
+    for note in report.notes:
+        flash(f"No new cycle for {note}.", "info")
 
 
 @login_required
@@ -226,6 +250,7 @@ def correction(session_id: int, enrollment_id: int):
                 else f"still {report.status_after.label.lower()}"
             )
             flash(f"Correction recorded for {entry.person.full_name}: {change}.", "success")
+            _flash_cycles(report.certifications)
             return redirect(_roster_url(session))
     elif form.is_submitted() and refusal is None:
         error = _form_errors(form)

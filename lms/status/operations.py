@@ -3,6 +3,12 @@
 Cycles are history. A new cycle is a new row (numbered after every earlier
 one, revoked ones included); a cycle that should not have been granted is
 revoked with a reason, never changed or deleted. Callers commit.
+
+A cycle's dates count from the cycle before it. So when a cycle is revoked, or
+one is granted before cycles already on record (a roster finalized late), the
+later cycles of that person and track are planned again: one whose dates still
+hold stays; one whose dates change is revoked, saying why, and replaced by a
+cycle with the right dates, or by none when the rules now grant nothing.
 """
 
 from __future__ import annotations
@@ -30,10 +36,11 @@ from .renewal import CyclePlan, NoCycle, plan_cycle
 
 @dataclass
 class GrantReport:
-    """What a completion or a taught session did to certifications, for people to read."""
+    """What a completion, a taught session or a correction did to certifications."""
 
     granted: list[Certification] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    revoked: list[Certification] = field(default_factory=list)
 
 
 def _record_cycle(
@@ -126,7 +133,9 @@ def grant_for_completions(completions: list[Completion], actor: Person | None) -
                         completion_id=completion.id,
                     )
                 )
+    _replan_after_grants(report, actor)
     _announce(report.granted)
+    _announce_revoked(report.revoked, actor)
     return report
 
 
@@ -177,43 +186,159 @@ def renew_for_teaching(session: CourseSession, day: date, actor: Person | None) 
                     taught_session_id=session.id,
                 )
             )
+    _replan_after_grants(report, actor)
     _announce(report.granted)
+    _announce_revoked(report.revoked, actor)
     return report
 
 
-def revoke_cycles_of(
-    completion: Completion, reason: str, actor: Person | None
-) -> list[Certification]:
-    """Revoke the live cycles a completion granted; they stay in the history, marked."""
+def _revoke(cycle: Certification, reason: str, actor: Person | None) -> None:
+    cycle.revoked_at = utcnow()
+    cycle.revoked_by_id = actor.id if actor else None
+    cycle.revoke_reason = reason
+    audit(
+        "certification.revoked",
+        cycle,
+        actor=actor,
+        details={
+            "person_id": cycle.person_id,
+            "track": cycle.track.code,
+            "cycle": cycle.cycle,
+            "expires_on": cycle.expires_on.isoformat(),
+            "reason": reason,
+        },
+    )
+
+
+def revoke_cycles_of(completion: Completion, reason: str, actor: Person | None) -> GrantReport:
+    """Revoke the live cycles a completion granted, and plan the later ones again.
+
+    The revoked cycles stay in the history, marked; the report lists them with
+    any later cycle revoked and replaced because its dates counted from them.
+    """
+    report = GrantReport()
     cycles = list(
         db_session().scalars(
-            select(Certification).where(
+            select(Certification)
+            .where(
                 Certification.completion_id == completion.id,
+                Certification.revoked_at.is_(None),
+            )
+            .order_by(Certification.granted_on, Certification.id)
+        )
+    )
+    for cycle in cycles:
+        _revoke(cycle, reason, actor)
+        report.revoked.append(cycle)
+    db_session().flush()
+    for cycle in cycles:
+        _replan_after(cycle, f"cycle {cycle.cycle} it counted from was revoked", actor, report)
+    _announce(report.granted)
+    _announce_revoked(report.revoked, actor)
+    return report
+
+
+def _replan_after_grants(report: GrantReport, actor: Person | None) -> None:
+    """Plan again the live cycles recorded after the day of a cycle just granted."""
+    granted = list(report.granted)
+    if not granted:
+        return
+    later = set(
+        db_session().execute(
+            select(Certification.person_id, Certification.track_id).where(
+                Certification.person_id.in_({c.person_id for c in granted}),
+                Certification.track_id.in_({c.track_id for c in granted}),
+                Certification.granted_on > min(c.granted_on for c in granted),
                 Certification.revoked_at.is_(None),
             )
         )
     )
-    for cycle in cycles:
-        cycle.revoked_at = utcnow()
-        cycle.revoked_by_id = actor.id if actor else None
-        cycle.revoke_reason = reason
-        audit(
-            "certification.revoked",
-            cycle,
-            actor=actor,
-            details={
-                "person_id": cycle.person_id,
-                "track": cycle.track.code,
-                "cycle": cycle.cycle,
-                "expires_on": cycle.expires_on.isoformat(),
-                "reason": reason,
-            },
+    for cycle in granted:
+        if (cycle.person_id, cycle.track_id) in later:
+            note = f"cycle {cycle.cycle}, granted on {cycle.granted_on.isoformat()}, came before it"
+            _replan_after(cycle, note, actor, report)
+
+
+def _replan_after(
+    anchor: Certification, why: str, actor: Person | None, report: GrantReport
+) -> None:
+    """Plan again the live cycles of ``anchor``'s person and track that came after it.
+
+    Each is checked against the cycles before it, in order, as when it was
+    granted. Imported cycles stand as recorded. The report gets what changed.
+    """
+    track = anchor.track
+    live = list(
+        db_session().scalars(
+            select(Certification)
+            .where(
+                Certification.person_id == anchor.person_id,
+                Certification.track_id == track.id,
+                Certification.revoked_at.is_(None),
+            )
+            .order_by(Certification.granted_on, Certification.id)
         )
+    )
+    position = (anchor.granted_on, anchor.id)
+    history = [c for c in live if (c.granted_on, c.id) <= position]
+    later = [c for c in live if (c.granted_on, c.id) > position]
+    if not later:
+        return
+    granting = {c.id for c in queries.track_routes([track])[track.id].granting}
+    numbers = queries.highest_cycle_numbers([anchor.person_id], [track.id])
+    for cycle in later:
+        if cycle.source is CertificationSource.IMPORTED:
+            history.append(cycle)
+            continue
+        day = cycle.granted_on
+        previous = max(
+            (c for c in history if c.granted_on <= day),
+            key=lambda c: (c.expires_on, c.id),
+            default=None,
+        )
+        teaching = cycle.source is CertificationSource.TEACHING
+        plan = plan_cycle(
+            track,
+            previous.expires_on if previous else None,
+            day,
+            grants=not teaching and cycle.completion.course_id in granting,
+            teaching=teaching,
+        )
+        if isinstance(plan, CyclePlan) and (plan.valid_from, plan.expires_on) == (
+            cycle.valid_from,
+            cycle.expires_on,
+        ):
+            history.append(cycle)
+            continue
+        _revoke(cycle, f"Planned again: {why}.", actor)
+        report.revoked.append(cycle)
+        if isinstance(plan, NoCycle):
+            name = db_session().get(Person, cycle.person_id).full_name
+            report.notes.append(f"{name}, {track.name} (cycle {cycle.cycle}): {plan.reason}")
+            continue
+        replacement = _record_cycle(
+            cycle.person_id,
+            track,
+            plan,
+            day,
+            previous,
+            numbers,
+            actor,
+            source=cycle.source,
+            completion_id=cycle.completion_id,
+            taught_session_id=cycle.taught_session_id,
+        )
+        report.granted.append(replacement)
+        history.append(replacement)
     db_session().flush()
+
+
+def _announce_revoked(cycles: list[Certification], actor: Person | None) -> None:
     app = current_app._get_current_object()
     for cycle in cycles:
-        signals.certification_revoked.send(app, certification=cycle, actor=actor, reason=reason)
-    return cycles
+        signals.certification_revoked.send(
+            app, certification=cycle, actor=actor, reason=cycle.revoke_reason
+        )
 
 
 def _announce(cycles: list[Certification]) -> None:
