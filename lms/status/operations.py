@@ -134,8 +134,7 @@ def grant_for_completions(completions: list[Completion], actor: Person | None) -
                     )
                 )
     _replan_after_grants(report, actor)
-    _announce(report.granted)
-    _announce_revoked(report.revoked, actor)
+    _announce(report, actor)
     return report
 
 
@@ -187,8 +186,7 @@ def renew_for_teaching(session: CourseSession, day: date, actor: Person | None) 
                 )
             )
     _replan_after_grants(report, actor)
-    _announce(report.granted)
-    _announce_revoked(report.revoked, actor)
+    _announce(report, actor)
     return report
 
 
@@ -233,8 +231,7 @@ def revoke_cycles_of(completion: Completion, reason: str, actor: Person | None) 
     db_session().flush()
     for cycle in cycles:
         _replan_after(cycle, f"cycle {cycle.cycle} it counted from was revoked", actor, report)
-    _announce(report.granted)
-    _announce_revoked(report.revoked, actor)
+    _announce(report, actor)
     return report
 
 
@@ -333,15 +330,12 @@ def _replan_after(
     db_session().flush()
 
 
-def _announce_revoked(cycles: list[Certification], actor: Person | None) -> None:
+def _announce(report: GrantReport, actor: Person | None) -> None:
+    """Signal every cycle the report granted and revoked, once the writes are done."""
     app = current_app._get_current_object()
-    for cycle in cycles:
+    for cycle in report.granted:
+        signals.certification_granted.send(app, certification=cycle)
+    for cycle in report.revoked:
         signals.certification_revoked.send(
             app, certification=cycle, actor=actor, reason=cycle.revoke_reason
         )
-
-
-def _announce(cycles: list[Certification]) -> None:
-    app = current_app._get_current_object()
-    for cycle in cycles:
-        signals.certification_granted.send(app, certification=cycle)
