@@ -6,8 +6,11 @@ Every test that takes ``app`` runs once on SQLite and, when
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -19,7 +22,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from lms import migrate
 from lms.app import create_app, db
@@ -55,16 +58,28 @@ def sqlite_template(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def postgres_engine():
-    """The PostgreSQL test database, emptied and migrated to head once per run."""
+    """A PostgreSQL database of this run's own, migrated to head once, dropped at the end.
+
+    ``LMS_TEST_POSTGRES_URL`` names the server (and a database to connect to); each
+    run creates ``lms_test_<random>`` beside it, so two runs on one machine (two
+    ``make test``, or CI beside a developer) never touch each other's rows.
+    """
     if not POSTGRES_URL:
         pytest.skip("LMS_TEST_POSTGRES_URL is not set; PostgreSQL variant skipped")
-    engine = create_engine(POSTGRES_URL)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
+    server = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"lms_test_{uuid.uuid4().hex[:12]}"
+    with server.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name)
+    engine = create_engine(url)
+    try:
+        migrate.upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
 
 
 def empty_postgres(engine) -> None:
@@ -89,7 +104,7 @@ def database_url(request, tmp_path):
         return f"sqlite:///{path}"
     engine = request.getfixturevalue("postgres_engine")
     empty_postgres(engine)
-    return POSTGRES_URL
+    return engine.url.render_as_string(hide_password=False)
 
 
 @pytest.fixture
@@ -234,28 +249,56 @@ def app_processes(app, tmp_path):
         f"--error-logfile={error_log}",
         "lms.wsgi:app",  # the entry point the README deploys
     ]
-    server = subprocess.Popen(command, env=env, cwd=tmp_path)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    # Its own process group, so that the master and every worker can be ended together.
+    server = subprocess.Popen(command, env=env, cwd=tmp_path, start_new_session=True)
+    try:
+        wait_until_serving(f"http://127.0.0.1:{port}/training/", server, deadline_seconds=60)
+        yield AppProcesses(f"http://127.0.0.1:{port}", access_log)
+    except ServerDidNotStart as exc:
+        pytest.fail(f"gunicorn did not start ({exc}):\n{_tail(error_log)}")
+    finally:
+        stop_process_group(server)
+
+
+class ServerDidNotStart(RuntimeError):
+    """A server process exited, or did not answer before its deadline."""
+
+
+def wait_until_serving(url: str, process: subprocess.Popen, deadline_seconds: float) -> None:
+    """Poll ``url`` until the server answers at all (any HTTP status counts).
+
+    Every failure short of an answer (refused, reset, read time-out on a busy
+    machine) is retried until the deadline; a process that exits ends the wait.
+    """
+    deadline = time.monotonic() + deadline_seconds
     while True:
         try:
-            urllib.request.urlopen(f"{base}/training/", timeout=2).close()
-            break
+            urllib.request.urlopen(url, timeout=5).close()
+            return
         except urllib.error.HTTPError:
-            break  # it answered
-        except (urllib.error.URLError, ConnectionError):
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail(f"gunicorn did not start:\n{error_log.read_text()}")
-            time.sleep(0.1)
-    try:
-        yield AppProcesses(base, access_log)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+            return  # it answered
+        except (OSError, http.client.HTTPException) as exc:
+            if process.poll() is not None:
+                raise ServerDidNotStart(f"exited with {process.returncode}") from exc
+            if time.monotonic() > deadline:
+                raise ServerDidNotStart(f"no answer in {deadline_seconds:.0f} s: {exc}") from exc
+            time.sleep(0.2)
+
+
+def stop_process_group(process: subprocess.Popen) -> None:
+    """End a process started with ``start_new_session`` and all its children."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10)
+    # Workers that outlived their master, or a master that would not stop.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    return "\n".join(path.read_text().splitlines()[-lines:]) if path.exists() else ""
 
 
 @pytest.fixture(scope="session")

@@ -43,7 +43,7 @@ class Outcome:
     message: str
 
 
-@pytest.fixture(params=["threads", "processes"])
+@pytest.fixture(params=["threads", pytest.param("processes", marks=pytest.mark.slow)])
 def server(request):
     """The app's base URL: a threaded server, or gunicorn's worker processes.
 
