@@ -7,7 +7,7 @@ from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 
-from . import builtins, config
+from . import boundary, builtins, config, web
 from .auth import operations as auth_operations
 from .auth.blueprint import bp as auth_bp
 from .calendar.blueprint import bp as calendar_bp
@@ -23,7 +23,6 @@ from .ratelimit import make_limiter
 from .rosters.blueprint import bp as rosters_bp
 from .scheduling.blueprint import bp as scheduling_bp
 from .status.blueprint import bp as status_bp
-from .web import make_blueprint
 
 FEATURE_BLUEPRINTS = (
     auth_bp,
@@ -84,10 +83,15 @@ class LMS:
             for engine in self.db.engines.values():
                 if engine.dialect.name == "sqlite":
                     event.listen(engine, "connect", _sqlite_pragmas)
-        parent = make_blueprint()
+        # Ids and text in URLs pass the input boundary before any view sees them.
+        for name, converter in boundary.CONVERTERS.items():
+            app.url_map.converters.setdefault(name, converter)
+        parent = web.make_blueprint()
         for feature in FEATURE_BLUEPRINTS:
             parent.register_blueprint(feature)
         app.register_blueprint(parent, url_prefix=url_prefix or None)
+        web.declare_static_access(app)
+        web.check_every_route_declares_access(app)
         app.cli.add_command(lms_cli)
 
     @staticmethod

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+import contextlib
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    g,
+    make_response,
+    render_template,
+    request,
+)
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from . import core
 from .auth.forms import SignOutForm
-from .auth.policy import has_any_role, is_staff
+from .auth.policy import PUBLIC, access_of, allow, has_any_role, is_staff
 from .formatting import format_local_date, format_local_datetime, format_local_time
 from .models import Role
 from .resources import static_dir, templates_dir
@@ -35,15 +46,38 @@ def make_blueprint() -> Blueprint:
         static_url_path="/static",
     )
     bp.before_request(_protect_from_csrf)
-    bp.after_request(_security_headers)
+    bp.after_request(security_headers)
     bp.app_template_filter("local_dt")(format_local_datetime)
     bp.app_template_filter("local_date")(format_local_date)
     bp.app_template_filter("local_time")(format_local_time)
-    bp.app_context_processor(_template_context)
+    # Scoped to the LMS's own pages: a host's templates never see these names.
+    bp.context_processor(_template_context)
     for code in ERROR_TITLES:
         bp.register_error_handler(code, render_error)
     bp.register_error_handler(CSRFError, render_error)
     return bp
+
+
+def declare_static_access(app: Flask) -> None:
+    """Static files (stylesheets) are public; say so, as every other LMS route does."""
+    for endpoint, view in list(app.view_functions.items()):
+        static = endpoint.startswith("lms.") and endpoint.endswith(".static")
+        if static and access_of(view) is None:
+            app.view_functions[endpoint] = allow(PUBLIC)(view)
+
+
+def check_every_route_declares_access(app: Flask) -> None:
+    """Refuse to start when an LMS route has no access declared (see ``policy.allow``)."""
+    missing = sorted(
+        f"{rule.rule} ({rule.endpoint})"
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("lms.") and access_of(app.view_functions[rule.endpoint]) is None
+    )
+    if missing:
+        raise RuntimeError(
+            "these LMS routes declare no access; wrap each view in "
+            "lms.auth.policy.allow(...): " + ", ".join(missing)
+        )
 
 
 def _protect_from_csrf() -> None:
@@ -52,20 +86,34 @@ def _protect_from_csrf() -> None:
         _csrf.protect()
 
 
-def _security_headers(response):
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault(
-        "Content-Security-Policy",
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
-    )
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+    ),
+}
+
+
+def security_headers(response: Response) -> Response:
+    """The headers every LMS response carries; pages are never stored by any cache.
+
+    A page may show a secret (a claim link, a private feed address) or a
+    person's records, so HTML is ``no-store``. Responses that set their own
+    caching (calendar feeds with ETags, static files) keep it.
+    """
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 
 def _template_context() -> dict:
-    person = core.acting_person()
+    # An error page after a failed transaction must not query: no viewer then.
+    person = None if g.get("lms_error_page") else core.acting_person()
     return {
         "lms_site_name": current_app.config["LMS_SITE_NAME"],
         "lms_department": current_app.config["LMS_DEPARTMENT_NAME"],
@@ -81,8 +129,14 @@ def _template_context() -> dict:
     }
 
 
-def render_error(error):
-    """A plain error page that names the problem and leaks no internals."""
+def render_error(error) -> Response:
+    """A plain error page that names the problem, leaks no internals and never fails.
+
+    It keeps the headers the error carries (``Allow`` on 405, ``Retry-After`` on
+    429). A server error may come from a failed database transaction: the
+    session is rolled back and the page shows no signed-in person, so rendering
+    it reads nothing from the database.
+    """
     if isinstance(error, CSRFError):
         code, reason = 400, "The form expired or was not sent from this site. Reload and try again."
     elif isinstance(error, HTTPException):
@@ -91,5 +145,20 @@ def render_error(error):
         code, reason = 500, None
     if code >= 500:
         reason = "The error was logged. Please try again later."
+        g.lms_error_page = True
+        with contextlib.suppress(Exception):
+            core.db_session().rollback()
     title = ERROR_TITLES.get(code, "Error")
-    return render_template("lms/error.html", code=code, title=title, reason=reason), code
+    try:
+        body = render_template(
+            "lms/error.html", code=code, title=title, reason=reason, **_template_context()
+        )
+    except Exception:  # the page itself failed (a database that is down): plain text
+        current_app.logger.exception("the error page could not be rendered")
+        body = f"<!doctype html><title>{code} {title}</title><h1>{title}</h1>"
+    response = make_response(body, code)
+    if isinstance(error, HTTPException):
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+    return security_headers(response)

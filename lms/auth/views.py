@@ -5,12 +5,13 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
 
 from .. import panels
+from ..core import acting_person
 from ..ratelimit import client_address, hit
 from . import operations
 from .forms import ChangePasswordForm, SignInForm, SignOutForm
+from .policy import PUBLIC, SIGNED_IN, allow, current_person
 
 GENERIC_FAILURE = "That email and password do not match an active account."
 TOO_MANY_ATTEMPTS = "Too many sign-in attempts for this account. Wait a minute and try again."
@@ -27,8 +28,9 @@ def _safe_next(target: str | None) -> str:
     return url_for("lms.dashboard.home")
 
 
+@allow(PUBLIC)
 def sign_in():
-    if current_user.is_authenticated:
+    if acting_person() is not None:
         return redirect(url_for("lms.dashboard.home"))
     form = SignInForm()
     error, status = None, 200
@@ -46,22 +48,22 @@ def sign_in():
     return render_template("lms/auth/sign_in.html", form=form, error=error), status
 
 
-@login_required
+@allow(SIGNED_IN)
 def sign_out():
     form = SignOutForm()
     if form.validate_on_submit():
-        operations.end_login_session(current_user._get_current_object())
+        operations.end_login_session(current_person())
         flash("You are signed out.", "info")
     return redirect(url_for("lms.auth.sign_in"))
 
 
-@login_required
+@allow(SIGNED_IN)
 def account():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
             operations.change_password(
-                current_user._get_current_object(),
+                current_person(),
                 form.current_password.data,
                 form.new_password.data,
             )
@@ -74,5 +76,5 @@ def account():
     return render_template(
         "lms/auth/account.html",
         form=form,
-        panels=panels.account_page.render(current_user._get_current_object()),
+        panels=panels.account_page.render(current_person()),
     )

@@ -9,11 +9,11 @@ from . import redaction, views
 bp = Blueprint("calendar", __name__)
 bp.add_url_rule("/calendar/", "index", views.index)
 bp.add_url_rule("/calendar/public.ics", "public_feed", views.public_feed)
-bp.add_url_rule("/calendar/courses/<code>.ics", "course_feed", views.course_feed)
-bp.add_url_rule("/calendar/private/<token>.ics", "private_feed", views.private_feed)
+bp.add_url_rule("/calendar/courses/<lms_text:code>.ics", "course_feed", views.course_feed)
+bp.add_url_rule("/calendar/private/<lms_text:token>.ics", "private_feed", views.private_feed)
 bp.add_url_rule("/calendar/private-link", "new_link", views.new_link, methods=["POST"])
 bp.add_url_rule("/calendar/private-link/off", "stop_feed", views.stop_feed, methods=["POST"])
-bp.add_url_rule("/sessions/<int:session_id>/calendar.ics", "session_ics", views.session_ics)
+bp.add_url_rule("/sessions/<lms_id:session_id>/calendar.ics", "session_ics", views.session_ics)
 
 
 @bp.record_once

@@ -1,16 +1,17 @@
 """Forms of the calendar feature: buttons, each a POST with its CSRF token."""
 
-from flask_wtf import FlaskForm
 from wtforms import SubmitField
 
+from ..forms import Form
 
-class NewFeedLinkForm(FlaskForm):
+
+class NewFeedLinkForm(Form):
     """Create the private feed link, or replace it (the old one stops working)."""
 
     submit = SubmitField("Get a new private link")
 
 
-class StopFeedForm(FlaskForm):
+class StopFeedForm(Form):
     """Turn the private feed off: its link stops working and none replaces it."""
 
     submit = SubmitField("Turn off my private feed")

@@ -18,8 +18,8 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required
 
+from ..auth.policy import PUBLIC, SIGNED_IN, allow, current_person
 from ..catalog import queries as catalog_queries
 from ..core import acting_person, db_session, department_zone, local_today
 from ..models import Audience, CourseSession, Person
@@ -144,6 +144,7 @@ def _safe_filename(text: str) -> str:
 # --- the per-session file ---------------------------------------------------
 
 
+@allow(PUBLIC)
 def session_ics(session_id: int):
     """Every meeting of one session as a file to import (same access as the session page)."""
     session = catalog_queries.session_by_id(session_id, acting_person())
@@ -195,6 +196,7 @@ def _public_feed(
     return _calendar_response(body, etag, private=False, filename="sessions.ics")
 
 
+@allow(PUBLIC)
 def public_feed():
     """All public sessions (``?audience=civilians,school_staff`` narrows it)."""
     audiences = _list_filter("audience", {a.value: a for a in Audience})
@@ -214,6 +216,7 @@ def public_feed():
     return _public_feed(selection, window, etag, name, description, source)
 
 
+@allow(PUBLIC)
 def course_feed(code: str):
     """The public sessions of one public course."""
     course = queries.public_course(code)
@@ -232,6 +235,7 @@ def course_feed(code: str):
 # --- the private feed -------------------------------------------------------
 
 
+@allow(PUBLIC)
 def private_feed(token: str):
     """A person's own sessions, teaching and certification dates, by secret link."""
     owner = queries.feed_owner(token)
@@ -311,30 +315,31 @@ def _page(new_link: dict[str, str] | None = None):
     return response
 
 
+@allow(PUBLIC)
 def index():
     """Calendar feeds: the public ones, and the signed-in person's private one."""
     return _page()
 
 
-@login_required
+@allow(SIGNED_IN)
 def new_link():
     """Create or replace the private feed link and show it, this once."""
     form = NewFeedLinkForm()
     if not form.validate_on_submit():
         abort(400, description="The form was not sent correctly. Reload the page and try again.")
-    person: Person = current_user._get_current_object()
+    person: Person = current_person()
     token = operations.regenerate_feed_token(person)
     db_session().commit()
     return _page(new_link=_links(url_for("lms.calendar.private_feed", token=token, _external=True)))
 
 
-@login_required
+@allow(SIGNED_IN)
 def stop_feed():
     """Turn the private feed off."""
     form = StopFeedForm()
     if not form.validate_on_submit():
         abort(400, description="The form was not sent correctly. Reload the page and try again.")
-    if operations.revoke_feed_token(current_user._get_current_object()):
+    if operations.revoke_feed_token(current_person()):
         db_session().commit()
         flash("Your private calendar feed is off. Its link no longer works.", "success")
     return redirect(url_for("lms.calendar.index"))

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Select, exists, select
 
-from ..auth.policy import is_staff
+from ..auth.policy import can_see_hidden_courses
 from ..core import db_session
 from ..models import Course, CourseSession, Meeting, Person, SessionStatus, utcnow
 
@@ -23,7 +23,7 @@ def course_by_code(code: str, viewer: Person | None) -> Course | None:
     course = db_session().scalar(select(Course).where(Course.code == code))
     if course is None or (viewer is None and not course.is_public):
         return None
-    if not course.active and not (viewer is not None and is_staff(viewer)):
+    if not course.active and not can_see_hidden_courses(viewer):
         return None
     return course
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 from flask import abort, render_template
 
 from .. import panels
+from ..auth.policy import PUBLIC, allow
 from ..core import acting_person
 from . import queries
 
 
+@allow(PUBLIC)
 def course_list():
     viewer = acting_person()
     return render_template("lms/catalog/course_list.html", courses=queries.visible_courses(viewer))
 
 
+@allow(PUBLIC)
 def course_detail(code: str):
     viewer = acting_person()
     course = queries.course_by_code(code, viewer)
@@ -23,12 +26,14 @@ def course_detail(code: str):
     return render_template("lms/catalog/course_detail.html", course=course, sessions=sessions)
 
 
+@allow(PUBLIC)
 def session_list():
     viewer = acting_person()
     sessions = queries.upcoming_sessions(viewer, include_cancelled=True)
     return render_template("lms/catalog/session_list.html", sessions=sessions)
 
 
+@allow(PUBLIC)
 def session_detail(session_id: int):
     viewer = acting_person()
     session = queries.session_by_id(session_id, viewer)

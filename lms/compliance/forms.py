@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
+from ..forms import Form
 
-class _QueryForm(FlaskForm):
+
+class _QueryForm(Form):
     """A GET form: filters in the URL, nothing changes, so no CSRF token."""
 
     class Meta:

@@ -6,9 +6,9 @@ import re
 from datetime import timedelta
 
 from flask import Response, abort, render_template, request
-from flask_login import current_user, login_required
 
-from ..auth.policy import is_staff
+from ..auth.policy import STAFF, allow, current_person, is_staff
+from ..boundary import parse_id
 from ..core import audit, db_session, local_today
 from ..models import CourseSession, Person
 from ..status import queries as status_queries
@@ -20,10 +20,7 @@ from .periods import PeriodError, configured_start, period_from_key, recent_peri
 
 
 def _staff() -> Person:
-    viewer = current_user._get_current_object()
-    if not is_staff(viewer):
-        abort(403)
-    return viewer
+    return current_person()  # the routes are STAFF only
 
 
 def _organization_param(viewer: Person) -> tuple[int | None, set[int] | None]:
@@ -31,12 +28,13 @@ def _organization_param(viewer: Person) -> tuple[int | None, set[int] | None]:
     raw = request.args.get("organization", "").strip()
     if not raw:
         return None, queries.scope_for(viewer)
-    if not raw.isdigit():
+    organization_id = parse_id(raw)
+    if organization_id is None:
         abort(400, "The agency filter must be an agency of the list.")
-    scope = queries.scope_for(viewer, int(raw))
+    scope = queries.scope_for(viewer, organization_id)
     if not scope or not queries.organizations(scope):
         abort(404)
-    return int(raw), scope
+    return organization_id, scope
 
 
 def _organization_choices(viewer: Person) -> list:
@@ -95,7 +93,7 @@ def _audit_export(viewer: Person, kind: str, rows: int) -> None:
     db_session().commit()
 
 
-@login_required
+@allow(STAFF)
 def overview():
     viewer = _staff()
     form, filters, scope = _compliance_form(viewer)
@@ -124,7 +122,7 @@ def overview():
     )
 
 
-@login_required
+@allow(STAFF)
 def export_csv():
     viewer = _staff()
     _, filters, scope = _compliance_form(viewer)
@@ -156,7 +154,7 @@ def _hours_context(viewer: Person):
     return form, period, scope, ledger
 
 
-@login_required
+@allow(STAFF)
 def hours():
     viewer = _staff()
     form, period, scope, ledger = _hours_context(viewer)
@@ -178,7 +176,7 @@ def hours():
     )
 
 
-@login_required
+@allow(STAFF)
 def hours_csv():
     viewer = _staff()
     _, period, scope, ledger = _hours_context(viewer)
@@ -191,7 +189,7 @@ def hours_csv():
     )
 
 
-@login_required
+@allow(STAFF)
 def post_roster():
     """Completions for a state POST submission: one session, or a period or date range."""
     viewer = _staff()

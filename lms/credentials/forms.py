@@ -1,18 +1,19 @@
 """Forms of the certificates feature (every POST carries its CSRF token)."""
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..forms import Form, PersonName
 
-class IssueForm(FlaskForm):
+
+class IssueForm(Form):
     """Issue one completion's certificate, or (no completion) the whole roster's."""
 
     completion_id = IntegerField(validators=[Optional()])
     submit = SubmitField("Issue certificate")
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     reason = TextAreaField(
         "Reason for revoking",
         validators=[
@@ -23,10 +24,10 @@ class RevokeForm(FlaskForm):
     submit = SubmitField("Revoke certificate")
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(Form):
     holder_name = StringField(
         "Corrected name (leave empty to use the person's current name)",
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), Length(max=200), PersonName()],
     )
     reason = TextAreaField(
         "What is corrected",
@@ -35,7 +36,7 @@ class CorrectionForm(FlaskForm):
     submit = SubmitField("Issue corrected certificate")
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(Form):
     """The public look-up by serial: a GET form, nothing to protect."""
 
     class Meta:

@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..auth.policy import can_revoke_certificate
 from ..core import audit, db_session, local_today, lock_row
 from ..models import Certificate, Completion, CourseSession, Person, utcnow
 from ..models.certificates import CertificateStatus
@@ -201,7 +202,7 @@ def revoke_certificate(actor: Person, certificate_id: int, reason: str) -> Certi
     certificate = lock_row(Certificate, certificate_id)
     if certificate is None:
         raise CertificateError("There is no such certificate.")
-    if not queries.can_revoke(actor, certificate):
+    if not can_revoke_certificate(actor, certificate):
         raise CertificateError("Only an administrator or the issuing instructor may revoke it.")
     if certificate.status is CertificateStatus.REVOKED:
         raise CertificateError("This certificate is already revoked.")

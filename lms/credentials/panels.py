@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..auth.policy import is_session_staff
 from ..core import local_today
 from ..models import CourseSession, Person, Role
 from . import queries
@@ -26,7 +27,7 @@ def dashboard_context(person: Person) -> dict[str, Any] | None:
 
 def session_context(viewer: Person | None, session: CourseSession) -> dict[str, Any] | None:
     """For the session's staff: how many completions are certified, and an issue-all button."""
-    if viewer is None or not queries.is_session_staff(viewer, session):
+    if viewer is None or not is_session_staff(viewer, session):
         return None
     rows = queries.session_roster(session)
     return {

@@ -12,7 +12,7 @@ from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..auth.policy import can_view_person
+from ..auth.policy import can_revoke_certificate, coordinates_session, teaches
 from ..core import db_session, local_today, registries, state
 from ..dates import add_months
 from ..models import (
@@ -21,7 +21,6 @@ from ..models import (
     Completion,
     CourseSession,
     Person,
-    Role,
 )
 from ..models.certificates import CertificateState, CertificateStatus
 from ..plugins import UnknownPluginError
@@ -158,33 +157,16 @@ def pdf_filename(certificate: Certificate) -> str:
 # --- who may do what --------------------------------------------------------------
 
 
-def is_session_staff(person: Person, session: CourseSession) -> bool:
-    """Admins, coordinators of the session's organization, and its instructors."""
-    if person.is_admin or session.is_taught_by(person.id):
-        return True
-    return person.has_role(Role.COORDINATOR) and _coordinates(person, session.organization_id)
-
-
-def _coordinates(person: Person, organization_id: int) -> bool:
-    return any(
-        grant.role is Role.COORDINATOR
-        and (grant.organization_id is None or grant.organization_id == organization_id)
-        for grant in person.roles
-    )
-
-
 def issue_refusal(person: Person, session: CourseSession, day: date | None = None) -> str | None:
     """Why ``person`` may not issue certificates for ``session`` (None: they may).
 
-    Admins and the session organization's coordinators may; so may a lead or
-    assistant instructor of the session who is current on the course's
-    instructor track (when the course has one).
+    Staff of the session's organization may; so may a lead or assistant
+    instructor of the session who is current on the course's instructor track
+    (when the course has one).
     """
-    if person.is_admin or (
-        person.has_role(Role.COORDINATOR) and _coordinates(person, session.organization_id)
-    ):
+    if coordinates_session(person, session):
         return None
-    if not session.is_taught_by(person.id):
+    if not teaches(person, session):
         return "You may issue certificates only for sessions you teach."
     track = session.course.instructor_track
     if track is not None and not is_current(person.id, track, day):
@@ -192,23 +174,9 @@ def issue_refusal(person: Person, session: CourseSession, day: date | None = Non
     return None
 
 
-def can_view_certificate(viewer: Person | None, certificate: Certificate) -> bool:
-    """The holder, people who manage the holder, and the session's staff."""
-    if viewer is None:
-        return False
-    if viewer.id == certificate.person_id or can_view_person(viewer, certificate.person):
-        return True
-    return is_session_staff(viewer, certificate.completion.session)
-
-
-def can_revoke(viewer: Person, certificate: Certificate) -> bool:
-    """An admin, or the instructor who issued it."""
-    return viewer.is_admin or certificate.signer_id == viewer.id
-
-
 def can_correct(viewer: Person, certificate: Certificate) -> bool:
     """Whoever may issue for the session (a correction is a new issue) or revoke it."""
-    return can_revoke(viewer, certificate) or (
+    return can_revoke_certificate(viewer, certificate) or (
         issue_refusal(viewer, certificate.completion.session) is None
     )
 

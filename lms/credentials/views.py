@@ -14,9 +14,18 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_login import current_user, login_required
 
-from ..auth.policy import can_manage_organization, require
+from ..auth.policy import (
+    PUBLIC,
+    SIGNED_IN,
+    allow,
+    can_manage_organization,
+    can_revoke_certificate,
+    can_view_certificate,
+    current_person,
+    is_session_staff,
+    require,
+)
 from ..core import db_session, local_today
 from ..models import CourseSession, Organization, Role
 from ..models.certificates import CertificateStatus
@@ -29,7 +38,7 @@ VERIFY_RATE = "60/minute"
 
 
 def _viewer():
-    return current_user._get_current_object()
+    return current_person()
 
 
 def _send(data: bytes, filename: str, mimetype: str):
@@ -43,6 +52,7 @@ def _send(data: bytes, filename: str, mimetype: str):
 # --- public -----------------------------------------------------------------------
 
 
+@allow(PUBLIC)
 @rate_limited(VERIFY_RATE, scope="certificate-verify")
 def verify_home():
     form = VerifyForm(request.args)
@@ -53,6 +63,7 @@ def verify_home():
     return render_template("lms/credentials/verify.html", form=form, result=None, asked=False)
 
 
+@allow(PUBLIC)
 @rate_limited(VERIFY_RATE, scope="certificate-verify")
 def verify(serial: str):
     result = queries.verify(serial, request.args.get("sig"))
@@ -65,6 +76,7 @@ def verify(serial: str):
     return page
 
 
+@allow(PUBLIC)
 def public_keys():
     response = jsonify(queries.key_store().jwks())
     response.headers["Cache-Control"] = "public, max-age=300"
@@ -77,7 +89,7 @@ def public_keys():
 def _visible_certificate(serial: str):
     certificate = queries.certificate_by_serial(serial)
     require(
-        certificate is not None and queries.can_view_certificate(_viewer(), certificate),
+        certificate is not None and can_view_certificate(_viewer(), certificate),
         hide=True,
     )
     return certificate
@@ -93,7 +105,7 @@ def _certificate_page(certificate, revoke_form=None, correction_form=None, statu
             state=certificate.state_on(local_today()),
             verify_url=queries.verify_url(certificate),
             revoke_form=(revoke_form or RevokeForm())
-            if issued and queries.can_revoke(viewer, certificate)
+            if issued and can_revoke_certificate(viewer, certificate)
             else None,
             correction_form=(correction_form or CorrectionForm())
             if issued and queries.can_correct(viewer, certificate)
@@ -103,12 +115,12 @@ def _certificate_page(certificate, revoke_form=None, correction_form=None, statu
     )
 
 
-@login_required
+@allow(SIGNED_IN)
 def certificate_detail(serial: str):
     return _certificate_page(_visible_certificate(serial))
 
 
-@login_required
+@allow(SIGNED_IN)
 def certificate_pdf(serial: str):
     certificate = _visible_certificate(serial)
     try:
@@ -118,7 +130,7 @@ def certificate_pdf(serial: str):
     return _send(data, queries.pdf_filename(certificate), "application/pdf")
 
 
-@login_required
+@allow(SIGNED_IN)
 def revoke(serial: str):
     certificate = _visible_certificate(serial)
     form = RevokeForm()
@@ -137,7 +149,7 @@ def revoke(serial: str):
     )
 
 
-@login_required
+@allow(SIGNED_IN)
 def correct(serial: str):
     certificate = _visible_certificate(serial)
     form = CorrectionForm()
@@ -165,11 +177,11 @@ def correct(serial: str):
 
 def _staff_session(session_id: int) -> CourseSession:
     session = db_session().get(CourseSession, session_id)
-    require(session is not None and queries.is_session_staff(_viewer(), session), hide=True)
+    require(session is not None and is_session_staff(_viewer(), session), hide=True)
     return session
 
 
-@login_required
+@allow(SIGNED_IN)
 def session_certificates(session_id: int):
     session = _staff_session(session_id)
     rows = queries.session_roster(session)
@@ -184,7 +196,7 @@ def session_certificates(session_id: int):
     )
 
 
-@login_required
+@allow(SIGNED_IN)
 def issue(session_id: int):
     session = _staff_session(session_id)
     form = IssueForm()
@@ -226,7 +238,7 @@ def _session_files(session_id: int):
     return session, certificates
 
 
-@login_required
+@allow(SIGNED_IN)
 def session_zip(session_id: int):
     session, certificates = _session_files(session_id)
     if certificates is None:
@@ -240,7 +252,7 @@ def session_zip(session_id: int):
     )
 
 
-@login_required
+@allow(SIGNED_IN)
 def session_printable(session_id: int):
     session, certificates = _session_files(session_id)
     if certificates is None:
@@ -255,7 +267,7 @@ def session_printable(session_id: int):
     )
 
 
-@login_required
+@allow(SIGNED_IN)
 def group_zip(organization_id: int):
     viewer = _viewer()
     organization = db_session().get(Organization, organization_id)

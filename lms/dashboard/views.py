@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from flask import render_template
-from flask_login import current_user, login_required
 
 from .. import panels
-from ..auth.policy import is_staff, managed_organization_ids
+from ..auth.policy import SIGNED_IN, allow, current_person, is_staff, managed_organization_ids
 from ..models import Role
 from . import queries
 
 
-@login_required
+@allow(SIGNED_IN)
 def home():
-    person = current_user._get_current_object()
+    person = current_person()
     held = person.role_set
     context = {
         "panels": panels.dashboard.render(person),

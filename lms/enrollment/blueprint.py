@@ -8,24 +8,24 @@ from . import panels, views
 bp = Blueprint("enrollment", __name__)
 
 # Self-service
-bp.add_url_rule("/sessions/<int:session_id>/enroll", "enroll", views.enroll, methods=["POST"])
+bp.add_url_rule("/sessions/<lms_id:session_id>/enroll", "enroll", views.enroll, methods=["POST"])
 bp.add_url_rule("/my/enrollments", "my_enrollments", views.my_enrollments)
 bp.add_url_rule(
-    "/enrollments/<int:enrollment_id>/cancel", "cancel", views.cancel, methods=["GET", "POST"]
+    "/enrollments/<lms_id:enrollment_id>/cancel", "cancel", views.cancel, methods=["GET", "POST"]
 )
 
 # Training coordinators
 bp.add_url_rule(
-    "/sessions/<int:session_id>/enrollments", "session_enrollments", views.session_enrollments
+    "/sessions/<lms_id:session_id>/enrollments", "session_enrollments", views.session_enrollments
 )
 bp.add_url_rule(
-    "/sessions/<int:session_id>/enrollments/add",
+    "/sessions/<lms_id:session_id>/enrollments/add",
     "coordinator_enroll",
     views.coordinator_enroll,
     methods=["POST"],
 )
 bp.add_url_rule(
-    "/sessions/<int:session_id>/enrollments/cap",
+    "/sessions/<lms_id:session_id>/enrollments/cap",
     "set_seat_cap",
     views.set_seat_cap,
     methods=["POST"],
@@ -33,32 +33,32 @@ bp.add_url_rule(
 
 # Community groups
 bp.add_url_rule("/groups/", "groups", views.groups)
-bp.add_url_rule("/groups/<int:organization_id>/", "group_home", views.group_home)
+bp.add_url_rule("/groups/<lms_id:organization_id>/", "group_home", views.group_home)
 bp.add_url_rule(
-    "/groups/<int:organization_id>/sessions/<int:session_id>",
+    "/groups/<lms_id:organization_id>/sessions/<lms_id:session_id>",
     "group_session",
     views.group_session,
 )
 bp.add_url_rule(
-    "/groups/<int:organization_id>/sessions/<int:session_id>/reserve",
+    "/groups/<lms_id:organization_id>/sessions/<lms_id:session_id>/reserve",
     "reserve_seats",
     views.reserve_seats,
     methods=["POST"],
 )
 bp.add_url_rule(
-    "/groups/<int:organization_id>/sessions/<int:session_id>/people",
+    "/groups/<lms_id:organization_id>/sessions/<lms_id:session_id>/people",
     "add_group_member",
     views.add_group_member,
     methods=["POST"],
 )
 bp.add_url_rule(
-    "/groups/<int:organization_id>/sessions/<int:session_id>/roster",
+    "/groups/<lms_id:organization_id>/sessions/<lms_id:session_id>/roster",
     "upload_roster",
     views.upload_roster,
     methods=["POST"],
 )
 bp.add_url_rule(
-    "/groups/<int:organization_id>/people/<int:person_id>/claim-link",
+    "/groups/<lms_id:organization_id>/people/<lms_id:person_id>/claim-link",
     "claim_link",
     views.claim_link,
     methods=["POST"],
@@ -66,9 +66,9 @@ bp.add_url_rule(
 
 # People without an account
 bp.add_url_rule(
-    "/sessions/<int:session_id>/register", "register", views.register, methods=["GET", "POST"]
+    "/sessions/<lms_id:session_id>/register", "register", views.register, methods=["GET", "POST"]
 )
-bp.add_url_rule("/claim/<token>", "claim", views.claim, methods=["GET", "POST"])
+bp.add_url_rule("/claim/<lms_text:token>", "claim", views.claim, methods=["GET", "POST"])
 
 bp.add_app_template_global(panels.cancel_problem, "enrollment_cancel_problem")
 slots.session_page.register("lms/enrollment/_session_panel.html", panels.session_panel, order=10)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     EmailField,
@@ -24,6 +23,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..forms import Form, PersonName
 from .roster_csv import PHONE_RE, clean_email
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
@@ -55,20 +55,20 @@ def _strip(value):
     return " ".join(value.split()) if isinstance(value, str) else value
 
 
-class EnrollForm(FlaskForm):
+class EnrollForm(Form):
     """Take a place in a session (or on its waitlist)."""
 
     submit = SubmitField("Enroll")
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = TextAreaField(
         "Reason (optional)", validators=[Optional(), Length(max=500)], filters=[_strip]
     )
     submit = SubmitField("Cancel my place")
 
 
-class StaffCancelForm(FlaskForm):
+class StaffCancelForm(Form):
     reason = TextAreaField(
         "Reason",
         validators=[DataRequired("Say why this place is cancelled."), Length(max=500)],
@@ -77,7 +77,7 @@ class StaffCancelForm(FlaskForm):
     submit = SubmitField("Cancel this place")
 
 
-class CoordinatorEnrollForm(FlaskForm):
+class CoordinatorEnrollForm(Form):
     email = EmailField(
         "Person's email",
         validators=[DataRequired("Give the person's email."), Length(max=254)],
@@ -96,7 +96,7 @@ class CoordinatorEnrollForm(FlaskForm):
     submit = SubmitField("Enroll this person")
 
 
-class SeatCapForm(FlaskForm):
+class SeatCapForm(Form):
     organization_id = SelectField("Organization", coerce=int)
     seat_cap = IntegerField(
         "Most seats it may hold here (empty: the session's group cap)",
@@ -105,7 +105,7 @@ class SeatCapForm(FlaskForm):
     submit = SubmitField("Set the cap")
 
 
-class ReserveSeatsForm(FlaskForm):
+class ReserveSeatsForm(Form):
     seats = IntegerField(
         "Seats to hold for your group",
         validators=[
@@ -116,10 +116,10 @@ class ReserveSeatsForm(FlaskForm):
     submit = SubmitField("Reserve seats")
 
 
-class GroupMemberForm(FlaskForm):
+class GroupMemberForm(Form):
     full_name = StringField(
         "Full name",
-        validators=[DataRequired("Give the person's name."), Length(max=200)],
+        validators=[DataRequired("Give the person's name."), Length(max=200), PersonName()],
         filters=[_strip],
     )
     email = EmailField(
@@ -140,19 +140,19 @@ class GroupMemberForm(FlaskForm):
     submit = SubmitField("Add to the session")
 
 
-class RosterUploadForm(FlaskForm):
+class RosterUploadForm(Form):
     roster = FileField("Roster file (CSV)", validators=[FileRequired("Choose a CSV file.")])
     submit = SubmitField("Upload roster")
 
 
-class ClaimLinkForm(FlaskForm):
+class ClaimLinkForm(Form):
     submit = SubmitField("Make a sign-up link")
 
 
-class PublicRegistrationForm(FlaskForm):
+class PublicRegistrationForm(Form):
     full_name = StringField(
         "Full name",
-        validators=[DataRequired("Give your name."), Length(max=200)],
+        validators=[DataRequired("Give your name."), Length(max=200), PersonName()],
         filters=[_strip],
     )
     email = EmailField(
@@ -160,7 +160,11 @@ class PublicRegistrationForm(FlaskForm):
     )
     organization = StringField(
         "Organization (school, church, business…)",
-        validators=[DataRequired("Say which organization you come from."), Length(max=200)],
+        validators=[
+            DataRequired("Say which organization you come from."),
+            Length(max=200),
+            PersonName(),
+        ],
         filters=[_strip],
     )
     # A honeypot: hidden from people, filled in by form-filling bots.
@@ -168,7 +172,7 @@ class PublicRegistrationForm(FlaskForm):
     submit = SubmitField("Register")
 
 
-class ClaimAccountForm(FlaskForm):
+class ClaimAccountForm(Form):
     new_password = PasswordField(
         "Choose a password", validators=[DataRequired("Choose a password."), Length(max=256)]
     )

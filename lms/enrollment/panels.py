@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import url_for
 
-from ..auth.policy import can_manage_session, is_staff
+from ..auth.policy import is_session_staff, is_staff
 from ..core import local_today
 from ..models import CourseSession, Enrollment, Person, utcnow
 from . import queries, rules
@@ -18,7 +18,7 @@ def session_panel(viewer: Person | None, session: CourseSession) -> dict[str, An
     now = utcnow()
     if session.is_cancelled:
         # The page says it is cancelled; only those who manage it have more to do here.
-        if viewer is None or not can_manage_session(viewer, session):
+        if viewer is None or not is_session_staff(viewer, session):
             return None
         return {
             "public": False,
@@ -57,7 +57,7 @@ def session_panel(viewer: Person | None, session: CourseSession) -> dict[str, An
             context["full"] = full
     if rules.group_audience_problem(session.course) is None and not session.is_cancelled:
         context["groups"] = queries.coordinated_groups(viewer)
-    if can_manage_session(viewer, session):
+    if is_session_staff(viewer, session):
         context["manage_url"] = url_for("lms.enrollment.session_enrollments", session_id=session.id)
     return context
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 
+from ..boundary import name_problem, text_problem
+
 #: Most people one upload may name (a class is far smaller; this bounds the work).
 MAX_ROWS = 500
 
@@ -169,7 +171,15 @@ def _read_row(
         problems.append(RosterProblem(line, "the name is empty."))
     elif len(name) > 200:
         problems.append(RosterProblem(line, "the name is longer than 200 characters."))
-    if not raw_email:
+    elif problem := name_problem(name):
+        problems.append(RosterProblem(line, f"the name: {problem}"))
+    unreadable = {c for c in ("email", "phone", "role") if text_problem(values.get(c, ""))}
+    problems += [
+        RosterProblem(line, f"the {c}: {text_problem(values[c])}") for c in sorted(unreadable)
+    ]
+    if "email" in unreadable:
+        pass  # said above
+    elif not raw_email:
         problems.append(RosterProblem(line, "the email is empty."))
     else:
         try:

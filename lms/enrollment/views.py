@@ -7,10 +7,21 @@ call an operation (which locks, checks, writes and audits) and commit once.
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
 
 from ..auth import operations as auth_operations
-from ..auth.policy import can_manage_organization, can_manage_session, is_staff, require
+from ..auth.policy import (
+    PUBLIC,
+    SIGNED_IN,
+    STAFF,
+    allow,
+    can_manage_organization,
+    cancel_mode,
+    coordinates_session,
+    current_person,
+    is_session_staff,
+    is_staff,
+    require,
+)
 from ..catalog.queries import session_by_id
 from ..core import acting_person, db_session
 from ..models import (
@@ -19,7 +30,6 @@ from ..models import (
     Organization,
     OrganizationKind,
     Person,
-    Role,
     utcnow,
 )
 from ..ratelimit import hit, rate_limited
@@ -48,7 +58,7 @@ SOURCE_LABELS = {
 
 
 def _viewer() -> Person:
-    return current_user._get_current_object()
+    return current_person()
 
 
 def _session_or_404(session_id: int, viewer: Person | None) -> CourseSession:
@@ -75,7 +85,7 @@ def _fail(exc: operations.EnrollmentError) -> str:
 # --- self-service --------------------------------------------------------------------
 
 
-@login_required
+@allow(SIGNED_IN)
 def enroll(session_id: int):
     viewer = _viewer()
     session = _session_or_404(session_id, viewer)
@@ -90,7 +100,7 @@ def enroll(session_id: int):
     return redirect(url_for("lms.catalog.session_detail", session_id=session.id))
 
 
-@login_required
+@allow(SIGNED_IN)
 def my_enrollments():
     viewer = _viewer()
     now = utcnow()
@@ -105,22 +115,8 @@ def my_enrollments():
     )
 
 
-def _cancel_mode(viewer: Person, enrollment: Enrollment) -> str | None:
-    """How ``viewer`` may cancel this place: as staff, as the person, as their group; or not."""
-    if is_staff(viewer):
-        return "staff"
-    if enrollment.person_id == viewer.id:
-        return "self"
-    if (
-        enrollment.organization.kind is OrganizationKind.COMMUNITY_GROUP
-        and enrollment.organization_id in viewer.organizations_with(Role.GROUP_COORDINATOR)
-    ):
-        return "group"
-    return None
-
-
 def _after_cancel_url(mode: str, enrollment: Enrollment) -> str:
-    if mode == "staff" and enrollment.person_id != current_user.id:
+    if mode == "staff" and enrollment.person_id != current_person().id:
         return url_for("lms.enrollment.session_enrollments", session_id=enrollment.session_id)
     if mode == "group":
         return url_for(
@@ -131,11 +127,11 @@ def _after_cancel_url(mode: str, enrollment: Enrollment) -> str:
     return url_for("lms.enrollment.my_enrollments")
 
 
-@login_required
+@allow(SIGNED_IN)
 def cancel(enrollment_id: int):
     viewer = _viewer()
     enrollment = queries.enrollment_by_id(enrollment_id)
-    mode = _cancel_mode(viewer, enrollment) if enrollment is not None else None
+    mode = cancel_mode(viewer, enrollment) if enrollment is not None else None
     require(mode is not None, hide=True)
     own = enrollment.person_id == viewer.id
     form = StaffCancelForm() if mode == "staff" and not own else CancelForm()
@@ -170,12 +166,12 @@ def cancel(enrollment_id: int):
 def _managed_session(session_id: int) -> tuple[Person, CourseSession]:
     viewer = _viewer()
     session = _session_or_404(session_id, viewer)
-    require(can_manage_session(viewer, session))
+    require(is_session_staff(viewer, session))
     return viewer, session
 
 
 def _render_session_enrollments(session, viewer, enroll_form=None, cap_form=None, status=200):
-    staff = is_staff(viewer)
+    staff = coordinates_session(viewer, session)
     if staff and cap_form is None:
         cap_form = SeatCapForm()
     if cap_form is not None:
@@ -201,16 +197,16 @@ def _render_session_enrollments(session, viewer, enroll_form=None, cap_form=None
     )
 
 
-@login_required
+@allow(SIGNED_IN)
 def session_enrollments(session_id: int):
     viewer, session = _managed_session(session_id)
     return _render_session_enrollments(session, viewer)
 
 
-@login_required
+@allow(STAFF)
 def coordinator_enroll(session_id: int):
     viewer, session = _managed_session(session_id)
-    require(is_staff(viewer))
+    require(coordinates_session(viewer, session))
     form = CoordinatorEnrollForm()
     if form.validate_on_submit():
         person = queries.person_by_email(form.email.data)
@@ -237,10 +233,10 @@ def coordinator_enroll(session_id: int):
     return _render_session_enrollments(session, viewer, enroll_form=form, status=400)
 
 
-@login_required
+@allow(STAFF)
 def set_seat_cap(session_id: int):
     viewer, session = _managed_session(session_id)
-    require(is_staff(viewer))
+    require(coordinates_session(viewer, session))
     form = SeatCapForm()
     form.organization_id.choices = select_choices(
         (o.id, o.name) for o in queries.organizations_for_caps()
@@ -286,7 +282,7 @@ def _group_session_or_404(group: Organization, session_id: int) -> CourseSession
     return session
 
 
-@login_required
+@allow(SIGNED_IN)
 def groups():
     viewer = _viewer()
     mine = queries.managed_groups(viewer)
@@ -313,7 +309,7 @@ def _render_group_home(group: Organization, claim_link=None, claim_person=None, 
     )
 
 
-@login_required
+@allow(SIGNED_IN)
 def group_home(organization_id: int):
     return _render_group_home(_group_or_404(organization_id))
 
@@ -329,7 +325,9 @@ def _render_group_session(group, session, *, status=200, roster_problems=None, *
             cap=count.cap_for(group),
             available=count.available_to(group),
             roster=queries.session_roster(session, organization_id=group.id),
-            problem=rules.timing_problem(session, utcnow(), staff=is_staff(_viewer())),
+            problem=rules.timing_problem(
+                session, utcnow(), staff=coordinates_session(_viewer(), session)
+            ),
             reserve_form=forms.get("reserve_form")
             or ReserveSeatsForm(seats=count.reserved(group.id)),
             member_form=forms.get("member_form") or GroupMemberForm(formdata=None),
@@ -340,7 +338,7 @@ def _render_group_session(group, session, *, status=200, roster_problems=None, *
     )
 
 
-@login_required
+@allow(SIGNED_IN)
 def group_session(organization_id: int, session_id: int):
     group = _group_or_404(organization_id)
     return _render_group_session(group, _group_session_or_404(group, session_id))
@@ -352,7 +350,7 @@ def _back_to_group_session(group, session):
     )
 
 
-@login_required
+@allow(SIGNED_IN)
 def reserve_seats(organization_id: int, session_id: int):
     group = _group_or_404(organization_id)
     session = _group_session_or_404(group, session_id)
@@ -369,7 +367,7 @@ def reserve_seats(organization_id: int, session_id: int):
     return _render_group_session(group, session, reserve_form=form, status=400)
 
 
-@login_required
+@allow(SIGNED_IN)
 def add_group_member(organization_id: int, session_id: int):
     group = _group_or_404(organization_id)
     session = _group_session_or_404(group, session_id)
@@ -394,7 +392,7 @@ def add_group_member(organization_id: int, session_id: int):
     return _render_group_session(group, session, member_form=form, status=400)
 
 
-@login_required
+@allow(SIGNED_IN)
 def upload_roster(organization_id: int, session_id: int):
     group = _group_or_404(organization_id)
     session = _group_session_or_404(group, session_id)
@@ -416,7 +414,7 @@ def upload_roster(organization_id: int, session_id: int):
     return _render_group_session(group, session, upload_form=form, status=400)
 
 
-@login_required
+@allow(SIGNED_IN)
 def claim_link(organization_id: int, person_id: int):
     group = _group_or_404(organization_id)
     person = queries.group_person(group, person_id)
@@ -437,6 +435,7 @@ def claim_link(organization_id: int, person_id: int):
 # --- people without an account ---------------------------------------------------------------
 
 
+@allow(PUBLIC)
 @rate_limited("5/minute", scope="public_registration", methods=("POST",))
 def register(session_id: int):
     session = _session_or_404(session_id, None)
@@ -475,6 +474,7 @@ def register(session_id: int):
     ), status
 
 
+@allow(PUBLIC)
 @rate_limited("10/minute", scope="claim_account", methods=("POST",))
 def claim(token: str):
     row = operations.claimable(token)

@@ -7,22 +7,22 @@ from . import views
 
 bp = Blueprint("rosters", __name__, url_prefix="/rosters")
 bp.add_url_rule("/", "roster_list", views.roster_list)
-bp.add_url_rule("/<int:session_id>", "roster", views.roster)
+bp.add_url_rule("/<lms_id:session_id>", "roster", views.roster)
 bp.add_url_rule(
-    "/<int:session_id>/meetings/<int:meeting_id>/attendance",
+    "/<lms_id:session_id>/meetings/<lms_id:meeting_id>/attendance",
     "record_attendance",
     views.record_attendance,
     methods=["POST"],
 )
 bp.add_url_rule(
-    "/<int:session_id>/evaluations",
+    "/<lms_id:session_id>/evaluations",
     "record_evaluations",
     views.record_evaluations,
     methods=["POST"],
 )
-bp.add_url_rule("/<int:session_id>/finalize", "finalize", views.finalize, methods=["POST"])
+bp.add_url_rule("/<lms_id:session_id>/finalize", "finalize", views.finalize, methods=["POST"])
 bp.add_url_rule(
-    "/<int:session_id>/enrollments/<int:enrollment_id>/correction",
+    "/<lms_id:session_id>/enrollments/<lms_id:enrollment_id>/correction",
     "correction",
     views.correction,
     methods=["GET", "POST"],

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DecimalField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     SelectField,
@@ -20,6 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..forms import Form, SubForm
 from ..status.forms import choices
 from .queries import EvaluationValue
 
@@ -75,7 +74,7 @@ class EvaluationFields:
         return data
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(Form):
     """Who was at one meeting; everyone not ticked is marked absent."""
 
     present = SelectMultipleField("Present", coerce=int, validate_choice=False)
@@ -83,20 +82,20 @@ class AttendanceForm(FlaskForm):
     everyone = SubmitField("Mark everyone present")
 
 
-class EvaluationRowForm(EvaluationFields, Form):
+class EvaluationRowForm(EvaluationFields, SubForm):
     enrollment_id = HiddenField(validators=[InputRequired()])
 
 
-class EvaluationsForm(FlaskForm):
+class EvaluationsForm(Form):
     rows = FieldList(FormField(EvaluationRowForm))
     submit = SubmitField("Save results")
 
 
-class FinalizeForm(FlaskForm):
+class FinalizeForm(Form):
     submit = SubmitField("Finalize roster")
 
 
-class CorrectionForm(EvaluationFields, FlaskForm):
+class CorrectionForm(EvaluationFields, Form):
     """A change to one person's result after finalizing, with the reason for it."""
 
     present_meetings = SelectMultipleField(

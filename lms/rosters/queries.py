@@ -10,7 +10,13 @@ from typing import Any
 
 from sqlalchemy import exists, func, or_, select
 
-from ..auth.policy import can_manage_organization, is_staff, managed_organization_ids
+from ..auth.policy import (
+    coordinated_organization_ids,
+    coordinates_session,
+    is_session_staff,
+    is_staff,
+    leads,
+)
 from ..core import db_session, registries, to_local
 from ..models import (
     SEAT_HOLDING,
@@ -240,9 +246,7 @@ def can_view_roster(person: Person, session: CourseSession) -> bool:
     Instructors of the session (lead or assistant), and staff who manage the
     organization running it.
     """
-    return session.is_taught_by(person.id) or (
-        is_staff(person) and can_manage_organization(person, session.organization_id)
-    )
+    return is_session_staff(person, session)
 
 
 def finalize_refusal(person: Person, session: CourseSession) -> str | None:
@@ -252,10 +256,7 @@ def finalize_refusal(person: Person, session: CourseSession) -> str | None:
     course requires an instructor certification, they must have held it
     current on the session's last day (the day they vouch for).
     """
-    is_lead = any(p.id == person.id for p in session.lead_instructors)
-    if not is_lead and not (
-        is_staff(person) and can_manage_organization(person, session.organization_id)
-    ):
+    if not (leads(person, session) or coordinates_session(person, session)):
         return "Only a lead instructor of this session or a training coordinator may do this."
     problem = status_queries.lead_problem(person, session.course, completion_day(session))
     if problem:
@@ -287,7 +288,7 @@ def sessions_with_rosters(person: Person, *, finalized: bool, limit: int = 100):
     )
     visible = teaches
     if is_staff(person):
-        org_ids = managed_organization_ids(person)
+        org_ids = coordinated_organization_ids(person)
         visible = (
             CourseSession.id.is_not(None)
             if org_ids is None

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
 
-from ..auth.policy import has_any_role, is_staff, require
+from ..auth.policy import (
+    SIGNED_IN,
+    TEACHING,
+    allow,
+    current_person,
+    has_any_role,
+    is_staff,
+    require,
+)
+from ..boundary import parse_id
 from ..core import db_session, to_local
 from ..models import CourseSession, Person, Role, utcnow
 from ..status import queries as status_queries
@@ -17,7 +25,7 @@ from .operations import RosterError
 
 
 def _viewer() -> Person:
-    return current_user._get_current_object()
+    return current_person()
 
 
 def _session(session_id: int, viewer: Person) -> CourseSession:
@@ -72,7 +80,7 @@ def _render_roster(
     return render_template("lms/rosters/roster.html", **context), status
 
 
-@login_required
+@allow(TEACHING)
 def roster_list():
     viewer = _viewer()
     if not (is_staff(viewer) or has_any_role(viewer, Role.INSTRUCTOR)):
@@ -84,7 +92,7 @@ def roster_list():
     )
 
 
-@login_required
+@allow(SIGNED_IN)
 def roster(session_id: int):
     return _render_roster(session_id, _viewer())
 
@@ -94,7 +102,7 @@ def _refused(session_id: int, viewer: Person, exc: RosterError, **kwargs):
     return _render_roster(session_id, viewer, error=str(exc), status=400, **kwargs)
 
 
-@login_required
+@allow(SIGNED_IN)
 def record_attendance(session_id: int, meeting_id: int):
     viewer = _viewer()
     session = _session(session_id, viewer)
@@ -112,7 +120,7 @@ def record_attendance(session_id: int, meeting_id: int):
     return redirect(_roster_url(session))
 
 
-@login_required
+@allow(SIGNED_IN)
 def record_evaluations(session_id: int):
     viewer = _viewer()
     session = _session(session_id, viewer)
@@ -129,9 +137,8 @@ def record_evaluations(session_id: int):
     kinds = queries.rule_evaluations(rule)
     results = {}
     for row in form.rows:
-        try:
-            enrollment_id = int(row.form.enrollment_id.data)
-        except (TypeError, ValueError):
+        enrollment_id = parse_id(row.form.enrollment_id.data)
+        if enrollment_id is None:
             return _render_roster(
                 session.id, viewer, error="A row of the form was damaged.", status=400
             )
@@ -156,7 +163,7 @@ def _row_errors(form: EvaluationsForm) -> str:
     return " ".join(dict.fromkeys(messages)) or _form_errors(form)
 
 
-@login_required
+@allow(SIGNED_IN)
 def finalize(session_id: int):
     viewer = _viewer()
     session = _session(session_id, viewer)
@@ -204,7 +211,7 @@ def _flash_cycles(report: GrantReport) -> None:
         flash(f"No new cycle for {note}.", "info")
 
 
-@login_required
+@allow(SIGNED_IN)
 def correction(session_id: int, enrollment_id: int):
     viewer = _viewer()
     session = _session(session_id, viewer)

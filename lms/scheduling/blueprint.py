@@ -10,23 +10,26 @@ bp = Blueprint("scheduling", __name__)
 bp.add_url_rule("/schedule/", "index", views.index)
 bp.add_url_rule("/schedule/courses/new", "new_course", views.new_course, methods=["GET", "POST"])
 bp.add_url_rule(
-    "/schedule/courses/<code>/edit", "edit_course", views.edit_course, methods=["GET", "POST"]
+    "/schedule/courses/<lms_text:code>/edit",
+    "edit_course",
+    views.edit_course,
+    methods=["GET", "POST"],
 )
 bp.add_url_rule(
-    "/schedule/courses/<code>/active",
+    "/schedule/courses/<lms_text:code>/active",
     "set_course_active",
     views.set_course_active,
     methods=["POST"],
 )
 bp.add_url_rule("/schedule/sessions/new", "new_session", views.new_session, methods=["GET", "POST"])
 bp.add_url_rule(
-    "/schedule/sessions/<int:session_id>/edit",
+    "/schedule/sessions/<lms_id:session_id>/edit",
     "edit_session",
     views.edit_session,
     methods=["GET", "POST"],
 )
 bp.add_url_rule(
-    "/schedule/sessions/<int:session_id>/cancel",
+    "/schedule/sessions/<lms_id:session_id>/cancel",
     "cancel_session",
     views.cancel_session,
     methods=["GET", "POST"],

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
     DecimalField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -35,7 +33,9 @@ from wtforms.validators import (
     Regexp,
 )
 
+from ..boundary import parse_id
 from ..enrollment.forms import select_choices
+from ..forms import Form, SubForm
 from ..models import Audience
 from .times import LocalTimeError, MeetingTime, local_to_utc
 
@@ -49,7 +49,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class CourseForm(FlaskForm):
+class CourseForm(Form):
     code = StringField(
         "Code",
         validators=[
@@ -88,7 +88,7 @@ class CourseForm(FlaskForm):
     submit = SubmitField("Save course")
 
 
-class MeetingForm(Form):
+class MeetingForm(SubForm):
     """One block of class time; a row left entirely empty is ignored."""
 
     meeting_id = HiddenField()
@@ -106,7 +106,7 @@ class MeetingForm(Form):
         )
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     course_id = SelectField("Course", coerce=int)
     location = StringField(
         "Location",
@@ -189,7 +189,7 @@ class SessionForm(FlaskForm):
                 row.ends.errors.append("The end must be after the start.")
                 ok = False
                 continue
-            meeting_id = int(row.meeting_id.data) if (row.meeting_id.data or "").isdigit() else None
+            meeting_id = parse_id(row.meeting_id.data)
             times.append(MeetingTime(meeting_id, starts, ends, row.location.data or None))
         if ok and not times:
             self.meeting_errors.append("Add at least one meeting: a date, a start and an end.")
@@ -232,7 +232,7 @@ class SessionForm(FlaskForm):
         return ok
 
 
-class CancelSessionForm(FlaskForm):
+class CancelSessionForm(Form):
     reason = TextAreaField(
         "Why is it cancelled? (everyone enrolled will see this)",
         validators=[DataRequired("Say why the session is cancelled."), Length(max=1000)],
@@ -241,5 +241,5 @@ class CancelSessionForm(FlaskForm):
     submit = SubmitField("Cancel the session")
 
 
-class RetireCourseForm(FlaskForm):
+class RetireCourseForm(Form):
     submit = SubmitField("Retire course")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from ..auth.operations import department
-from ..auth.policy import roles_required
+from ..auth.policy import STAFF, allow, coordinates, coordinates_session, current_person, require
 from ..catalog.queries import upcoming_sessions
 from ..core import db_session, registries
 from ..enrollment.forms import select_choices
-from ..models import Audience, Course, CourseSession, Person, Role
+from ..models import Audience, Course, CourseSession, Person
 from . import operations, queries
 from .forms import (
     MAX_MEETINGS,
@@ -25,7 +24,7 @@ NO_TRACK = 0
 
 
 def _viewer() -> Person:
-    return current_user._get_current_object()
+    return current_person()
 
 
 def _show_problems(form, error: operations.SchedulingError) -> None:
@@ -40,7 +39,7 @@ def _show_problems(form, error: operations.SchedulingError) -> None:
             form.form_errors.append(message)
 
 
-@roles_required(Role.COORDINATOR)
+@allow(STAFF)
 def index():
     return render_template(
         "lms/scheduling/index.html",
@@ -98,8 +97,9 @@ def _course_data(course: Course) -> dict:
     }
 
 
-@roles_required(Role.COORDINATOR)
+@allow(STAFF)
 def new_course():
+    require(coordinates(_viewer(), department().id))
     form = CourseForm()
     _course_form_choices(form)
     if form.validate_on_submit():
@@ -116,13 +116,15 @@ def new_course():
 
 
 def _course_or_404(code: str) -> Course:
+    """A course the viewer coordinates (another organization's: 403)."""
     course = queries.course_by_code(code)
     if course is None:
         abort(404)
+    require(coordinates(_viewer(), course.organization_id))
     return course
 
 
-@roles_required(Role.COORDINATOR)
+@allow(STAFF)
 def edit_course(code: str):
     course = _course_or_404(code)
     form = CourseForm() if request.method == "POST" else CourseForm(data=_course_data(course))
@@ -143,7 +145,7 @@ def edit_course(code: str):
     return render_template("lms/scheduling/course_form.html", form=form, course=course), status
 
 
-@roles_required(Role.COORDINATOR)
+@allow(STAFF)
 def set_course_active(code: str):
     course = _course_or_404(code)
     if RetireCourseForm().validate_on_submit():
@@ -236,9 +238,12 @@ def _render_session_form(form, session, zone_names, status=200):
     )
 
 
-@roles_required(Role.COORDINATOR)
+@allow(STAFF)
 def new_session():
-    courses = [c for c in queries.all_courses() if c.active]
+    viewer = _viewer()
+    courses = [
+        c for c in queries.all_courses() if c.active and coordinates(viewer, c.organization_id)
+    ]
     zones = {c.id: operations.session_zone(c) for c in courses}
     if request.method == "POST":
         form = SessionForm(zone_of=zones.get)
@@ -265,13 +270,15 @@ def new_session():
 
 
 def _session_or_404(session_id: int) -> CourseSession:
+    """A session the viewer coordinates (another organization's: 403)."""
     session = db_session().get(CourseSession, session_id)
     if session is None:
         abort(404)
+    require(coordinates_session(_viewer(), session))
     return session
 
 
-@roles_required(Role.COORDINATOR)
+@allow(STAFF)
 def edit_session(session_id: int):
     session = _session_or_404(session_id)
     if session.is_cancelled:
@@ -303,7 +310,7 @@ def edit_session(session_id: int):
     return _render_session_form(form, session, [session.timezone], status)
 
 
-@roles_required(Role.COORDINATOR)
+@allow(STAFF)
 def cancel_session(session_id: int):
     session = _session_or_404(session_id)
     form = CancelSessionForm()

@@ -10,7 +10,7 @@ bp = Blueprint(
     "status", __name__, url_prefix="/status", static_folder="static", static_url_path="/static"
 )
 bp.add_url_rule("/", "mine", views.mine)
-bp.add_url_rule("/people/<int:person_id>", "person", views.person_status)
+bp.add_url_rule("/people/<lms_id:person_id>", "person", views.person_status)
 
 # First on the dashboard: "am I current, and when am I due?"
 panels.dashboard.register("lms/status/_dashboard.html", views.dashboard_panel, order=10)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from flask import render_template
-from flask_login import current_user, login_required
 
-from ..auth.policy import can_view_person, require
+from ..auth.policy import SIGNED_IN, allow, can_view_person, current_person, require
 from ..core import db_session, local_today
 from ..models import Person
 from . import queries
@@ -22,14 +21,14 @@ def _page(person: Person, *, own: bool):
     )
 
 
-@login_required
+@allow(SIGNED_IN)
 def mine():
-    return _page(current_user._get_current_object(), own=True)
+    return _page(current_person(), own=True)
 
 
-@login_required
+@allow(SIGNED_IN)
 def person_status(person_id: int):
-    viewer = current_user._get_current_object()
+    viewer = current_person()
     person = db_session().get(Person, person_id)
     require(person is not None and can_view_person(viewer, person), hide=True)
     return _page(person, own=person.id == viewer.id)

@@ -124,7 +124,7 @@ def test_a_coordinator_sets_one_groups_cap_and_the_waitlist_moves(
     people = [make.person(Role.PARTICIPANT, organization=school) for _ in range(3)]
     make.enrollment(session, people[0])
     waiting = [make.enrollment(session, p, status=EnrollmentStatus.WAITLISTED) for p in people[1:]]
-    staff = make.person(Role.COORDINATOR, organization=make.organization())
+    staff = make.person(Role.COORDINATOR, organization=session.organization)
     staff_client = client_for(staff)
     page = f"/training/sessions/{session.id}/enrollments"
     response = staff_client.submit(

@@ -1,0 +1,122 @@
+"""The forms every feature builds on: the input boundary applied to every field.
+
+Every LMS form inherits :class:`Form` (CSRF-protected, from Flask-WTF) or, for a
+form nested in another (a row of a table), :class:`SubForm`. Their ``Meta``
+adds the checks of :mod:`lms.boundary` to each field by its kind, so a field
+added later is covered without a line of its own:
+
+- text fields refuse control characters (text areas allow line breaks);
+- whole-number fields, and choices coerced to numbers, refuse values no
+  database column holds;
+- date fields refuse years before 1900 or after 2200.
+
+Names take :class:`PersonName` explicitly, which also refuses invisible and
+bidirectional-override characters.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import Form as PlainForm
+from wtforms import fields
+from wtforms.validators import StopValidation, ValidationError
+
+from .boundary import MAX_INT, MIN_INT, date_problem, name_problem, text_problem
+
+
+class CleanText:
+    """No control characters (line breaks allowed when ``multiline``)."""
+
+    field_flags: dict = {}
+
+    def __init__(self, multiline: bool = False):
+        self.multiline = multiline
+
+    def __call__(self, form, field) -> None:
+        values = field.data if isinstance(field.data, list) else [field.data]
+        for value in values:
+            if isinstance(value, str):
+                problem = text_problem(value, multiline=self.multiline)
+                if problem:
+                    raise StopValidation(problem)
+
+
+class PersonName:
+    """A name as it will print: no control, invisible or direction-changing characters."""
+
+    field_flags: dict = {}
+
+    def __call__(self, form, field) -> None:
+        if isinstance(field.data, str):
+            problem = name_problem(field.data)
+            if problem:
+                raise StopValidation(problem)
+
+
+class WholeNumberInRange:
+    """A number the database can store; anything else would fail on the way in."""
+
+    field_flags: dict = {}
+
+    def __call__(self, form, field) -> None:
+        values = field.data if isinstance(field.data, list) else [field.data]
+        for value in values:
+            if isinstance(value, int) and not MIN_INT <= value <= MAX_INT:
+                raise StopValidation("That number is too large.")
+
+
+class SaneDate:
+    """A date between 1900 and 2200."""
+
+    field_flags: dict = {}
+
+    def __call__(self, form, field) -> None:
+        problem = date_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
+
+
+def _boundary_checks(field) -> list:
+    kind = field.field_class
+    if issubclass(kind, fields.TextAreaField):
+        return [CleanText(multiline=True)]
+    if issubclass(kind, fields.StringField):  # also email, password, search, hidden
+        return [CleanText()]
+    if issubclass(kind, fields.IntegerField):
+        return [WholeNumberInRange()]
+    if issubclass(kind, (fields.SelectField, fields.SelectMultipleField, fields.RadioField)):
+        return [CleanText(), WholeNumberInRange()]
+    if issubclass(kind, (fields.DateField, fields.DateTimeField, fields.DateTimeLocalField)):
+        return [SaneDate()]
+    return []
+
+
+class _BoundaryMeta:
+    def bind_field(self, form, unbound_field, options):
+        checks = _boundary_checks(unbound_field)
+        if not checks:
+            return unbound_field.bind(form=form, **options)
+        # A copy for this form: the class's field stays as declared.
+        args, kwargs = list(unbound_field.args), dict(unbound_field.kwargs)
+        # First, so that no other validator sees the raw value.
+        if len(args) > 1:  # validators given by position
+            args[1] = [*checks, *(args[1] or [])]
+        else:
+            kwargs["validators"] = [*checks, *(kwargs.get("validators") or [])]
+        return fields.core.UnboundField(unbound_field.field_class, *args, **kwargs).bind(
+            form=form, **options
+        )
+
+
+class Form(FlaskForm):
+    """A CSRF-protected LMS form with the input boundary on every field."""
+
+    class Meta(_BoundaryMeta, FlaskForm.Meta):
+        pass
+
+
+class SubForm(PlainForm):
+    """A form nested in another (``FormField``): the boundary, no CSRF of its own."""
+
+    class Meta(_BoundaryMeta, PlainForm.Meta):
+        pass
