@@ -67,7 +67,7 @@ class LMS:
 
         config.apply_defaults(app.config)
         config.validate(app.config)
-        self._apply_web_defaults(app)
+        self._apply_csrf_defaults(app)
 
         registries = Registries()
         builtins.register(registries)
@@ -80,10 +80,11 @@ class LMS:
         app.extensions["lms"] = state
 
         self._init_login(app)
-        with app.app_context():
-            for engine in self.db.engines.values():
-                if engine.dialect.name == "sqlite":
-                    event.listen(engine, "connect", _sqlite_pragmas)
+        if app.config["LMS_SQLITE_PRAGMAS"]:
+            with app.app_context():
+                for engine in self.db.engines.values():
+                    if engine.dialect.name == "sqlite":
+                        event.listen(engine, "connect", _sqlite_pragmas)
         parent = make_blueprint()
         for feature in FEATURE_BLUEPRINTS:
             parent.register_blueprint(feature)
@@ -91,26 +92,17 @@ class LMS:
         app.cli.add_command(lms_cli)
 
     @staticmethod
-    def _apply_web_defaults(app: Flask) -> None:
+    def _apply_csrf_defaults(app: Flask) -> None:
+        # Flask-WTF's CSRF options, defaulted as CSRFProtect.init_app would, without its
+        # app-wide hook: the LMS protects its own blueprint (see lms.web). Cookie and
+        # session settings are the host's (the standalone app sets its own: lms.app).
         cfg = app.config
-        # Flask-WTF's CSRF options, set as CSRFProtect.init_app would, without its
-        # app-wide hook: the LMS protects its own blueprint (see lms.web).
         cfg.setdefault("WTF_CSRF_ENABLED", True)
-        cfg["WTF_CSRF_METHODS"] = set(
-            cfg.get("WTF_CSRF_METHODS", ["POST", "PUT", "PATCH", "DELETE"])
-        )
+        cfg.setdefault("WTF_CSRF_METHODS", {"POST", "PUT", "PATCH", "DELETE"})
         cfg.setdefault("WTF_CSRF_FIELD_NAME", "csrf_token")
         cfg.setdefault("WTF_CSRF_HEADERS", ["X-CSRFToken", "X-CSRF-Token"])
         cfg.setdefault("WTF_CSRF_TIME_LIMIT", 3600)
         cfg.setdefault("WTF_CSRF_SSL_STRICT", True)
-        cfg["SESSION_COOKIE_HTTPONLY"] = True
-        if not cfg.get("SESSION_COOKIE_SAMESITE"):
-            cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
-        if cfg["LMS_SECURE_COOKIES"]:
-            cfg["SESSION_COOKIE_SECURE"] = True
-            cfg["REMEMBER_COOKIE_SECURE"] = True
-        cfg.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
-        cfg.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
 
     @staticmethod
     def _init_login(app: Flask) -> None:
