@@ -53,6 +53,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         ),
         LMS_URL_PREFIX=os.environ.get("LMS_URL_PREFIX", "/training"),
         MAX_CONTENT_LENGTH=4 * 1024 * 1024,
+        # This app owns its cookies and its database; an app mounting the LMS keeps its own.
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        LMS_SQLITE_PRAGMAS=True,
     )
     if "LMS_SECRET_KEY" in os.environ:
         app.config["SECRET_KEY"] = os.environ["LMS_SECRET_KEY"]
@@ -61,6 +67,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             app.config[key] = _env_value(os.environ[key])
     if test_config:
         app.config.update(test_config)
+    if app.config.get("LMS_SECURE_COOKIES"):
+        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance)
     if not str(app.config["LMS_URL_PREFIX"]).startswith("/"):

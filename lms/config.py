@@ -32,7 +32,17 @@ OPTIONS: dict[str, Option] = {
     "LMS_ARGON2_MEMORY_KIB": Option(65536, "Argon2id memory in KiB (64 MiB by default)."),
     "LMS_ARGON2_PARALLELISM": Option(4, "Argon2id lanes."),
     "LMS_SIGN_IN_LIFETIME_HOURS": Option(12, "A sign-in ends after this many hours."),
-    "LMS_SECURE_COOKIES": Option(False, "Mark cookies Secure (set when served over HTTPS)."),
+    "LMS_SECURE_COOKIES": Option(
+        False,
+        "The standalone app marks its cookies Secure (set when served over HTTPS); "
+        "a host app sets its own cookie settings, which the LMS leaves alone.",
+    ),
+    "LMS_SQLITE_PRAGMAS": Option(
+        False,
+        "On SQLite, turn on foreign keys, WAL and a 30 s busy timeout for every connection "
+        "of the app's engines. They change the host's own connections too, so a host opts "
+        "in; the standalone app, which owns its database, sets it.",
+    ),
     "LMS_LOAD_PLUGINS": Option(True, "Load third-party plugins from the lms.plugins entry points."),
     "LMS_KEY_DIR": Option(
         None, "Folder for certificate signing keys (default: the instance folder's keys/)."
@@ -91,6 +101,10 @@ def validate(config: dict[str, Any]) -> None:
         ZoneInfo(str(zone))
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"LMS_TIMEZONE is not a known IANA time zone: {zone!r}") from None
+    if not isinstance(config["LMS_SQLITE_PRAGMAS"], bool):
+        raise ConfigError(
+            f"LMS_SQLITE_PRAGMAS must be true or false, got {config['LMS_SQLITE_PRAGMAS']!r}"
+        )
     _positive_int(config, "LMS_PASSWORD_MIN_LENGTH", minimum=8)
     _positive_int(config, "LMS_ARGON2_TIME_COST")
     _positive_int(config, "LMS_ARGON2_MEMORY_KIB", minimum=8)

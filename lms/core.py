@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import update
 from sqlalchemy.orm import Session as OrmSession
@@ -87,10 +87,25 @@ def local_today(zone: str | None = None) -> date:
 
 
 def acting_person() -> Person | None:
-    """The signed-in person of this request, if any."""
-    if has_request_context() and current_user and current_user.is_authenticated:
-        return current_user._get_current_object()  # type: ignore[attr-defined]
-    return None
+    """The signed-in person of this request, if any.
+
+    Standalone, Flask-Login's user is the LMS person itself. In a host with its own
+    login, the host's user is mapped through the ``person_for_user`` adapter given to
+    ``init_app``, once per request; an inactive person counts as no one.
+    """
+    if not (has_request_context() and current_user and current_user.is_authenticated):
+        return None
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    person_for_user = state().extras.get("person_for_user")
+    if person_for_user is None:
+        return user
+    mapped = g.get("lms_acting_person")
+    if mapped is None or mapped[0] is not user:
+        person = person_for_user(user)
+        if person is not None and not isinstance(person, Person):
+            raise TypeError(f"person_for_user must return an LMS Person or None, got {person!r}")
+        mapped = g.lms_acting_person = (user, person if person and person.active else None)
+    return mapped[1]
 
 
 def audit(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask
-from flask_login import LoginManager
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Flask, abort, current_app, redirect, request, url_for
+from flask_login import LoginManager, current_user, login_url, logout_user
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 
@@ -14,15 +17,24 @@ from .calendar.blueprint import bp as calendar_bp
 from .catalog.blueprint import bp as catalog_bp
 from .cli import lms_cli
 from .compliance.blueprint import bp as compliance_bp
-from .core import LMSState
+from .core import LMSState, acting_person
 from .credentials.blueprint import bp as credentials_bp
 from .dashboard.blueprint import bp as dashboard_bp
 from .enrollment.blueprint import bp as enrollment_bp
+from .models import Person
 from .plugins import Registries
 from .ratelimit import make_limiter
 from .rosters.blueprint import bp as rosters_bp
 from .scheduling.blueprint import bp as scheduling_bp
 from .status.blueprint import bp as status_bp
+
+#: Maps the host's signed-in user (Flask-Login's ``current_user``) to an LMS person.
+PersonForUser = Callable[[Any], Person | None]
+
+#: The LMS's own sign-in pages, which a host with its own login replaces.
+OWN_SIGN_IN_ENDPOINTS = ("lms.auth.sign_in", "lms.auth.sign_out", "lms.auth.account")
+
+NOT_LINKED = "Your account is not linked to a training record here. Ask a training coordinator."
 
 FEATURE_BLUEPRINTS = (
     auth_bp,
@@ -49,24 +61,57 @@ class LMS:
 
     The extension never stores the app; per-app state lives in
     ``app.extensions["lms"]`` (see :class:`lms.core.LMSState`).
+
+    A host that signs its users in with its own Flask-Login ``LoginManager`` passes
+    ``person_for_user``: a callable taking the host's ``current_user`` and returning
+    the LMS :class:`~lms.models.Person` it is (or ``None``). The LMS then keeps the
+    host's user loader and sign-in page and runs no sign-in of its own. Without a
+    ``LoginManager`` on the app, the LMS installs its own (as the standalone app does).
     """
 
-    def __init__(self, db: SQLAlchemy, app: Flask | None = None, **options):
+    def __init__(
+        self,
+        db: SQLAlchemy,
+        app: Flask | None = None,
+        *,
+        person_for_user: PersonForUser | None = None,
+        **options: Any,
+    ):
         self.db = db
+        self.person_for_user = person_for_user
         if app is not None:
             self.init_app(app, **options)
 
-    def init_app(self, app: Flask, url_prefix: str = "/training") -> None:
-        """Mount the LMS on ``app`` under ``url_prefix``; a second call is an error."""
+    def init_app(
+        self,
+        app: Flask,
+        url_prefix: str = "/training",
+        *,
+        person_for_user: PersonForUser | None = None,
+    ) -> None:
+        """Mount the LMS on ``app`` under ``url_prefix``; a second call is an error.
+
+        ``person_for_user`` (here or given to the constructor) is required when the app
+        already has a Flask-Login ``LoginManager``: see :class:`LMS`.
+        """
         if "lms" in app.extensions:
             raise RuntimeError("the LMS extension is already registered on this app")
         if "sqlalchemy" not in app.extensions:
             raise RuntimeError("initialise Flask-SQLAlchemy (db.init_app) before the LMS")
+        person_for_user = person_for_user or self.person_for_user
+        host_login = getattr(app, "login_manager", None)
+        if host_login is not None and person_for_user is None:
+            raise RuntimeError(
+                "this app already has a Flask-Login LoginManager; the LMS will not replace "
+                "its user loader. Pass person_for_user, a function from your signed-in user "
+                "to the LMS Person it is (or None): "
+                "LMS(db, person_for_user=...) or lms.init_app(app, person_for_user=...)"
+            )
         url_prefix = "/" + url_prefix.strip("/") if url_prefix.strip("/") else ""
 
         config.apply_defaults(app.config)
         config.validate(app.config)
-        self._apply_web_defaults(app)
+        self._apply_csrf_defaults(app)
 
         registries = Registries()
         builtins.register(registries)
@@ -76,17 +121,22 @@ class LMS:
         )
         if app.config["LMS_LOAD_PLUGINS"]:
             state.loaded_plugins = registries.load_entry_points()
+        state.extras["person_for_user"] = person_for_user
         app.extensions["lms"] = state
 
-        self._init_login(app)
-        with app.app_context():
-            for engine in self.db.engines.values():
-                if engine.dialect.name == "sqlite":
-                    event.listen(engine, "connect", _sqlite_pragmas)
         # Ids and text in URLs pass the input boundary before any view sees them.
         for name, converter in boundary.CONVERTERS.items():
             app.url_map.converters.setdefault(name, converter)
         parent = web.make_blueprint()
+        if host_login is None:
+            self._init_own_login(app)
+        else:
+            _defer_sign_in_to_host(parent)
+        if app.config["LMS_SQLITE_PRAGMAS"]:
+            with app.app_context():
+                for engine in self.db.engines.values():
+                    if engine.dialect.name == "sqlite":
+                        event.listen(engine, "connect", _sqlite_pragmas)
         for feature in FEATURE_BLUEPRINTS:
             parent.register_blueprint(feature)
         app.register_blueprint(parent, url_prefix=url_prefix or None)
@@ -95,37 +145,67 @@ class LMS:
         app.cli.add_command(lms_cli)
 
     @staticmethod
-    def _apply_web_defaults(app: Flask) -> None:
+    def _apply_csrf_defaults(app: Flask) -> None:
+        # Flask-WTF's CSRF options, defaulted as CSRFProtect.init_app would, without its
+        # app-wide hook: the LMS protects its own blueprint (see lms.web). Cookie and
+        # session settings are the host's (the standalone app sets its own: lms.app).
         cfg = app.config
-        # Flask-WTF's CSRF options, set as CSRFProtect.init_app would, without its
-        # app-wide hook: the LMS protects its own blueprint (see lms.web).
         cfg.setdefault("WTF_CSRF_ENABLED", True)
-        cfg["WTF_CSRF_METHODS"] = set(
-            cfg.get("WTF_CSRF_METHODS", ["POST", "PUT", "PATCH", "DELETE"])
-        )
+        cfg.setdefault("WTF_CSRF_METHODS", {"POST", "PUT", "PATCH", "DELETE"})
         cfg.setdefault("WTF_CSRF_FIELD_NAME", "csrf_token")
         cfg.setdefault("WTF_CSRF_HEADERS", ["X-CSRFToken", "X-CSRF-Token"])
         cfg.setdefault("WTF_CSRF_TIME_LIMIT", 3600)
         cfg.setdefault("WTF_CSRF_SSL_STRICT", True)
-        cfg["SESSION_COOKIE_HTTPONLY"] = True
-        if not cfg.get("SESSION_COOKIE_SAMESITE"):
-            cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
-        if cfg["LMS_SECURE_COOKIES"]:
-            cfg["SESSION_COOKIE_SECURE"] = True
-            cfg["REMEMBER_COOKIE_SECURE"] = True
-        cfg.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
-        cfg.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
 
     @staticmethod
-    def _init_login(app: Flask) -> None:
-        manager = getattr(app, "login_manager", None)
-        if manager is None:
-            manager = LoginManager()
-            manager.init_app(app)
+    def _init_own_login(app: Flask) -> None:
+        manager = LoginManager()
+        manager.init_app(app)
         manager.login_view = "lms.auth.sign_in"
         manager.login_message = "Please sign in to see that page."
         manager.login_message_category = "info"
         manager.user_loader(auth_operations.load_login_session)
+
+
+def _defer_sign_in_to_host(parent: Blueprint) -> None:
+    """With the host's login, the LMS's sign-in pages hand over to the host's."""
+
+    @parent.context_processor
+    def _sign_in_is_the_hosts() -> dict:
+        return {"lms_host_signs_in": True}
+
+    @parent.before_request
+    def _host_signs_in():
+        endpoint = request.endpoint
+        if endpoint not in OWN_SIGN_IN_ENDPOINTS:
+            return None
+        if endpoint == "lms.auth.sign_out":
+            # One sign-in, so one sign-out: the host's session ends, through Flask-Login.
+            if current_user.is_authenticated:
+                logout_user()
+            return redirect(url_for("lms.catalog.session_list"))
+        if not current_user.is_authenticated:
+            if endpoint == "lms.auth.sign_in":
+                return _to_host_sign_in(request.args.get("next"))
+            return _to_host_sign_in(request.path)
+        if acting_person() is None:
+            # Signed in to the host, unknown to the LMS: sending them to sign in again
+            # would only go round in circles.
+            abort(403, description=NOT_LINKED)
+        if endpoint == "lms.auth.sign_in":
+            return redirect(url_for("lms.dashboard.home"))
+        if request.method != "GET":
+            abort(403, description="Passwords are managed by the host application.")
+        return None
+
+
+def _to_host_sign_in(next_url: str | None):
+    # The host's sign-in page checks ``next`` as it does for its own pages: anyone can
+    # reach it with any ``next`` directly, so passing one through adds nothing.
+    view = current_app.login_manager.login_view
+    if not view:
+        abort(404, description="Sign-in is handled by the host application.")
+    return redirect(login_url(view, next_url=next_url or url_for("lms.dashboard.home")))
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
