@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import panels
+from ..core import db_session
 from ..ratelimit import client_address, hit
 from . import operations
 from .forms import ChangePasswordForm, SignInForm, SignOutForm
@@ -42,6 +43,7 @@ def sign_in():
                 error = GENERIC_FAILURE
             else:
                 operations.start_login_session(person)
+                db_session().commit()
                 return redirect(_safe_next(request.args.get("next")))
     return render_template("lms/auth/sign_in.html", form=form, error=error), status
 
@@ -51,6 +53,7 @@ def sign_out():
     form = SignOutForm()
     if form.validate_on_submit():
         operations.end_login_session(current_user._get_current_object())
+        db_session().commit()
         flash("You are signed out.", "info")
     return redirect(url_for("lms.auth.sign_in"))
 
@@ -66,9 +69,11 @@ def account():
                 form.new_password.data,
             )
         except operations.AccountError as exc:
+            db_session().rollback()
             field = getattr(form, exc.field or "new_password", form.new_password)
             field.errors = [*field.errors, str(exc)]
         else:
+            db_session().commit()
             flash("Your password is changed. Every other sign-in has ended.", "success")
             return redirect(url_for("lms.auth.account"))
     return render_template(

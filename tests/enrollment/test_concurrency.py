@@ -22,6 +22,7 @@ import pytest
 from flask_wtf.csrf import generate_csrf
 
 from lms.auth.operations import start_login_session
+from lms.core import db_session
 from lms.models import AuditEvent, Enrollment, EnrollmentStatus, Person, Role
 
 ATTEMPTS = 40
@@ -67,6 +68,7 @@ def signed_in_browser(app, person) -> Browser:
     with app.test_request_context("/training/"):
         flask.g.pop("csrf_token", None)  # the test's app context is reused: no cached token
         start_login_session(person)
+        db_session().commit()  # as the sign-in view does
         csrf = generate_csrf()
         cookie = app.session_interface.get_signing_serializer(app).dumps(dict(flask.session))
     return Browser(cookie, csrf)
