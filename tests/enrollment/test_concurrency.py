@@ -255,7 +255,8 @@ def test_a_registration_submitted_five_times_at_once_leaves_one_place(
         results = list(pool.map(submit, range(5)))
     assert [status for status, _, _ in results] == [200] * 5
     bodies = [body for _, _, body in results]
-    assert sum("You were already registered." in b for b in bodies) == 4
+    assert len(set(bodies)) == 1  # a repeat reads like the first (nothing to learn)
+    assert "You have a seat in" in bodies[0]
     make.db.expire_all()
     assert make.db.query(Person).filter_by(email="robin@example.test").count() == 1
     assert make.db.query(Enrollment).filter_by(session_id=session.id).count() == 1
