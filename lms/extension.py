@@ -18,6 +18,7 @@ from .core import LMSState
 from .credentials.blueprint import bp as credentials_bp
 from .dashboard.blueprint import bp as dashboard_bp
 from .enrollment.blueprint import bp as enrollment_bp
+from .people.blueprint import bp as people_bp
 from .plugins import Registries
 from .ratelimit import make_limiter
 from .rosters.blueprint import bp as rosters_bp
@@ -36,6 +37,7 @@ FEATURE_BLUEPRINTS = (
     compliance_bp,
     credentials_bp,
     calendar_bp,
+    people_bp,
 )
 
 

@@ -70,6 +70,11 @@ def can_manage_session(person: Person, session: CourseSession) -> bool:
     return is_staff(person) or session.is_taught_by(person.id)
 
 
+def can_manage_accounts(person: Person) -> bool:
+    """Deactivate and reactivate accounts: administrators only (for now)."""
+    return person.is_admin
+
+
 def roles_required(*roles: Role) -> Callable[[F], F]:
     """View decorator: signed in and holding one of ``roles`` (admins always pass)."""
 
