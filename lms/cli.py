@@ -10,13 +10,12 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from . import migrate
-from .auth.operations import AccountError, create_admin_account
+from .auth.operations import AccountError, create_admin_account, find_by_email
 from .core import db_session, state
 from .credentials.cli import certificate_keys_command, verify_command
 from .demo import load_demo
 from .models import Person
 from .people import operations as people_operations
-from .people.queries import find_by_email
 
 lms_cli = AppGroup("lms", help="Training and certification (LMS) commands.")
 db_cli = AppGroup("db", help="The LMS database schema.")

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..auth.operations import find_by_email
 from ..core import db_session
 from ..models import AuditEvent, Person
-
-__all__ = ["find_by_email", "last_deactivation", "person_by_id"]
 
 
 def person_by_id(person_id: int) -> Person | None:
