@@ -10,11 +10,12 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from . import migrate
-from .auth.operations import AccountError, create_admin_account
+from .auth.operations import AccountError, create_admin_account, find_by_email
 from .core import db_session, state
 from .credentials.cli import certificate_keys_command, verify_command
 from .demo import load_demo
 from .models import Person
+from .people import operations as people_operations
 
 lms_cli = AppGroup("lms", help="Training and certification (LMS) commands.")
 db_cli = AppGroup("db", help="The LMS database schema.")
@@ -104,6 +105,53 @@ def create_admin(email: str, full_name: str, password: str) -> None:
         raise click.ClickException(str(exc)) from None
     db_session().commit()
     click.echo(f"Administrator {person.full_name} <{person.email}> created.")
+
+
+def _person_with_email(email: str) -> Person:
+    person = find_by_email(email)
+    if person is None:
+        raise click.ClickException(f"No person has the email {email}.")
+    return person
+
+
+def _access_ended(ended: people_operations.AccessEnded) -> str:
+    return (
+        f"{ended.sign_ins} sign-in{'' if ended.sign_ins == 1 else 's'} ended, "
+        f"{'calendar feed link revoked' if ended.feed_link else 'no calendar feed link'}, "
+        f"{ended.links} unused link{'' if ended.links == 1 else 's'} revoked"
+    )
+
+
+def _change_account(change, email: str, reason: str):
+    person = _person_with_email(email)
+    try:
+        ended = change(person, reason=reason)
+    except AccountError as exc:
+        db_session().rollback()
+        raise click.ClickException(str(exc)) from None
+    db_session().commit()
+    return person, ended
+
+
+@lms_cli.command("deactivate")
+@click.argument("email")
+@click.option("--reason", required=True, help="Why; kept in the audit log.")
+def deactivate(email: str, reason: str) -> None:
+    """Deactivate an account: end its sign-ins, calendar feed link and unused links."""
+    person, ended = _change_account(people_operations.deactivate_person, email, reason)
+    click.echo(f"{person.full_name} <{person.email}> is deactivated: {_access_ended(ended)}.")
+
+
+@lms_cli.command("reactivate")
+@click.argument("email")
+@click.option("--reason", required=True, help="Why; kept in the audit log.")
+def reactivate(email: str, reason: str) -> None:
+    """Let a deactivated account sign in again; old sign-ins and links stay ended."""
+    person, _ = _change_account(people_operations.reactivate_person, email, reason)
+    click.echo(
+        f"{person.full_name} <{person.email}> is active again: "
+        "they sign in with their password; old sign-ins and links stay ended."
+    )
 
 
 @lms_cli.command("demo")

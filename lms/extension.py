@@ -22,6 +22,7 @@ from .credentials.blueprint import bp as credentials_bp
 from .dashboard.blueprint import bp as dashboard_bp
 from .enrollment.blueprint import bp as enrollment_bp
 from .models import Person
+from .people.blueprint import bp as people_bp
 from .plugins import Registries
 from .ratelimit import make_limiter
 from .rosters.blueprint import bp as rosters_bp
@@ -47,6 +48,7 @@ FEATURE_BLUEPRINTS = (
     compliance_bp,
     credentials_bp,
     calendar_bp,
+    people_bp,
 )
 
 

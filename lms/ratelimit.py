@@ -7,6 +7,8 @@ process memory. A view opts in with :func:`rate_limited`.
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -31,12 +33,40 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
+def _limiter() -> strategies.RateLimiter:
+    return state().extras["rate_limiter"]
+
+
+def _enabled() -> bool:
+    return current_app.config.get("LMS_RATELIMIT_ENABLED", True)
+
+
 def hit(scope: str, limit: str, key: str | None = None) -> bool:
     """Count one request against ``limit`` for ``scope``/``key``; False when over it."""
-    if not current_app.config.get("LMS_RATELIMIT_ENABLED", True):
+    if not _enabled():
         return True
-    limiter: strategies.RateLimiter = state().extras["rate_limiter"]
-    return limiter.hit(parse(limit), "lms", scope, key or client_address())
+    return _limiter().hit(parse(limit), "lms", scope, key or client_address())
+
+
+def allowed(scope: str, limit: str, key: str | None = None) -> bool:
+    """Whether one more request fits ``limit`` for ``scope``/``key``, without counting it.
+
+    For limits that count only some outcomes (failed sign-ins): test first, and
+    :func:`hit` once the outcome is known.
+    """
+    if not _enabled():
+        return True
+    return _limiter().test(parse(limit), "lms", scope, key or client_address())
+
+
+def retry_after(scope: str, limit: str, key: str | None = None) -> int:
+    """Whole seconds until ``scope``/``key`` may try again (for a 429's Retry-After)."""
+    if not _enabled():
+        return 0
+    stats = _limiter().get_window_stats(parse(limit), "lms", scope, key or client_address())
+    if stats.remaining > 0:
+        return 0
+    return max(1, math.ceil(stats.reset_time - time.time()))
 
 
 def rate_limited(limit: str, scope: str | None = None, methods: tuple[str, ...] | None = None):
@@ -48,9 +78,12 @@ def rate_limited(limit: str, scope: str | None = None, methods: tuple[str, ...] 
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if (methods is None or request.method in methods) and not hit(name, limit):
+                # The exception carries Retry-After; an error page built from it must keep
+                # its headers (error.get_headers()).
                 abort(
                     429,
                     description="Too many requests from your address. Wait a minute and try again.",
+                    retry_after=retry_after(name, limit),
                 )
             return view(*args, **kwargs)
 

@@ -24,6 +24,13 @@ signed_out = _signals.signal("signed-out")
 password_changed = _signals.signal("password-changed")
 """A password changed and every other sign-in ended. Kwargs: ``person``."""
 
+account_deactivated = _signals.signal("account-deactivated")
+"""An account was deactivated: its sign-ins, feed link and unused links ended.
+Kwargs: ``person``, ``actor`` (None from the command line), ``reason``."""
+
+account_reactivated = _signals.signal("account-reactivated")
+"""A deactivated account may sign in again. Kwargs: ``person``, ``actor``, ``reason``."""
+
 session_scheduled = _signals.signal("session-scheduled")
 """A session was created. Kwargs: ``session``, ``actor``."""
 

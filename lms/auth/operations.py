@@ -1,4 +1,8 @@
-"""Writes of the auth feature: sign-in sessions, accounts, passwords."""
+"""Writes of the auth feature: sign-in sessions, accounts, passwords.
+
+Like every feature's operations, these flush, audit and send their signals;
+the view (or CLI command) that calls them owns the transaction and commits.
+"""
 
 from __future__ import annotations
 
@@ -59,7 +63,10 @@ def authenticate(email: str, password: str) -> Person | None:
 
 
 def start_login_session(person: Person) -> str:
-    """Record a new sign-in for ``person`` and log them in; return the cookie token."""
+    """Record a new sign-in for ``person`` and log them in; return the cookie token.
+
+    The caller commits: until then the cookie's token matches no stored sign-in.
+    """
     token = secrets.token_urlsafe(32)
     row = LoginSession(
         person_id=person.id,
@@ -70,8 +77,8 @@ def start_login_session(person: Person) -> str:
     db_session().add(row)
     person.current_login_token = token
     person.last_sign_in_at = utcnow()
+    db_session().flush()
     audit("auth.sign_in", person, actor=person)
-    db_session().commit()
     login_user(person)
     signals.signed_in.send(current_app._get_current_object(), person=person)
     return token
@@ -95,7 +102,10 @@ def load_login_session(token: str) -> Person | None:
 
 
 def end_login_session(person: Person) -> None:
-    """Sign out: revoke this browser's sign-in so its cookie is dead even if replayed."""
+    """Sign out: revoke this browser's sign-in so its cookie is dead even if replayed.
+
+    The caller commits.
+    """
     token = person.current_login_token
     if token:
         db_session().execute(
@@ -104,7 +114,6 @@ def end_login_session(person: Person) -> None:
             .values(revoked_at=utcnow())
         )
     audit("auth.sign_out", person, actor=person)
-    db_session().commit()
     logout_user()
     signals.signed_out.send(current_app._get_current_object(), person=person)
 
@@ -130,13 +139,15 @@ def set_password(person: Person, new_password: str) -> None:
 
 
 def change_password(person: Person, current_password: str, new_password: str) -> None:
-    """Change a signed-in person's password; they stay signed in on a fresh sign-in only."""
+    """Change a signed-in person's password; they stay signed in on a fresh sign-in only.
+
+    The caller commits the new password, the ended sign-ins and the fresh one together.
+    """
     ok, _ = verify_password(person.password_hash, current_password)
     if not ok:
         raise AccountError("The current password is not correct.", field="current_password")
     set_password(person, new_password)
     audit("auth.password_changed", person, actor=person)
-    db_session().commit()
     signals.password_changed.send(current_app._get_current_object(), person=person)
     start_login_session(person)
 

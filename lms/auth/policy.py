@@ -181,6 +181,14 @@ def can_revoke_certificate(viewer: Person, certificate: Certificate) -> bool:
     return viewer.is_admin or certificate.signer_id == viewer.id
 
 
+# --- accounts ---------------------------------------------------------------------------
+
+
+def can_manage_accounts(person: Person) -> bool:
+    """Deactivate and reactivate accounts: administrators only (for now)."""
+    return person.is_admin
+
+
 # --- route access -----------------------------------------------------------------------
 
 

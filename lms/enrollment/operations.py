@@ -10,7 +10,6 @@ commits, so a place, its seat and its audit record land together or not at all.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -22,13 +21,11 @@ from ..auth import operations as auth_operations
 from ..core import audit, db_session, local_today, lock_row
 from ..models import (
     AccountToken,
-    AgencyType,
     CourseSession,
     Enrollment,
     EnrollmentSource,
     EnrollmentStatus,
     Organization,
-    OrganizationKind,
     Person,
     Role,
     SessionGroupAllocation,
@@ -555,71 +552,6 @@ def set_seat_cap(
     )
     promote_waitlist(session, actor)
     return allocation
-
-
-# --- public registration -----------------------------------------------------------
-
-
-@dataclass
-class Registration:
-    enrollment: Enrollment
-    new: bool
-
-
-def _public_registrants() -> Organization:
-    organization = queries.public_registrants_organization()
-    if organization is not None:
-        return organization
-    try:
-        with db_session().begin_nested():
-            organization = Organization(
-                name="Public registrants",
-                slug=rules.PUBLIC_REGISTRANTS_SLUG,
-                kind=OrganizationKind.COMMUNITY_GROUP,
-                agency_type=AgencyType.OTHER,
-                timezone=current_app.config["LMS_TIMEZONE"],
-            )
-            db_session().add(organization)
-        return organization
-    except IntegrityError:
-        return queries.public_registrants_organization()
-
-
-def register_public(
-    session_id: int, *, full_name: str, email: str, affiliation: str
-) -> Registration:
-    """Someone without an account registers for a public session (idempotent per email)."""
-    session = _locked_session(session_id)
-    if not session.is_public:
-        raise EnrollmentError("This session is not open to public registration.")
-    problem = rules.timing_problem(session, utcnow())
-    if problem:
-        raise EnrollmentError(problem)
-
-    def create() -> Person:
-        organization = _public_registrants()
-        return auth_operations.create_person(
-            full_name=full_name,
-            organization=organization,
-            email=email,
-            roles=[(Role.PARTICIPANT, organization)],
-        )
-
-    person, _ = _find_or_create_person(email, create)
-    if not person.active:
-        raise EnrollmentError("This registration cannot be taken online; call the training office.")
-    existing = queries.active_enrollment(session.id, person.id)
-    if existing is not None:
-        return Registration(existing, new=False)
-    enrollment = _admit(
-        session,
-        person,
-        person.organization,
-        source=EnrollmentSource.PUBLIC,
-        actor=None,
-        affiliation=affiliation,
-    )
-    return Registration(enrollment, new=True)
 
 
 # --- claiming an account --------------------------------------------------------------

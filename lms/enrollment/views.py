@@ -33,7 +33,7 @@ from ..models import (
     utcnow,
 )
 from ..ratelimit import hit, rate_limited
-from . import operations, queries, rules
+from . import operations, public, queries, rules
 from .forms import (
     CancelForm,
     ClaimAccountForm,
@@ -435,6 +435,17 @@ def claim_link(organization_id: int, person_id: int):
 # --- people without an account ---------------------------------------------------------------
 
 
+def _render_registered(result: public.Registration, typed_name: str):
+    # Built from the session and the typed name only: it must read the same whoever
+    # the email belongs to (see lms.enrollment.public).
+    return render_template(
+        "lms/enrollment/registered.html",
+        session=result.session,
+        seated=result.seated,
+        name=typed_name,
+    )
+
+
 @allow(PUBLIC)
 @rate_limited("5/minute", scope="public_registration", methods=("POST",))
 def register(session_id: int):
@@ -448,11 +459,12 @@ def register(session_id: int):
     if form.validate_on_submit():
         if form.website.data:
             # A bot filled the hidden field: answer as if it worked, keep nothing.
-            return render_template("lms/enrollment/registered.html", session=session, result=None)
+            result = public.Registration(session, seated=public.seat_free(session))
+            return _render_registered(result, form.full_name.data)
         if not hit("public_registration_email", "5/hour", key=form.email.data):
             abort(429, description="Too many registrations for this email. Try again later.")
         try:
-            result = operations.register_public(
+            result = public.register_public(
                 session.id,
                 full_name=form.full_name.data,
                 email=form.email.data,
@@ -462,12 +474,7 @@ def register(session_id: int):
             problem = _fail(exc)
         else:
             db_session().commit()
-            return render_template(
-                "lms/enrollment/registered.html",
-                session=session,
-                result=result,
-                position=queries.waitlist_position(result.enrollment),
-            )
+            return _render_registered(result, form.full_name.data)
     status = 400 if request.method == "POST" else 200
     return render_template(
         "lms/enrollment/register.html", session=session, form=form, problem=problem

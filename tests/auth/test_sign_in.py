@@ -111,3 +111,37 @@ def test_password_guessing_is_slowed_per_account(client, make):
     other = make.person(Role.OFFICER, password=make.PASSWORD)
     allowed = client.submit("/training/sign-in", {"email": other.email, "password": make.PASSWORD})
     assert allowed.status_code == 302
+
+
+def test_password_guessing_across_accounts_is_slowed_per_address(app, client, make):
+    """One address may not try a password or two on every account: failures count per address."""
+    victims = [make.person(Role.OFFICER, password=make.PASSWORD) for _ in range(3)]
+    emails = [v.email for v in victims] + [f"guess{i}@example.test" for i in range(17)]
+    for email in emails:  # 20 failures, no account tried more than once
+        response = client.submit("/training/sign-in", {"email": email, "password": "guess-guess"})
+        assert response.status_code == 200
+    blocked = client.submit(
+        "/training/sign-in", {"email": victims[0].email, "password": make.PASSWORD}
+    )
+    assert blocked.status_code == 429
+    assert "Too many failed sign-ins from your address" in blocked.get_data(as_text=True)
+    assert 1 <= int(blocked.headers["Retry-After"]) <= 60
+
+    elsewhere = app.test_client()
+    allowed = elsewhere.submit(
+        "/training/sign-in",
+        {"email": victims[0].email, "password": make.PASSWORD},
+        environ_base={"REMOTE_ADDR": "192.0.2.7"},
+    )
+    assert allowed.status_code == 302
+
+
+def test_the_per_account_limit_says_when_to_come_back(client, make):
+    officer = make.person(Role.OFFICER, password=make.PASSWORD)
+    for _ in range(10):
+        client.submit("/training/sign-in", {"email": officer.email, "password": "guess-guess"})
+    blocked = client.submit(
+        "/training/sign-in", {"email": officer.email, "password": make.PASSWORD}
+    )
+    assert blocked.status_code == 429
+    assert 1 <= int(blocked.headers["Retry-After"]) <= 60

@@ -22,6 +22,7 @@ import pytest
 from flask_wtf.csrf import generate_csrf
 
 from lms.auth.operations import start_login_session
+from lms.core import db_session
 from lms.models import AuditEvent, Enrollment, EnrollmentStatus, Person, Role
 
 ATTEMPTS = 40
@@ -67,6 +68,7 @@ def signed_in_browser(app, person) -> Browser:
     with app.test_request_context("/training/"):
         flask.g.pop("csrf_token", None)  # the test's app context is reused: no cached token
         start_login_session(person)
+        db_session().commit()  # as the sign-in view does
         csrf = generate_csrf()
         cookie = app.session_interface.get_signing_serializer(app).dumps(dict(flask.session))
     return Browser(cookie, csrf)
@@ -253,7 +255,8 @@ def test_a_registration_submitted_five_times_at_once_leaves_one_place(
         results = list(pool.map(submit, range(5)))
     assert [status for status, _, _ in results] == [200] * 5
     bodies = [body for _, _, body in results]
-    assert sum("You were already registered." in b for b in bodies) == 4
+    assert len(set(bodies)) == 1  # a repeat reads like the first (nothing to learn)
+    assert "You have a seat in" in bodies[0]
     make.db.expire_all()
     assert make.db.query(Person).filter_by(email="robin@example.test").count() == 1
     assert make.db.query(Enrollment).filter_by(session_id=session.id).count() == 1

@@ -1,0 +1,128 @@
+"""Public registration: people without an account register for a public session.
+
+Anyone may type any address, so the answer never depends on whose it is. An
+address that belongs to an account (or to someone a group or the department
+manages, or to a deactivated person) is never enrolled or changed by a
+stranger: the attempt is kept in the audit log, so that once the LMS sends
+mail the holder can be told to sign in and enroll. A repeat registration with
+the same address changes nothing. Whatever happened, the registrant is told
+the same thing: the session, and whether it had a seat free when they sent
+the form (a fact about the session, not about them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from ..auth import operations as auth_operations
+from ..core import audit, db_session
+from ..models import (
+    AgencyType,
+    CourseSession,
+    EnrollmentSource,
+    Organization,
+    OrganizationKind,
+    Person,
+    Role,
+    utcnow,
+)
+from . import queries, rules
+from .operations import EnrollmentError, _admit, _find_or_create_person, _locked_session
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What a registrant is told; the same for a new, a repeated or a refused address."""
+
+    session: CourseSession
+    #: A seat was free to public registrants when the form arrived (else: the waitlist).
+    seated: bool
+
+
+def _public_registrants() -> Organization:
+    organization = queries.public_registrants_organization()
+    if organization is not None:
+        return organization
+    try:
+        with db_session().begin_nested():
+            organization = Organization(
+                name="Public registrants",
+                slug=rules.PUBLIC_REGISTRANTS_SLUG,
+                kind=OrganizationKind.COMMUNITY_GROUP,
+                agency_type=AgencyType.OTHER,
+                timezone=current_app.config["LMS_TIMEZONE"],
+            )
+            db_session().add(organization)
+        return organization
+    except IntegrityError:
+        return queries.public_registrants_organization()
+
+
+def _open_to_strangers(person: Person, public: Organization) -> bool:
+    """Whether a registration by address alone may place ``person``: a public registrant only."""
+    return person.active and not person.has_login and person.organization_id == public.id
+
+
+def _why_not(person: Person) -> str:
+    if not person.active:
+        return "deactivated"
+    return "has_login" if person.has_login else "managed_by_organization"
+
+
+def seat_free(session: CourseSession) -> bool:
+    """Whether a public registrant would get a seat now (read only)."""
+    public = queries.public_registrants_organization()
+    count = queries.count_seats(session)
+    return count.can_seat(public) if public is not None else count.free > 0
+
+
+def register_public(
+    session_id: int, *, full_name: str, email: str, affiliation: str
+) -> Registration:
+    """Register someone without an account for a public session (see the module's rules)."""
+    session = _locked_session(session_id)
+    if not session.is_public:
+        raise EnrollmentError("This session is not open to public registration.")
+    problem = rules.timing_problem(session, utcnow())
+    if problem:
+        raise EnrollmentError(problem)
+    public = _public_registrants()
+    count = queries.count_seats(session)
+    answer = Registration(session, seated=count.can_seat(public))
+
+    def create() -> Person:
+        return auth_operations.create_person(
+            full_name=full_name,
+            organization=public,
+            email=email,
+            roles=[(Role.PARTICIPANT, public)],
+        )
+
+    person, _ = _find_or_create_person(email, create)
+    if not _open_to_strangers(person, public):
+        audit(
+            "registration.existing_account",
+            person,
+            actor=None,
+            details={
+                "session_id": session.id,
+                "typed_name": full_name,
+                "typed_organization": affiliation,
+                "why_not_enrolled": _why_not(person),
+            },
+        )
+        return answer
+    if queries.active_enrollment(session.id, person.id) is None:
+        _admit(
+            session,
+            person,
+            public,
+            source=EnrollmentSource.PUBLIC,
+            actor=None,
+            affiliation=affiliation,
+            count=count,
+        )
+    return answer
