@@ -97,6 +97,20 @@ def certificate_fields(cert: CertificateFacts, verify_url: str = "") -> dict[str
     }
 
 
+#: The marked-content tag around each line that shows a certificate's own
+#: values; its /Template says which fields the line shows, so an offline check
+#: can read the page back field by field (see :mod:`lms.credentials.offline`).
+PRINTED_TAG = "LMSPrinted"
+
+
+def _marked(template: str, ops: bytes) -> bytes:
+    return (
+        b"/%s << /Template %s >> BDC\n" % (PRINTED_TAG.encode(), text_string(template))
+        + ops
+        + b"EMC\n"
+    )
+
+
 def _fill(template: str, values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), ""), template)
 
@@ -342,7 +356,7 @@ class PreparedLayout:
             if text:
                 drawn = cache.get((index, text))
                 if drawn is None:
-                    drawn = self._text_ops(block, text, record=False)
+                    drawn = _marked(template, self._text_ops(block, text, record=False))
                     if len(cache) > 4096:
                         cache.clear()
                     cache[(index, text)] = drawn

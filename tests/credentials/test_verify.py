@@ -23,19 +23,6 @@ from .test_render import read_qr
 NOT_VALID = "No valid certificate matches this serial and signature."
 
 
-@pytest.fixture
-def issued(make, trained_class):
-    """A committed certificate for the first officer of a trained class."""
-
-    def build(**kw):
-        cls = trained_class(**kw)
-        report = operations.issue_certificates(cls.instructor, cls.session.id)
-        make.db.commit()
-        return cls, report.issued[0]
-
-    return build
-
-
 def path_of(url: str) -> str:
     parts = urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "")
