@@ -9,7 +9,6 @@ reaches a PDF only as hex strings, so no value can change the file's syntax.
 from __future__ import annotations
 
 import io
-import zlib
 from dataclasses import dataclass
 
 from PIL import Image
@@ -28,21 +27,6 @@ class ImageError(ValueError):
 def text_string(value: str) -> bytes:
     """A PDF text string (UTF-16BE with its byte-order mark), as a hex string."""
     return b"<FEFF" + value.encode("utf-16-be").hex().upper().encode() + b">"
-
-
-def pdf_name(value: str) -> bytes:
-    """A PDF name object from a plain ASCII word (letters, digits, - and +)."""
-    if not value or not all(c.isascii() and (c.isalnum() or c in "-+_") for c in value):
-        raise ValueError(f"not a safe PDF name: {value!r}")
-    return b"/" + value.encode()
-
-
-def stream_object(entries: bytes, data: bytes, *, compress: bool = True) -> bytes:
-    """A stream object body: ``entries`` go inside its dictionary."""
-    if compress:
-        data = zlib.compress(data, 6)
-        entries += b" /Filter /FlateDecode"
-    return b"<< " + entries + b" /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from lms.credentials import queries
+from lms.credentials import printing
 from lms.credentials.cli import verify_command
 from lms.credentials.render import format_date
 
@@ -33,7 +33,7 @@ LONG_NAME = "Ofc. María Guadalupe Zoë Ångström-Núñez de la Fuente y Villal
 
 def rendered(app, cert) -> bytes:
     with app.test_request_context():
-        return queries.render_pdf(cert)
+        return printing.render_pdf(cert)
 
 
 def published_keys(client, tmp_path) -> Path:
@@ -49,7 +49,7 @@ def edit_printed_line(app, cert, pdf: bytes, old: str, new: str) -> bytes:
     the page's content stream and leaves the QR code and embedded record as issued.
     """
     with app.test_request_context():
-        layout = queries.prepared_layout(cert)
+        layout = printing.prepared_layout(cert)
     for font in layout.fonts.values():
         before, after = font.encode(old).encode(), font.encode(new).encode()
         if b"<" + before + b">" in pdf:
