@@ -9,9 +9,13 @@ reaches a PDF only as hex strings, so no value can change the file's syntax.
 from __future__ import annotations
 
 import io
+import zlib
 from dataclasses import dataclass
 
 from PIL import Image
+
+from . import qr
+from .fonts import EmbeddableFont
 
 HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
 #: Largest logo or art image accepted, in pixels per side.
@@ -210,3 +214,70 @@ def trailer(
         + b"trailer\n<< /Size %d /Root %d 0 R%s /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n"
         % (count, root, info_ref, hex_id, hex_id, xref_at)
     )
+
+
+def catalog_object(pages: int) -> bytes:
+    """The document catalog of a certificate file (its language, its title shown)."""
+    return (
+        b"<< /Type /Catalog /Pages %d 0 R /Lang (en-US)"
+        b" /ViewerPreferences << /DisplayDocTitle true >> >>" % pages
+    )
+
+
+def stream_body(data: bytes) -> bytes:
+    """A stream object body with ``data`` deflated."""
+    packed = zlib.compress(data, 9)
+    return (
+        b"<< /Filter /FlateDecode /Length %d >>\nstream\n" % len(packed) + packed + b"\nendstream"
+    )
+
+
+def write_font(writer: PdfWriter, font: EmbeddableFont, subset) -> int:
+    """A TrueType subset as a Type 0 font with its ToUnicode map; returns its number."""
+    base = f"{subset.tag}+{font.postscript_name}".encode()
+    program = writer.add(
+        b"<< /Filter /FlateDecode /Length %d /Length1 %d >>\nstream\n"
+        % (len(subset.font_file), subset.font_file_length)
+        + subset.font_file
+        + b"\nendstream"
+    )
+    descriptor = writer.add(
+        b"<< /Type /FontDescriptor /FontName /%s /Flags %d /FontBBox [%d %d %d %d]"
+        b" /ItalicAngle %d /Ascent %d /Descent %d /CapHeight %d /StemV %d /FontFile2 %d 0 R >>"
+        % (
+            base,
+            font.flags,
+            *font.bbox,
+            round(font.italic_angle),
+            round(font.ascent),
+            round(font.descent),
+            round(font.cap_height),
+            round(font.stem_v),
+            program,
+        )
+    )
+    descendant = writer.add(
+        b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s"
+        b" /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >>"
+        b" /FontDescriptor %d 0 R /DW 1000 /W %s /CIDToGIDMap /Identity >>"
+        % (base, descriptor, subset.widths)
+    )
+    to_unicode = writer.add(
+        b"<< /Filter /FlateDecode /Length %d >>\nstream\n" % len(subset.to_unicode)
+        + subset.to_unicode
+        + b"\nendstream"
+    )
+    return writer.add(
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H"
+        b" /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>" % (base, descendant, to_unicode)
+    )
+
+
+def write_qr_font(writer: PdfWriter) -> int:
+    """The Type 3 font the QR codes are written in (see :mod:`lms.credentials.qr`)."""
+    procedures = {
+        name: writer.add(b"<< /Length %d >>\nstream\n" % len(body) + body + b"\nendstream")
+        for name, body in qr.glyph_procedures().items()
+    }
+    to_unicode = writer.add(stream_body(qr.font_to_unicode()))
+    return writer.add(qr.font_dictionary(procedures, to_unicode))

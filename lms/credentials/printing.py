@@ -18,9 +18,10 @@ from ..core import registries, state
 from ..models import Certificate
 from ..plugins import UnknownPluginError
 from ..resources import layouts_dir
+from .batch import render_merged
 from .layouts import LayoutError, LayoutSpec, parse_layout
 from .pdf import ImageError, PdfImage
-from .render import Branding, PreparedLayout, image_for, render_merged
+from .render import Branding, PreparedLayout, image_for
 
 
 class LayoutUnavailable(RuntimeError):
