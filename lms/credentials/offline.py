@@ -22,7 +22,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 
 from .layouts import PLACEHOLDER
 from .render import PRINTED_TAG, certificate_fields
@@ -70,10 +69,8 @@ def read_pdf(data: bytes) -> CertificatePdf | None:
     try:
         reader = PdfReader(io.BytesIO(data))
         info = reader.metadata or {}
-        page = reader.pages[0]
-        lines = _printed_lines(page)
-        text = page.extract_text()
-    except (PyPdfError, ValueError, KeyError, IndexError, TypeError, OSError):
+        lines, text = _read_page(reader.pages[0])
+    except Exception:  # pypdf fails in many ways on a damaged file: it is no certificate
         return None
     return CertificatePdf(_record(info.get("/LMSCertificate")), tuple(lines), text)
 
@@ -88,9 +85,10 @@ def _record(text: Any) -> dict[str, Any] | None:
     return record if isinstance(record, dict) else None
 
 
-def _printed_lines(page) -> list[PrintedLine]:
-    """The text inside each ``/LMSPrinted`` marked-content sequence, in drawing order."""
+def _read_page(page) -> tuple[list[PrintedLine], str]:
+    """The text inside each ``/LMSPrinted`` marked-content sequence, and all the page's text."""
     lines: list[PrintedLine] = []
+    everything: list[str] = []
     template: str | None = None
     parts: list[str] = []
     depth = 0  # marked content nested inside ours
@@ -112,11 +110,12 @@ def _printed_lines(page) -> list[PrintedLine]:
                 template = None
 
     def text(value: str, cm, tm, font, size) -> None:
+        everything.append(value)
         if template is not None:
             parts.append(value)
 
     page.extract_text(visitor_operand_before=before, visitor_text=text)
-    return lines
+    return lines, "".join(everything)
 
 
 def normalized(text: str) -> str:
