@@ -15,7 +15,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..core import local_today
-from . import queries, signing
+from . import offline, queries, signing
 from .keys import keys_from_jwks
 
 
@@ -58,6 +58,27 @@ def _describe(fields: list[str]) -> list[str]:
     ]
 
 
+def _check_page(pdf: offline.CertificatePdf, fields: list[str]) -> None:
+    """Refuse a PDF whose page says otherwise than its (genuinely signed) record."""
+    try:
+        differences = offline.page_differences(pdf, fields)
+    except ValueError as exc:
+        click.echo(f"NOT VALID: {exc}")
+        raise SystemExit(1) from None
+    if not differences:
+        return
+    click.echo(
+        "NOT VALID: the printed page does not match the signed record"
+        " (the page was changed after the certificate was signed)"
+    )
+    for difference in differences:
+        click.echo("  " + difference.describe())
+    click.echo("The signed record:")
+    for line in _describe(fields):
+        click.echo("  " + line)
+    raise SystemExit(1)
+
+
 @click.command("verify")
 @click.argument("target")
 @click.option(
@@ -69,19 +90,21 @@ def _describe(fields: list[str]) -> list[str]:
 def verify_command(target: str, keys_file: str | None) -> None:
     """Check a certificate's signature: TARGET is a serial, a QR payload or a PDF file.
 
-    A PDF is checked from its embedded record alone; a serial or a QR payload
-    is looked up in the database. Exits 0 only for a valid, current certificate.
+    A PDF is checked from its embedded record alone, and its page must show the
+    name, course and dates that record signs; a serial or a QR payload is looked
+    up in the database. Exits 0 only for a valid, current certificate.
     """
     public_keys, source = _load_keys(keys_file)
+    pdf = None
     path = Path(target)
     if target.lower().endswith(".pdf") or path.is_file():
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise click.ClickException(f"cannot read {target}: {exc}") from None
-        record = signing.attestation_from_pdf(data)
+        pdf = offline.read_pdf(data)
         try:
-            fields, token = signing.fields_from_attestation(record or {})
+            fields, token = signing.fields_from_attestation((pdf and pdf.record) or {})
         except KeyError:
             click.echo("NOT VALID: no certificate record from this LMS in this PDF")
             raise SystemExit(1) from None
@@ -101,9 +124,13 @@ def verify_command(target: str, keys_file: str | None) -> None:
     if not signing.verify(fields, token, public_keys):
         click.echo(f"NOT VALID: the signature does not match (keys from {source})")
         raise SystemExit(1)
+    if pdf is not None:
+        _check_page(pdf, fields)
     click.echo(f"SIGNATURE VALID (Ed25519 key {token.key_id}, from {source})")
     for line in _describe(fields):
         click.echo("  " + line)
+    if pdf is not None:
+        click.echo("  page:         matches the signed record (name, course, dates)")
     status, current = _live_status(fields[1])
     click.echo("  " + status)
     if not current:

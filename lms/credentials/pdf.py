@@ -14,6 +14,9 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from . import qr
+from .fonts import EmbeddableFont
+
 HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
 #: Largest logo or art image accepted, in pixels per side.
 MAX_IMAGE_SIDE = 4000
@@ -28,21 +31,6 @@ class ImageError(ValueError):
 def text_string(value: str) -> bytes:
     """A PDF text string (UTF-16BE with its byte-order mark), as a hex string."""
     return b"<FEFF" + value.encode("utf-16-be").hex().upper().encode() + b">"
-
-
-def pdf_name(value: str) -> bytes:
-    """A PDF name object from a plain ASCII word (letters, digits, - and +)."""
-    if not value or not all(c.isascii() and (c.isalnum() or c in "-+_") for c in value):
-        raise ValueError(f"not a safe PDF name: {value!r}")
-    return b"/" + value.encode()
-
-
-def stream_object(entries: bytes, data: bytes, *, compress: bool = True) -> bytes:
-    """A stream object body: ``entries`` go inside its dictionary."""
-    if compress:
-        data = zlib.compress(data, 6)
-        entries += b" /Filter /FlateDecode"
-    return b"<< " + entries + b" /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
 
 
 @dataclass(frozen=True)
@@ -226,3 +214,70 @@ def trailer(
         + b"trailer\n<< /Size %d /Root %d 0 R%s /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n"
         % (count, root, info_ref, hex_id, hex_id, xref_at)
     )
+
+
+def catalog_object(pages: int) -> bytes:
+    """The document catalog of a certificate file (its language, its title shown)."""
+    return (
+        b"<< /Type /Catalog /Pages %d 0 R /Lang (en-US)"
+        b" /ViewerPreferences << /DisplayDocTitle true >> >>" % pages
+    )
+
+
+def stream_body(data: bytes) -> bytes:
+    """A stream object body with ``data`` deflated."""
+    packed = zlib.compress(data, 9)
+    return (
+        b"<< /Filter /FlateDecode /Length %d >>\nstream\n" % len(packed) + packed + b"\nendstream"
+    )
+
+
+def write_font(writer: PdfWriter, font: EmbeddableFont, subset) -> int:
+    """A TrueType subset as a Type 0 font with its ToUnicode map; returns its number."""
+    base = f"{subset.tag}+{font.postscript_name}".encode()
+    program = writer.add(
+        b"<< /Filter /FlateDecode /Length %d /Length1 %d >>\nstream\n"
+        % (len(subset.font_file), subset.font_file_length)
+        + subset.font_file
+        + b"\nendstream"
+    )
+    descriptor = writer.add(
+        b"<< /Type /FontDescriptor /FontName /%s /Flags %d /FontBBox [%d %d %d %d]"
+        b" /ItalicAngle %d /Ascent %d /Descent %d /CapHeight %d /StemV %d /FontFile2 %d 0 R >>"
+        % (
+            base,
+            font.flags,
+            *font.bbox,
+            round(font.italic_angle),
+            round(font.ascent),
+            round(font.descent),
+            round(font.cap_height),
+            round(font.stem_v),
+            program,
+        )
+    )
+    descendant = writer.add(
+        b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s"
+        b" /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >>"
+        b" /FontDescriptor %d 0 R /DW 1000 /W %s /CIDToGIDMap /Identity >>"
+        % (base, descriptor, subset.widths)
+    )
+    to_unicode = writer.add(
+        b"<< /Filter /FlateDecode /Length %d >>\nstream\n" % len(subset.to_unicode)
+        + subset.to_unicode
+        + b"\nendstream"
+    )
+    return writer.add(
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H"
+        b" /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>" % (base, descendant, to_unicode)
+    )
+
+
+def write_qr_font(writer: PdfWriter) -> int:
+    """The Type 3 font the QR codes are written in (see :mod:`lms.credentials.qr`)."""
+    procedures = {
+        name: writer.add(b"<< /Length %d >>\nstream\n" % len(body) + body + b"\nendstream")
+        for name, body in qr.glyph_procedures().items()
+    }
+    to_unicode = writer.add(stream_body(qr.font_to_unicode()))
+    return writer.add(qr.font_dictionary(procedures, to_unicode))

@@ -20,10 +20,7 @@ far below the thousand certificates a second this module reaches.
 from __future__ import annotations
 
 import hashlib
-import math
 import threading
-import zlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -31,9 +28,20 @@ from pathlib import Path
 from typing import Any
 
 from . import qr
-from .fonts import EmbeddableFont, merge_keys, repertoire_key
+from .art import rgb, vector_art
+from .fonts import EmbeddableFont, repertoire_key
 from .layouts import PLACEHOLDER, STATIC_FIELDS, LayoutSpec, Placement, TextBlock
-from .pdf import PdfImage, PdfWriter, load_image, text_string, trailer
+from .pdf import (
+    PdfImage,
+    PdfWriter,
+    catalog_object,
+    load_image,
+    stream_body,
+    text_string,
+    trailer,
+    write_font,
+    write_qr_font,
+)
 from .signing import (
     CertificateFacts,
     attestation,
@@ -97,12 +105,22 @@ def certificate_fields(cert: CertificateFacts, verify_url: str = "") -> dict[str
     }
 
 
+#: The marked-content tag around each line that shows a certificate's own
+#: values; its /Template says which fields the line shows, so an offline check
+#: can read the page back field by field (see :mod:`lms.credentials.offline`).
+PRINTED_TAG = "LMSPrinted"
+
+
+def _marked(template: str, ops: bytes) -> bytes:
+    return (
+        b"/%s << /Template %s >> BDC\n" % (PRINTED_TAG.encode(), text_string(template))
+        + ops
+        + b"EMC\n"
+    )
+
+
 def _fill(template: str, values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), ""), template)
-
-
-def _rgb(color: tuple[float, float, float], op: bytes = b"rg") -> bytes:
-    return b"%.3f %.3f %.3f %s" % (*color, op)
 
 
 @dataclass(frozen=True)
@@ -159,7 +177,7 @@ class PreparedLayout:
         for block, template in self._variable_blocks:
             literal[block.font].append(PLACEHOLDER.sub("", template))
             self._fields_by_font[block.font] += tuple(sorted(block.fields - STATIC_FIELDS))
-        self._static_extra = {key: frozenset("".join(texts)) for key, texts in literal.items()}
+        self.static_extra = {key: frozenset("".join(texts)) for key, texts in literal.items()}
         qx, qy, qsize = spec.qr
         self.qr_box = (qx * self.width, qy * self.height, qsize * self.width)
         self._skeletons: dict[tuple, _Skeleton] = {}
@@ -203,7 +221,11 @@ class PreparedLayout:
         w, h = self.width, self.height
         ops: list[bytes] = []
         for item in self.spec.art:
-            ops.append(self._art(item, assets_loader))
+            ops.append(
+                self._draw_image(*self._art_image(item, assets_loader))
+                if item["type"] == "image"
+                else vector_art(item, w, h)
+            )
         logo = self.spec.logo
         if logo is not None:
             image = self.branding.logo or (assets_loader(logo.src) if logo.src else None)
@@ -223,74 +245,16 @@ class PreparedLayout:
         )
         return b"".join(ops)
 
-    def _art(self, item: dict[str, Any], assets_loader) -> bytes:
-        w, h = self.width, self.height
-        kind = item["type"]
-        color = item.get("color", (0.0, 0.0, 0.0))
-        line_width = float(item.get("line_width", 1))
-        if kind == "frame":
-            inset = float(item.get("inset", 0.03)) * min(w, h)
-            return b"q %s %.2f w %.2f %.2f %.2f %.2f re S Q\n" % (
-                _rgb(color, b"RG"),
-                line_width,
-                inset,
-                inset,
-                w - 2 * inset,
-                h - 2 * inset,
-            )
-        if kind == "rect":
-            ops = b"q "
-            paint = b"n"
-            if "fill" in item:
-                ops += _rgb(item["fill"]) + b" "
-                paint = b"f"
-            if "stroke" in item:
-                ops += _rgb(item["stroke"], b"RG") + b" %.2f w " % line_width
-                paint = b"B" if paint == b"f" else b"S"
-            return ops + b"%.2f %.2f %.2f %.2f re %s Q\n" % (
-                item["x"] * w,
-                item["y"] * h,
-                item["w"] * w,
-                item["h"] * h,
-                paint,
-            )
-        if kind == "line":
-            return b"q %s %.2f w %.2f %.2f m %.2f %.2f l S Q\n" % (
-                _rgb(color, b"RG"),
-                line_width,
-                item["x1"] * w,
-                item["y1"] * h,
-                item["x2"] * w,
-                item["y2"] * h,
-            )
-        if kind == "image":
-            image = assets_loader(item["src"])
-            placement = Placement(
-                x=item.get("x", 0.5),
-                y=item.get("y", 0.5),
-                height=item.get("height", 0.2),
-                align=item.get("align", "center"),
-            )
-            return self._draw_image(image, self._place(placement, image))
-        # A guilloche rosette: rings of a petalled curve, the engraver's security pattern.
-        cx, cy = item.get("x", 0.5) * w, item.get("y", 0.5) * h
-        radius = item.get("radius", 0.2) * h
-        petals, rings = int(item.get("petals", 12)), int(item.get("rings", 8))
-        ops = [b"q %s %.2f w\n" % (_rgb(color, b"RG"), line_width)]
-        steps = 10 * petals
-        for ring in range(rings):
-            phase = ring * math.pi / max(rings, 1) / petals * 2
-            amplitude = 0.08 + 0.02 * (ring % 3)
-            points = []
-            for i in range(steps + 1):
-                t = 2 * math.pi * i / steps
-                r = radius * (1 - 0.04 * ring) * (1 + amplitude * math.sin(petals * t + phase))
-                points.append((cx + r * math.cos(t), cy + r * math.sin(t)))
-            ops.append(b"%.1f %.1f m\n" % points[0])
-            ops.extend(b"%.1f %.1f l\n" % p for p in points[1:])
-            ops.append(b"S\n")
-        ops.append(b"Q\n")
-        return b"".join(ops)
+    def _art_image(self, item: dict[str, Any], assets_loader):
+        """An ``image`` art item: the image and its box on the page."""
+        image = assets_loader(item["src"])
+        placement = Placement(
+            x=item.get("x", 0.5),
+            y=item.get("y", 0.5),
+            height=item.get("height", 0.2),
+            align=item.get("align", "center"),
+        )
+        return image, self._place(placement, image)
 
     # --- text -----------------------------------------------------------------
 
@@ -300,7 +264,7 @@ class PreparedLayout:
             self.static_text[block.font].append(text)
         font = self.fonts[block.font]
         name = self.font_names[block.font].encode()
-        color = _rgb(block.color)
+        color = rgb(block.color)
         x0, y0 = block.x * self.width, block.y * self.height
         size = block.size
         width = font.text_width(text, size)
@@ -342,7 +306,7 @@ class PreparedLayout:
             if text:
                 drawn = cache.get((index, text))
                 if drawn is None:
-                    drawn = self._text_ops(block, text, record=False)
+                    drawn = _marked(template, self._text_ops(block, text, record=False))
                     if len(cache) > 4096:
                         cache.clear()
                     cache[(index, text)] = drawn
@@ -361,7 +325,7 @@ class PreparedLayout:
 
     # --- one certificate --------------------------------------------------------
 
-    def _subset_keys(self, fields: dict[str, str]) -> tuple:
+    def subset_keys(self, fields: dict[str, str]) -> tuple:
         return tuple(
             repertoire_key("".join([fields[name] for name in self._fields_by_font[key]]))
             for key in self.font_keys
@@ -371,10 +335,10 @@ class PreparedLayout:
         """Fonts, images and static content; returns (resources dictionary, content obj)."""
         font_refs = []
         for key, repertoire in zip(self.font_keys, keys, strict=True):
-            subset = self.fonts[key].subset(repertoire, self._static_extra[key])
-            number = _write_font(writer, self.fonts[key], subset)
+            subset = self.fonts[key].subset(repertoire, self.static_extra[key])
+            number = write_font(writer, self.fonts[key], subset)
             font_refs.append(b"/%s %d 0 R" % (self.font_names[key].encode(), number))
-        font_refs.append(b"/QR %d 0 R" % _write_qr_font(writer))
+        font_refs.append(b"/QR %d 0 R" % write_qr_font(writer))
         image_refs = [
             b"/Im%d %d 0 R" % (i + 1, writer.add_image(image))
             for i, image in enumerate(self.images)
@@ -394,7 +358,7 @@ class PreparedLayout:
         catalog, pages, page = writer.reserve(), writer.reserve(), writer.reserve()
         resources, static = self._write_shared(writer, keys)
         content, info = writer.reserve(), writer.reserve()
-        writer.write(catalog, _catalog(pages))
+        writer.write(catalog, catalog_object(pages))
         writer.write(pages, b"<< /Type /Pages /Kids [%d 0 R] /Count 1 >>" % page)
         writer.write(
             page,
@@ -413,7 +377,7 @@ class PreparedLayout:
         """One certificate as a complete PDF file."""
         fields = certificate_fields(cert, verify_url)
         page = self._page(fields, qr_payload(verify_url, cert))
-        skeleton = self._skeleton(self._subset_keys(fields))
+        skeleton = self._skeleton(self.subset_keys(fields))
         content = (
             b"%d 0 obj\n<< /Length %d >>\nstream\n" % (skeleton.content_number, len(page.content))
             + page.content
@@ -485,70 +449,6 @@ def _file_id(cert: CertificateFacts) -> bytes:
     return hashlib.sha256(b"lms-certificate:" + cert.serial.encode()).digest()[:16]
 
 
-def _catalog(pages: int) -> bytes:
-    return (
-        b"<< /Type /Catalog /Pages %d 0 R /Lang (en-US)"
-        b" /ViewerPreferences << /DisplayDocTitle true >> >>" % pages
-    )
-
-
-def stream_body(data: bytes) -> bytes:
-    packed = zlib.compress(data, 9)
-    return (
-        b"<< /Filter /FlateDecode /Length %d >>\nstream\n" % len(packed) + packed + b"\nendstream"
-    )
-
-
-def _write_font(writer: PdfWriter, font: EmbeddableFont, subset) -> int:
-    base = f"{subset.tag}+{font.postscript_name}".encode()
-    program = writer.add(
-        b"<< /Filter /FlateDecode /Length %d /Length1 %d >>\nstream\n"
-        % (len(subset.font_file), subset.font_file_length)
-        + subset.font_file
-        + b"\nendstream"
-    )
-    descriptor = writer.add(
-        b"<< /Type /FontDescriptor /FontName /%s /Flags %d /FontBBox [%d %d %d %d]"
-        b" /ItalicAngle %d /Ascent %d /Descent %d /CapHeight %d /StemV %d /FontFile2 %d 0 R >>"
-        % (
-            base,
-            font.flags,
-            *font.bbox,
-            round(font.italic_angle),
-            round(font.ascent),
-            round(font.descent),
-            round(font.cap_height),
-            round(font.stem_v),
-            program,
-        )
-    )
-    descendant = writer.add(
-        b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s"
-        b" /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >>"
-        b" /FontDescriptor %d 0 R /DW 1000 /W %s /CIDToGIDMap /Identity >>"
-        % (base, descriptor, subset.widths)
-    )
-    to_unicode = writer.add(
-        b"<< /Filter /FlateDecode /Length %d >>\nstream\n" % len(subset.to_unicode)
-        + subset.to_unicode
-        + b"\nendstream"
-    )
-    return writer.add(
-        b"<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H"
-        b" /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>" % (base, descendant, to_unicode)
-    )
-
-
-def _write_qr_font(writer: PdfWriter) -> int:
-    """The Type 3 font the QR codes are written in (see :mod:`lms.credentials.qr`)."""
-    procedures = {
-        name: writer.add(b"<< /Length %d >>\nstream\n" % len(body) + body + b"\nendstream")
-        for name, body in qr.glyph_procedures().items()
-    }
-    to_unicode = writer.add(stream_body(qr.font_to_unicode()))
-    return writer.add(qr.font_dictionary(procedures, to_unicode))
-
-
 def _two_lines(font: EmbeddableFont, text: str) -> list[tuple[str, float]]:
     """``text`` split at the space that best balances two lines."""
     words = text.split(" ")
@@ -560,82 +460,3 @@ def _two_lines(font: EmbeddableFont, text: str) -> list[tuple[str, float]]:
             best = (widest, first, second)
     assert best is not None
     return [(best[1], 0.0), (best[2], 0.0)]
-
-
-# --- several certificates --------------------------------------------------------
-
-
-def render_merged(
-    items: Sequence[tuple[CertificateFacts, PreparedLayout]],
-    verify_url_for,
-    *,
-    title: str,
-    author: str,
-) -> bytes:
-    """Several certificates as one printable PDF, one page each, fonts shared."""
-    if not items:
-        raise ValueError("no certificates to merge")
-    pages = [(layout, layout.page_for(cert, verify_url_for(cert))) for cert, layout in items]
-    # One subset per font file covering every page's text.
-    needs: dict[int, list[tuple]] = {}
-    extra: dict[int, set[str]] = {}
-    fonts: dict[int, EmbeddableFont] = {}
-    for layout, page in pages:
-        for key in layout.font_keys:
-            font = layout.fonts[key]
-            fonts[id(font)] = font
-            needs.setdefault(id(font), []).append(
-                layout._subset_keys(page.fields)[layout.font_keys.index(key)]
-            )
-            extra.setdefault(id(font), set()).update(layout._static_extra[key])
-    writer = PdfWriter()
-    catalog, root = writer.reserve(), writer.reserve()
-    font_numbers = {
-        ident: _write_font(
-            writer, font, font.subset(merge_keys(needs[ident]), frozenset(extra[ident]))
-        )
-        for ident, font in fonts.items()
-    }
-    qr_font = _write_qr_font(writer)
-    shared: dict[int, tuple[bytes, int]] = {}
-    kids = []
-    for layout, page in pages:
-        if id(layout) not in shared:
-            font_refs = b" ".join(
-                b"/%s %d 0 R" % (layout.font_names[k].encode(), font_numbers[id(layout.fonts[k])])
-                for k in layout.font_keys
-            ) + (b" /QR %d 0 R" % qr_font)
-            image_refs = b" ".join(
-                b"/Im%d %d 0 R" % (i + 1, writer.add_image(image))
-                for i, image in enumerate(layout.images)
-            )
-            resources = writer.add(
-                b"<< /Font << %s >> /XObject << %s >> >>" % (font_refs, image_refs)
-            )
-            shared[id(layout)] = (resources, writer.add(stream_body(layout.static_content)))
-        resources, static = shared[id(layout)]
-        content = writer.add(stream_body(page.content))
-        kids.append(
-            writer.add(
-                b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.4f %.4f] /Resources %d 0 R"
-                b" /Contents [%d 0 R %d 0 R] >>"
-                % (root, layout.width, layout.height, resources, static, content)
-            )
-        )
-    writer.write(
-        root,
-        b"<< /Type /Pages /Kids [%s] /Count %d >>"
-        % (b" ".join(b"%d 0 R" % k for k in kids), len(kids)),
-    )
-    writer.write(catalog, _catalog(root))
-    info = writer.add(
-        b"<< /Title %s /Author %s /Creator %s /Producer %s >>"
-        % (
-            text_string(title),
-            text_string(author),
-            text_string("lms certificates"),
-            text_string(PRODUCER),
-        )
-    )
-    digest = hashlib.sha256("\n".join(c.serial for c, _ in items).encode()).digest()[:16]
-    return writer.finish(catalog, info, digest)

@@ -30,7 +30,7 @@ from ..core import db_session, local_today
 from ..models import CourseSession, Organization, Role
 from ..models.certificates import CertificateStatus
 from ..ratelimit import rate_limited
-from . import operations, queries, signing
+from . import operations, printing, queries, signing
 from .forms import CorrectionForm, IssueForm, RevokeForm, VerifyForm
 
 #: Public verify page: enough for a school office checking a stack by hand.
@@ -103,7 +103,7 @@ def _certificate_page(certificate, revoke_form=None, correction_form=None, statu
             "lms/credentials/certificate.html",
             certificate=certificate,
             state=certificate.state_on(local_today()),
-            verify_url=queries.verify_url(certificate),
+            verify_url=printing.verify_url(certificate),
             revoke_form=(revoke_form or RevokeForm())
             if issued and can_revoke_certificate(viewer, certificate)
             else None,
@@ -124,10 +124,10 @@ def certificate_detail(serial: str):
 def certificate_pdf(serial: str):
     certificate = _visible_certificate(serial)
     try:
-        data = queries.render_pdf(certificate)
-    except queries.LayoutUnavailable as exc:
+        data = printing.render_pdf(certificate)
+    except printing.LayoutUnavailable as exc:
         abort(503, description=str(exc))
-    return _send(data, queries.pdf_filename(certificate), "application/pdf")
+    return _send(data, printing.pdf_filename(certificate), "application/pdf")
 
 
 @allow(SIGNED_IN)
@@ -244,8 +244,8 @@ def session_zip(session_id: int):
     if certificates is None:
         return redirect(url_for("lms.credentials.session_certificates", session_id=session_id))
     try:
-        data = queries.render_zip(certificates)
-    except queries.LayoutUnavailable as exc:
+        data = printing.render_zip(certificates)
+    except printing.LayoutUnavailable as exc:
         abort(503, description=str(exc))
     return _send(
         data, f"certificates-{session.course.code}-session-{session.id}.zip", "application/zip"
@@ -259,8 +259,8 @@ def session_printable(session_id: int):
         return redirect(url_for("lms.credentials.session_certificates", session_id=session_id))
     title = f"Certificates: {session.course.title}, session {session.id}"
     try:
-        data = queries.render_printable(certificates, title)
-    except queries.LayoutUnavailable as exc:
+        data = printing.render_printable(certificates, title)
+    except printing.LayoutUnavailable as exc:
         abort(503, description=str(exc))
     return _send(
         data, f"certificates-{session.course.code}-session-{session.id}.pdf", "application/pdf"
@@ -283,7 +283,7 @@ def group_zip(organization_id: int):
     certificates = queries.group_certificates(organization_id)
     require(bool(certificates), hide=True)
     try:
-        data = queries.render_zip(certificates)
-    except queries.LayoutUnavailable as exc:
+        data = printing.render_zip(certificates)
+    except printing.LayoutUnavailable as exc:
         abort(503, description=str(exc))
     return _send(data, f"certificates-{organization.slug}.zip", "application/zip")

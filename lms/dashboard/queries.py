@@ -11,7 +11,6 @@ from ..core import db_session
 from ..enrollment.queries import waitlist_positions
 from ..models import (
     SEAT_HOLDING,
-    Course,
     CourseSession,
     Enrollment,
     EnrollmentStatus,
@@ -150,7 +149,3 @@ def group_members(organization_id: int) -> list[tuple[Person, list[Enrollment]]]
     for enrollment in enrollments:
         by_person.setdefault(enrollment.person_id, []).append(enrollment)
     return [(p, by_person.get(p.id, [])) for p in people]
-
-
-def course_count() -> int:
-    return db_session().scalar(select(func.count(Course.id)).where(Course.active.is_(True))) or 0

@@ -6,6 +6,8 @@ import functools
 
 import pytest
 
+from lms.credentials import operations
+
 from .support import train
 
 
@@ -19,3 +21,16 @@ def app_config(app_config, tmp_path):
 def trained_class(make):
     """Officers who completed an ALERRT refresher taught by a current instructor."""
     return functools.partial(train, make)
+
+
+@pytest.fixture
+def issued(make, trained_class):
+    """A committed certificate for the first officer of a trained class."""
+
+    def build(*names, **kw):
+        cls = trained_class(names, **kw) if names else trained_class(**kw)
+        report = operations.issue_certificates(cls.instructor, cls.session.id)
+        make.db.commit()
+        return cls, report.issued[0]
+
+    return build

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from lms import migrate
 from lms.app import db
 from lms.core import registries
-from lms.credentials import operations, queries
+from lms.credentials import operations, printing
 from lms.models import Certificate
 from lms.models.certificates import CertificateRewriteError, CertificateStatus
 from lms.plugins import CertificateLayout
@@ -49,7 +49,7 @@ def test_a_plugin_layout_is_used_by_the_course_that_picks_it(app, make, trained_
     cert = make.db.scalars(select(Certificate)).one()
     assert cert.layout_key == "school-staff"
     with app.test_request_context():
-        text = pdf_text(queries.render_pdf(cert))
+        text = pdf_text(printing.render_pdf(cert))
     assert "Certificate of Completion" in text and "Ms. Lee Teacher" in text
 
 
@@ -60,9 +60,9 @@ def test_the_organization_logo_comes_only_from_the_branding_folder(app, make, tr
     operations.issue_certificates(cls.instructor, cls.session.id)
     make.db.commit()
     cert = make.db.scalars(select(Certificate)).one()
-    assert queries.organization_logo(cert) is None  # outside LMS_BRANDING_DIR: ignored
+    assert printing.organization_logo(cert) is None  # outside LMS_BRANDING_DIR: ignored
     with app.test_request_context():
-        assert b"%PDF" in queries.render_pdf(cert)[:8]
+        assert b"%PDF" in printing.render_pdf(cert)[:8]
 
 
 def test_an_organization_logo_brands_its_certificates(app, make, trained_class):
@@ -76,7 +76,7 @@ def test_an_organization_logo_brands_its_certificates(app, make, trained_class):
     make.db.commit()
     cert = make.db.scalars(select(Certificate)).one()
     with app.test_request_context():
-        reader = PdfReader(io.BytesIO(queries.render_pdf(cert)))
+        reader = PdfReader(io.BytesIO(printing.render_pdf(cert)))
     images = reader.pages[0]["/Resources"]["/XObject"].values()
     assert (48, 24) in {(int(i["/Width"]), int(i["/Height"])) for i in images}
 

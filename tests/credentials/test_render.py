@@ -19,8 +19,9 @@ from PIL import Image
 from pypdf import PdfReader
 
 from lms.credentials import qr, signing
+from lms.credentials.batch import render_merged
 from lms.credentials.layouts import LayoutError, parse_layout
-from lms.credentials.render import Branding, PreparedLayout, render_merged
+from lms.credentials.render import Branding, PreparedLayout
 from lms.resources import layouts_dir
 
 from .support import pdf_text, qpdf_check

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 
 from lms.core import local_today
-from lms.credentials import operations, queries, signing
+from lms.credentials import operations, printing, signing
 from lms.credentials.cli import certificate_keys_command, verify_command
 from lms.credentials.keys import key_id_for, keys_from_jwks
 from lms.models import Certificate, Role
@@ -23,19 +23,6 @@ from .test_render import read_qr
 NOT_VALID = "No valid certificate matches this serial and signature."
 
 
-@pytest.fixture
-def issued(make, trained_class):
-    """A committed certificate for the first officer of a trained class."""
-
-    def build(**kw):
-        cls = trained_class(**kw)
-        report = operations.issue_certificates(cls.instructor, cls.session.id)
-        make.db.commit()
-        return cls, report.issued[0]
-
-    return build
-
-
 def path_of(url: str) -> str:
     parts = urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "")
@@ -43,7 +30,7 @@ def path_of(url: str) -> str:
 
 def rendered(app, cert) -> bytes:
     with app.test_request_context():
-        return queries.render_pdf(cert)
+        return printing.render_pdf(cert)
 
 
 def test_scanning_the_printed_qr_code_opens_a_page_that_says_valid(app, client, issued, tmp_path):
@@ -194,7 +181,7 @@ def test_cli_checks_a_serial_a_qr_payload_and_a_pdf(app, client, runner, issued,
     assert "SIGNATURE VALID" in by_serial.output and "live status: valid" in by_serial.output
 
     with app.test_request_context():
-        payload = signing.qr_payload(queries.verify_url(cert), cert)
+        payload = signing.qr_payload(printing.verify_url(cert), cert)
     assert runner.invoke(verify_command, [payload]).exit_code == 0
     tampered = payload[:-3] + ("AAA" if not payload.endswith("AAA") else "BBB")
     bad = runner.invoke(verify_command, [tampered])
