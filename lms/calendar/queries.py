@@ -58,7 +58,7 @@ from ..models import (
     UTCDateTime,
 )
 from ..status.queries import TrackStatus, statuses_for
-from .render import CertificationEntry, DateKind, MeetingEntry, Role, SessionFacts
+from .render import CertificationEntry, DateKind, Involvement, MeetingEntry, SessionFacts
 
 #: Feed tokens are ``secrets.token_urlsafe(32)``: 43 URL-safe characters.
 TOKEN_LENGTH = 43
@@ -217,7 +217,9 @@ class _EntryBuilder:
     def __init__(self):
         self.sessions: dict[int, SessionFacts] = {}
 
-    def __call__(self, row, role: Role = Role.PUBLIC, offset: int = 0, stamp=None) -> MeetingEntry:
+    def __call__(
+        self, row, involvement: Involvement = Involvement.PUBLIC, offset: int = 0, stamp=None
+    ) -> MeetingEntry:
         (uid, starts, ends, location, sequence, session_id, code, title, tz, place, cancelled,
          reason, revised_at, number, count) = row[:15]  # fmt: skip
         facts = self.sessions.get(session_id)
@@ -233,7 +235,15 @@ class _EntryBuilder:
                 revised_at,
             )
         return MeetingEntry(
-            uid, starts, ends, location, sequence + offset, facts, (number, count), role, stamp
+            uid,
+            starts,
+            ends,
+            location,
+            sequence + offset,
+            facts,
+            (number, count),
+            involvement,
+            stamp,
         )
 
 
@@ -402,9 +412,9 @@ def _private_statements():
     return enrolled, reenrollments, taught
 
 
-_ENROLLMENT_ROLES = {
-    EnrollmentStatus.WAITLISTED: Role.WAITLISTED,
-    EnrollmentStatus.CANCELLED: Role.WITHDRAWN,
+_ENROLLMENT_INVOLVEMENT = {
+    EnrollmentStatus.WAITLISTED: Involvement.WAITLISTED,
+    EnrollmentStatus.CANCELLED: Involvement.WITHDRAWN,
 }
 # How far an enrollment has come: waitlisted, holding a seat, cancelled. Each
 # earlier enrollment in the same session counts as a whole lifecycle, so the
@@ -433,13 +443,13 @@ def private_meetings(
             if held is not None and held[0] > enrollment_id:
                 continue  # the latest enrollment in a session decides
             offset = _LIFECYCLE * earlier.get(enrollment_id, 0) + _STAGES.get(status, 1)
-            role = _ENROLLMENT_ROLES.get(status, Role.ENROLLED)
-            found[row.uid] = (enrollment_id, build(row, role, offset, changed_at))
+            involvement = _ENROLLMENT_INVOLVEMENT.get(status, Involvement.ENROLLED)
+            found[row.uid] = (enrollment_id, build(row, involvement, offset, changed_at))
     if selection.teaching:
         for row in _read(taught, params):
             held = found.get(row.uid)
             offset = held[1].sequence - row.sequence if held else 0
-            found[row.uid] = (0, build(row, Role.TEACHING, offset))
+            found[row.uid] = (0, build(row, Involvement.TEACHING, offset))
     return [entry for _, entry in found.values()]
 
 

@@ -37,7 +37,7 @@ CRLF = "\r\n"
 FORMAT_VERSION = "1"
 
 
-class Role(enum.StrEnum):
+class Involvement(enum.StrEnum):
     """How the reader of a feed relates to a meeting."""
 
     PUBLIC = "public"  # anyone: the session's own status only
@@ -106,7 +106,7 @@ class MeetingEntry(NamedTuple):
     sequence: int
     session: SessionFacts
     day: tuple[int, int]  # (this meeting's day number, the session's number of meetings)
-    role: Role = Role.PUBLIC
+    involvement: Involvement = Involvement.PUBLIC
     stamp: datetime | None = None
 
     @classmethod
@@ -123,9 +123,9 @@ class MeetingEntry(NamedTuple):
 
     @property
     def status(self) -> str:
-        if self.session.cancelled or self.role is Role.WITHDRAWN:
+        if self.session.cancelled or self.involvement is Involvement.WITHDRAWN:
             return "CANCELLED"
-        return "TENTATIVE" if self.role is Role.WAITLISTED else "CONFIRMED"
+        return "TENTATIVE" if self.involvement is Involvement.WAITLISTED else "CONFIRMED"
 
 
 def session_entries(session: CourseSession) -> list[MeetingEntry]:
@@ -228,7 +228,7 @@ def duration(span: timedelta) -> str:
 
 # --- components -------------------------------------------------------------
 
-_PREFIXES = {Role.WAITLISTED: "Waitlisted: ", Role.TEACHING: "Teaching: "}
+_PREFIXES = {Involvement.WAITLISTED: "Waitlisted: ", Involvement.TEACHING: "Teaching: "}
 
 
 @dataclass(frozen=True)
@@ -246,19 +246,19 @@ class _SessionLines:
 
 
 def _session_lines(entry: MeetingEntry, url: str) -> _SessionLines:
-    session, role = entry.session, entry.role
+    session, involvement = entry.session, entry.involvement
     notes = [f"{session.course_title} ({session.course_code})"]
     if session.cancelled:
         reason = (session.cancel_reason or "").strip()
         notes.append(f"This session is cancelled{': ' + reason if reason else ''}.")
-    elif role is Role.WITHDRAWN:
+    elif involvement is Involvement.WITHDRAWN:
         notes.append("Your enrollment in this session is cancelled.")
-    elif role is Role.WAITLISTED:
+    elif involvement is Involvement.WAITLISTED:
         notes.append("You are on the waitlist; you will be told if a seat opens.")
     notes.append(f"Times are in {session.timezone}.")
     notes.append(f"Session details: {url}")
     status = entry.status
-    prefix = "Cancelled: " if status == "CANCELLED" else _PREFIXES.get(role, "")
+    prefix = "Cancelled: " if status == "CANCELLED" else _PREFIXES.get(involvement, "")
     revised = session.revised_at
     return _SessionLines(
         zone=ZoneInfo(session.timezone),

@@ -12,8 +12,8 @@ from lms.calendar.render import (
     CalendarInfo,
     CertificationEntry,
     DateKind,
+    Involvement,
     MeetingEntry,
-    Role,
     SessionFacts,
 )
 
@@ -123,10 +123,10 @@ def test_same_input_same_bytes_whatever_the_order():
 def test_status_summary_and_sequence_follow_the_reader_and_the_session():
     start = datetime(2027, 4, 5, 14, tzinfo=UTC)
     entries = [
-        meeting(session(id=1), start, uid="a", role=Role.ENROLLED, sequence=3),
-        meeting(session(id=2), start, uid="b", role=Role.WAITLISTED),
-        meeting(session(id=3), start, uid="c", role=Role.TEACHING),
-        meeting(session(id=4), start, uid="d", role=Role.WITHDRAWN, sequence=2),
+        meeting(session(id=1), start, uid="a", involvement=Involvement.ENROLLED, sequence=3),
+        meeting(session(id=2), start, uid="b", involvement=Involvement.WAITLISTED),
+        meeting(session(id=3), start, uid="c", involvement=Involvement.TEACHING),
+        meeting(session(id=4), start, uid="d", involvement=Involvement.WITHDRAWN, sequence=2),
         meeting(session(id=5, cancelled=True, cancel_reason="Instructor ill"), start, uid="e"),
     ]
     found = by_uid(read_calendar(build(entries)))
