@@ -47,6 +47,11 @@ class Involvement(enum.StrEnum):
     WAITLISTED = "waitlisted"
     WITHDRAWN = "withdrawn"  # their enrollment was cancelled
     TEACHING = "teaching"
+    UNASSIGNED = "unassigned"  # was teaching it, taken off its instructors
+
+
+#: What the reader no longer takes part in: their events say CANCELLED.
+_CANCELLED_FOR_THE_READER = (Involvement.WITHDRAWN, Involvement.UNASSIGNED)
 
 
 @dataclass(frozen=True)
@@ -125,7 +130,7 @@ class MeetingEntry(NamedTuple):
 
     @property
     def status(self) -> str:
-        if self.session.cancelled or self.involvement is Involvement.WITHDRAWN:
+        if self.session.cancelled or self.involvement in _CANCELLED_FOR_THE_READER:
             return "CANCELLED"
         return "TENTATIVE" if self.involvement is Involvement.WAITLISTED else "CONFIRMED"
 
@@ -192,6 +197,8 @@ def _session_lines(entry: MeetingEntry, url: str) -> _SessionLines:
         notes.append(f"This session is cancelled{': ' + reason if reason else ''}.")
     elif involvement is Involvement.WITHDRAWN:
         notes.append("Your enrollment in this session is cancelled.")
+    elif involvement is Involvement.UNASSIGNED:
+        notes.append("You no longer teach this session.")
     elif involvement is Involvement.WAITLISTED:
         notes.append("You are on the waitlist; you will be told if a seat opens.")
     notes.append(f"Times are in {session.timezone}.")
