@@ -188,16 +188,18 @@ class SessionForm(FlaskForm):
         self.registration_window: tuple[datetime | None, datetime | None] = (None, None)
         self._offer_occurrences()
 
+    def _window_fields(self) -> list[tuple[DateTimeLocalField, OccurrenceField]]:
+        return [
+            (self.registration_opens, self.registration_opens_occurrence),
+            (self.registration_closes, self.registration_closes_occurrence),
+        ]
+
     def _offer_occurrences(self) -> None:
         """Beside each time that happens twice, the choice of its two instants."""
         zone = self.zone_of(self.course_id.data)
         if zone is None:
             return
-        pairs = [
-            (self.registration_opens, self.registration_opens_occurrence),
-            (self.registration_closes, self.registration_closes_occurrence),
-        ]
-        for f, choice in pairs:
+        for f, choice in self._window_fields():
             if f.data is not None:
                 choice.offer(f.data.date(), f.data.time(), zone, typed=f.raw_data is not None)
         for entry in self.meetings:
@@ -269,11 +271,7 @@ class SessionForm(FlaskForm):
     def _check_window(self, zone: str) -> bool:
         ok = True
         window: list[datetime | None] = []
-        pairs = [
-            (self.registration_opens, self.registration_opens_occurrence),
-            (self.registration_closes, self.registration_closes_occurrence),
-        ]
-        for f, choice in pairs:
+        for f, choice in self._window_fields():
             if f.data is None:
                 window.append(None)
                 continue

@@ -82,3 +82,19 @@ def test_editing_a_meeting_in_the_repeated_hour_shows_and_keeps_its_occurrence(
     make.db.expire_all()
     assert meeting.starts_at == datetime(2027, 11, 7, 8, 30, tzinfo=UTC)
     assert session.capacity == 15
+
+
+def test_registration_closing_in_the_repeated_hour_asks_too(
+    client, make, sign_in, coordinator, crase
+):
+    sign_in(coordinator)
+    typed = session_form(
+        crase, [("2027-11-08", "08:00", "12:00")], registration_closes="2027-11-07T01:30"
+    )
+    response = client.submit(NEW, typed)
+    assert response.status_code == 400
+    assert f"Choose which one: {BOTH}." in flash_text(response)
+    chosen = {**typed, "registration_closes_occurrence": "second"}
+    assert client.submit(NEW, chosen).status_code == 302
+    session = make.db.query(CourseSession).one()
+    assert session.registration_closes_at == datetime(2027, 11, 7, 8, 30, tzinfo=UTC)
