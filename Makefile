@@ -11,7 +11,7 @@ PORT   ?= 5000
 APT_PACKAGES := chromium qpdf poppler-utils fonts-dejavu-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install install-test system-deps lint format clean
+.PHONY: run test install install-test system-deps js-deps lint format clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -37,13 +37,20 @@ system-deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# Mozilla's ical.js (pinned in tests/js/package-lock.json): the tests read .ics files with it.
+js-deps:
+	@if [ ! -d tests/js/node_modules ]; then \
+	  if command -v npm >/dev/null; then npm ci --prefix tests/js --no-audit --no-fund; \
+	  else echo "npm not found: the ical.js readings are skipped"; fi; \
+	fi
+
 run: export LMS_DEPARTMENT_NAME ?= Missoula Police Department
 run: install
 	$(FLASK) lms db upgrade
 	$(FLASK) lms demo --if-empty
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install-test system-deps
+test: install-test system-deps js-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install-test
@@ -55,4 +62,4 @@ format: install-test
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache tests/js/node_modules

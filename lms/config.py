@@ -71,7 +71,9 @@ OPTIONS: dict[str, Option] = {
         None, "Folder of organization logos (Organization.logo_path is relative to it)."
     ),
     "LMS_CALENDAR_CANCELLED_DAYS": Option(
-        30, "Days a cancelled session stays in calendar feeds, marked cancelled."
+        30,
+        "Days a cancelled session (or place, or teaching assignment) stays in calendar feeds, "
+        "marked cancelled.",
     ),
     "LMS_CALENDAR_REFRESH_MINUTES": Option(60, "How often calendar clients should fetch a feed."),
     "LMS_CALENDAR_HISTORY_DAYS": Option(

@@ -1,5 +1,9 @@
 """Reads of the calendar feature: what each feed holds, and what its ETag is made of.
 
+This module holds the public feeds, certification dates and what every feed
+shares (the window, event rows); a person's own events are read in
+:mod:`lms.calendar.private_queries`.
+
 Every feed is one set of meeting rows chosen by SQL conditions. A request reads
 its ETag's parts first, answers a revalidation with a 304 when they are
 unchanged, and only then reads the rows:
@@ -10,12 +14,12 @@ unchanged, and only then reads the rows:
   status changes going through :func:`lms.calendar.operations.bump_revision`
   (SEQUENCE and revision rise), on rows joining or leaving the feed changing
   the count and sum of meeting ids, and on course titles read in the query.
-- ``feed_owner``: a private feed's owner and the version of their data, from
+- ``private_queries.feed_owner``: a private feed's owner and the version of their data, from
   the change log that database triggers keep (:class:`lms.models.FeedChange`):
   one indexed lookup, however many events the feed holds.
 - ``*_meetings``: the rows themselves, each event's meeting, session and
-  course in one query (three for a person: enrollments, re-enrollments,
-  teaching), never one query per event.
+  course in one query (four for a person: enrollments, re-enrollments,
+  teaching, and teaching they were taken off), never one query per event.
 
 Statements are built once per kind of feed and cached; the instants that
 move (the window's edges) and the person are bind parameters.
@@ -32,7 +36,6 @@ from functools import lru_cache
 
 from sqlalchemy import (
     Date,
-    and_,
     bindparam,
     case,
     func,
@@ -41,42 +44,33 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from ..auth.operations import token_hash
 from ..core import db_session
 from ..models import (
     Audience,
     Certification,
     Course,
     CourseSession,
-    Enrollment,
-    EnrollmentStatus,
-    FeedChange,
     Meeting,
-    Person,
-    SessionInstructor,
     SessionStatus,
     UTCDateTime,
 )
 from ..status.queries import TrackStatus, statuses_for
-from .render import CertificationEntry, DateKind, MeetingEntry, Role, SessionFacts
-
-#: Feed tokens are ``secrets.token_urlsafe(32)``: 43 URL-safe characters.
-TOKEN_LENGTH = 43
-_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+from .render import CertificationEntry, DateKind, Involvement, MeetingEntry, SessionFacts
 
 
-def _read(statement, params: dict):
+def read(statement, params: dict):
     """Rows of a Core statement on the session's connection, without the ORM step."""
     return db_session().connection().execute(statement, params)
 
 
-_NOW = "now"
-_SHOWN_SINCE = "shown_since"
-_CANCELLED_SINCE = "cancelled_since"
-_PERSON = "person_id"
+NOW = "now"
+SHOWN_SINCE = "shown_since"
+CANCELLED_SINCE = "cancelled_since"
+PERSON = "person_id"
 
 
-def _instant(name: str):
+def instant(name: str):
+    """A bind parameter holding an instant (a FeedWindow edge)."""
     return bindparam(name, type_=UTCDateTime())
 
 
@@ -96,25 +90,25 @@ class FeedWindow:
 
     def params(self) -> dict[str, datetime]:
         return {
-            _NOW: self.now,
-            _SHOWN_SINCE: self.now - self.history,
-            _CANCELLED_SINCE: self.now - self.cancelled_grace,
+            NOW: self.now,
+            SHOWN_SINCE: self.now - self.history,
+            CANCELLED_SINCE: self.now - self.cancelled_grace,
         }
 
 
-def _shown(cancelled, cancelled_at):
+def shown(cancelled, cancelled_at):
     """SQL: the meeting row is shown, given a cancellation flag and its instant."""
     return or_(
         ~cancelled,
-        Meeting.ends_at > _instant(_NOW),
-        cancelled_at > _instant(_CANCELLED_SINCE),
+        Meeting.ends_at > instant(NOW),
+        cancelled_at > instant(CANCELLED_SINCE),
     )
 
 
-def _window_conditions() -> list:
+def window_conditions() -> list:
     return [
-        Meeting.ends_at > _instant(_SHOWN_SINCE),
-        _shown(CourseSession.status == SessionStatus.CANCELLED, CourseSession.cancelled_at),
+        Meeting.ends_at > instant(SHOWN_SINCE),
+        shown(CourseSession.status == SessionStatus.CANCELLED, CourseSession.cancelled_at),
     ]
 
 
@@ -150,7 +144,7 @@ class PublicSelection:
 @lru_cache(maxsize=32)
 def _public_conditions(shape: tuple) -> list:
     audiences, one_course = shape
-    conditions = [CourseSession.is_public.is_(True), *_window_conditions()]
+    conditions = [CourseSession.is_public.is_(True), *window_conditions()]
     if audiences:
         conditions.append(Course.audience.in_(sorted(audiences)))
     if one_course:
@@ -177,7 +171,7 @@ def _numbered_meetings(session_ids):
 def _recently_met():
     """Sessions with a meeting inside the window (via ix_lms_meeting_ends_at)."""
     recent = aliased(Meeting)
-    return select(recent.session_id).where(recent.ends_at > _instant(_SHOWN_SINCE))
+    return select(recent.session_id).where(recent.ends_at > instant(SHOWN_SINCE))
 
 
 #: What an event is written from. Plain rows, not ORM objects: a 1,000-event feed
@@ -199,7 +193,7 @@ _ENTRY_COLUMNS = (
 )
 
 
-def _entry_rows(session_ids, *extra_columns):
+def entry_rows(session_ids, *extra_columns):
     """Event rows of meetings among ``session_ids`` (a subquery that bounds the numbering)."""
     numbered = _numbered_meetings(session_ids)
     return (
@@ -211,13 +205,15 @@ def _entry_rows(session_ids, *extra_columns):
     )
 
 
-class _EntryBuilder:
+class EntryBuilder:
     """Turns entry rows into MeetingEntry values, one SessionFacts per session."""
 
     def __init__(self):
         self.sessions: dict[int, SessionFacts] = {}
 
-    def __call__(self, row, role: Role = Role.PUBLIC, offset: int = 0, stamp=None) -> MeetingEntry:
+    def __call__(
+        self, row, involvement: Involvement = Involvement.PUBLIC, offset: int = 0, stamp=None
+    ) -> MeetingEntry:
         (uid, starts, ends, location, sequence, session_id, code, title, tz, place, cancelled,
          reason, revised_at, number, count) = row[:15]  # fmt: skip
         facts = self.sessions.get(session_id)
@@ -233,7 +229,15 @@ class _EntryBuilder:
                 revised_at,
             )
         return MeetingEntry(
-            uid, starts, ends, location, sequence + offset, facts, (number, count), role, stamp
+            uid,
+            starts,
+            ends,
+            location,
+            sequence + offset,
+            facts,
+            (number, count),
+            involvement,
+            stamp,
         )
 
 
@@ -241,13 +245,13 @@ class _EntryBuilder:
 def _public_entries_statement(shape: tuple):
     # No ORDER BY: the renderer orders events, and the planner is free to start
     # from the recent meetings (ix_lms_meeting_ends_at).
-    return _entry_rows(_recently_met()).where(*_public_conditions(shape))
+    return entry_rows(_recently_met()).where(*_public_conditions(shape))
 
 
 def public_meetings(selection: PublicSelection, window: FeedWindow) -> list[MeetingEntry]:
     """The events of a public feed, in one query."""
-    rows = _read(_public_entries_statement(selection.shape), selection.params(window))
-    build = _EntryBuilder()
+    rows = read(_public_entries_statement(selection.shape), selection.params(window))
+    build = EntryBuilder()
     return [build(row) for row in rows]
 
 
@@ -277,7 +281,7 @@ def _public_fingerprint_statement(shape: tuple):
 
 def public_fingerprint(selection: PublicSelection, window: FeedWindow) -> tuple:
     """What the public feed's bytes depend on in the database, in one small query."""
-    rows = _read(_public_fingerprint_statement(selection.shape), selection.params(window))
+    rows = read(_public_fingerprint_statement(selection.shape), selection.params(window))
     return tuple(tuple(row) for row in rows)
 
 
@@ -298,149 +302,6 @@ def public_courses() -> list[Course]:
             .order_by(Course.code)
         )
     )
-
-
-# --- the private feed -------------------------------------------------------
-
-
-def is_well_formed_token(token: str) -> bool:
-    return len(token) == TOKEN_LENGTH and all(char in _TOKEN_CHARS for char in token)
-
-
-@dataclass(frozen=True)
-class FeedOwner:
-    """The active owner of a feed token, and the version of what their feed shows.
-
-    ``changes`` and ``last_change`` are the count and highest id of the
-    person's rows in the feed change log (see :class:`lms.models.FeedChange`):
-    together they move on with every committed write that can change the feed.
-    """
-
-    person_id: int
-    changes: int
-    last_change: int | None
-
-
-_FEED_OWNER = (
-    select(Person.id, func.count(FeedChange.id), func.max(FeedChange.id))
-    .outerjoin(FeedChange, FeedChange.person_id == Person.id)
-    .where(Person.calendar_token_hash == bindparam("token_hash"), Person.active.is_(True))
-    .group_by(Person.id)
-)
-
-
-def feed_owner(token: str) -> FeedOwner | None:
-    """Who owns a feed token, with their feed's version, in one indexed query.
-
-    None if the token is unknown, revoked or malformed, or its owner deactivated.
-    """
-    if not is_well_formed_token(token):
-        return None
-    row = _read(_FEED_OWNER, {"token_hash": token_hash(token)}).first()
-    return FeedOwner(*row) if row is not None else None
-
-
-@dataclass(frozen=True)
-class PrivateSelection:
-    """What a person's feed holds: their enrollments, their teaching, their dates."""
-
-    enrolled: bool = True
-    teaching: bool = True
-    certifications: bool = True
-
-
-def _enrollment_conditions() -> list:
-    # The person's enrollments as a set of ids, so that the join reaches each one
-    # through its session (SQLite, left to guess, would otherwise read all of the
-    # person's enrollments again for every meeting).
-    theirs = aliased(Enrollment)
-    return [
-        Enrollment.id.in_(select(theirs.id).where(theirs.person_id == bindparam(_PERSON))),
-        *_window_conditions(),
-        _shown(Enrollment.status == EnrollmentStatus.CANCELLED, Enrollment.cancelled_at),
-    ]
-
-
-def _taught(query):
-    """Rows of sessions the person teaches (a join, so the planner starts from them)."""
-    return query.join(
-        SessionInstructor,
-        and_(
-            SessionInstructor.session_id == CourseSession.id,
-            SessionInstructor.person_id == bindparam(_PERSON),
-        ),
-    ).where(*_window_conditions())
-
-
-@lru_cache(maxsize=1)
-def _private_statements():
-    """(enrolled entries, re-enrollments, taught entries)."""
-    theirs = aliased(Enrollment)
-    their_sessions = select(theirs.session_id).where(theirs.person_id == bindparam(_PERSON))
-    taught_sessions = select(SessionInstructor.session_id).where(
-        SessionInstructor.person_id == bindparam(_PERSON)
-    )
-    enrolled = (
-        _entry_rows(their_sessions, Enrollment.id, Enrollment.status, Enrollment.status_changed_at)
-        .join(Enrollment, Enrollment.session_id == CourseSession.id)
-        .where(*_enrollment_conditions())
-    )
-    # The person's enrollments in sessions they enrolled in more than once (cancelled,
-    # then enrolled again): usually none. Counted over all of them, not only the shown.
-    repeated = (
-        select(Enrollment.session_id)
-        .where(Enrollment.person_id == bindparam(_PERSON))
-        .group_by(Enrollment.session_id)
-        .having(func.count(Enrollment.id) > 1)
-    )
-    reenrollments = (
-        select(Enrollment.session_id, Enrollment.id)
-        .where(Enrollment.person_id == bindparam(_PERSON), Enrollment.session_id.in_(repeated))
-        .order_by(Enrollment.session_id, Enrollment.id)
-    )
-    taught = _taught(_entry_rows(taught_sessions))
-    return enrolled, reenrollments, taught
-
-
-_ENROLLMENT_ROLES = {
-    EnrollmentStatus.WAITLISTED: Role.WAITLISTED,
-    EnrollmentStatus.CANCELLED: Role.WITHDRAWN,
-}
-# How far an enrollment has come: waitlisted, holding a seat, cancelled. Each
-# earlier enrollment in the same session counts as a whole lifecycle, so the
-# offset only rises (cancel and enroll again: 2, then 3 or 4).
-_STAGES = {EnrollmentStatus.WAITLISTED: 0, EnrollmentStatus.CANCELLED: 2}
-_LIFECYCLE = 3
-
-
-def private_meetings(
-    person_id: int, selection: PrivateSelection, window: FeedWindow
-) -> list[MeetingEntry]:
-    """The events of a person's feed in three queries, one event per meeting."""
-    enrolled, reenrollments, taught = _private_statements()
-    params = {**window.params(), _PERSON: person_id}
-    found: dict[str, tuple[int, MeetingEntry]] = {}
-    build = _EntryBuilder()
-    if selection.enrolled:
-        earlier: dict[int, int] = {}  # enrollment id -> enrollments before it, same session
-        previous_session, position = None, 0
-        for session_id, enrollment_id in _read(reenrollments, params):
-            position = position + 1 if session_id == previous_session else 0
-            earlier[enrollment_id], previous_session = position, session_id
-        for row in _read(enrolled, params):
-            enrollment_id, status, changed_at = row[-3:]
-            held = found.get(row.uid)
-            if held is not None and held[0] > enrollment_id:
-                continue  # the latest enrollment in a session decides
-            offset = _LIFECYCLE * earlier.get(enrollment_id, 0) + _STAGES.get(status, 1)
-            role = _ENROLLMENT_ROLES.get(status, Role.ENROLLED)
-            found[row.uid] = (enrollment_id, build(row, role, offset, changed_at))
-    if selection.teaching:
-        for row in _read(taught, params):
-            held = found.get(row.uid)
-            offset = held[1].sequence - row.sequence if held else 0
-            found[row.uid] = (0, build(row, Role.TEACHING, offset))
-    return [entry for _, entry in found.values()]
 
 
 # --- certification dates ----------------------------------------------------
@@ -466,7 +327,7 @@ _CYCLE_HISTORY = (
         func.max(Certification.revoked_at),
     )
     .where(
-        Certification.person_id == bindparam(_PERSON),
+        Certification.person_id == bindparam(PERSON),
         Certification.granted_on <= bindparam("today", type_=Date()),
     )
     .group_by(Certification.track_id)
@@ -476,7 +337,7 @@ _CYCLE_HISTORY = (
 
 def certification_history(person_id: int, today: date) -> tuple:
     """The person's cycles per track, as of ``today``: one small query."""
-    rows = _read(_CYCLE_HISTORY, {_PERSON: person_id, "today": today})
+    rows = read(_CYCLE_HISTORY, {PERSON: person_id, "today": today})
     return tuple(tuple(row) for row in rows)
 
 

@@ -12,10 +12,12 @@ Events are written here rather than through icalendar's ``Component.to_ical``:
 that generic serializer costs about 0.7 ms per event (a 1,000-event feed took
 ~750 ms), fifteen times the feed budget. The lines written are few and simple
 (TEXT, DATE, DATE-TIME, INTEGER, URI, DURATION), whatever a session's meetings
-share is written once per session, and escaping and folding follow RFC 5545
-§3.1 and §3.3.11; every file is read back with icalendar, vobject and
-recurring-ical-events in the tests. The time zones, the hard part, are
-icalendar components (:mod:`lms.calendar.timezones`).
+share is written once per session, and escaping, control characters and
+folding follow RFC 5545 §3.1 and §3.3.11 (:mod:`lms.calendar.lines`); every
+file is read back with icalendar, vobject, recurring-ical-events and Mozilla's
+ical.js in the tests. The time zones, the hard part, are icalendar components
+(:mod:`lms.calendar.timezones`); an event starting or ending in the hour the
+clocks repeat is written in UTC form, the one time no client can misread.
 """
 
 from __future__ import annotations
@@ -24,20 +26,20 @@ import enum
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from ..models import CourseSession, Meeting
+from .lines import CRLF, duration, escape_text, fold, in_repeated_hour, utc_stamp, wall
 from .timezones import vtimezone_bytes, year_range
 
 PRODID = "-//lms//Active-Threat Training Calendar 1.0//EN"
-CRLF = "\r\n"
 #: Bumped whenever the bytes written for the same data change (part of every ETag).
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 
 
-class Role(enum.StrEnum):
+class Involvement(enum.StrEnum):
     """How the reader of a feed relates to a meeting."""
 
     PUBLIC = "public"  # anyone: the session's own status only
@@ -45,6 +47,11 @@ class Role(enum.StrEnum):
     WAITLISTED = "waitlisted"
     WITHDRAWN = "withdrawn"  # their enrollment was cancelled
     TEACHING = "teaching"
+    UNASSIGNED = "unassigned"  # was teaching it, taken off its instructors
+
+
+#: What the reader no longer takes part in: their events say CANCELLED.
+_CANCELLED_FOR_THE_READER = (Involvement.WITHDRAWN, Involvement.UNASSIGNED)
 
 
 @dataclass(frozen=True)
@@ -106,7 +113,7 @@ class MeetingEntry(NamedTuple):
     sequence: int
     session: SessionFacts
     day: tuple[int, int]  # (this meeting's day number, the session's number of meetings)
-    role: Role = Role.PUBLIC
+    involvement: Involvement = Involvement.PUBLIC
     stamp: datetime | None = None
 
     @classmethod
@@ -123,9 +130,9 @@ class MeetingEntry(NamedTuple):
 
     @property
     def status(self) -> str:
-        if self.session.cancelled or self.role is Role.WITHDRAWN:
+        if self.session.cancelled or self.involvement in _CANCELLED_FOR_THE_READER:
             return "CANCELLED"
-        return "TENTATIVE" if self.role is Role.WAITLISTED else "CONFIRMED"
+        return "TENTATIVE" if self.involvement is Involvement.WAITLISTED else "CONFIRMED"
 
 
 def session_entries(session: CourseSession) -> list[MeetingEntry]:
@@ -163,72 +170,9 @@ class CertificationEntry:
         return self.expires_on
 
 
-# --- content lines ----------------------------------------------------------
-
-
-def escape_text(value: str) -> str:
-    """A TEXT value escaped per RFC 5545 §3.3.11 (backslash, ';', ',' and newlines)."""
-    return (
-        value.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-        .replace("\r", "\\n")
-    )
-
-
-def fold(line: str, limit: int = 75) -> str:
-    """Fold a content line into lines of at most ``limit`` octets (RFC 5545 §3.1).
-
-    Never splits a UTF-8 character, nor a backslash from the character it escapes.
-    """
-    if len(line) <= limit and line.isascii():
-        return line
-    data = line.encode()
-    pieces: list[bytes] = []
-    start, room = 0, limit
-    while len(data) - start > room:
-        end = start + room
-        while data[end] & 0xC0 == 0x80:  # inside a UTF-8 character: cut before it
-            end -= 1
-        backslashes = 0
-        while data[end - 1 - backslashes] == 0x5C and end - 1 - backslashes > start:
-            backslashes += 1
-        if backslashes % 2:  # the last backslash escapes the next character
-            end -= 1
-        pieces.append(data[start:end])
-        start, room = end, limit - 1  # continuation lines begin with a space
-    pieces.append(data[start:])
-    return b"\r\n ".join(pieces).decode()
-
-
-def _stamp(moment: datetime) -> str:
-    """A DATE-TIME in UTC (``...Z``). Formatted by hand: strftime is 6x slower."""
-    if moment.tzinfo is not UTC:
-        moment = moment.astimezone(UTC)
-    return f"{_wall(moment)}Z"
-
-
-def _wall(m: datetime) -> str:
-    """A DATE-TIME's digits as on the clock of ``m``'s own zone (TZID or Z added by callers)."""
-    # %-formatting: three times quicker than an f-string with format specs here.
-    return "%04d%02d%02dT%02d%02d%02d" % (m.year, m.month, m.day, m.hour, m.minute, m.second)  # noqa: UP031
-
-
-def duration(span: timedelta) -> str:
-    """An RFC 5545 DURATION (e.g. PT1H, P1D, PT90M)."""
-    minutes = int(span.total_seconds() // 60)
-    if minutes % 1440 == 0:
-        return f"P{minutes // 1440}D"
-    if minutes % 60 == 0:
-        return f"PT{minutes // 60}H"
-    return f"PT{minutes}M"
-
-
 # --- components -------------------------------------------------------------
 
-_PREFIXES = {Role.WAITLISTED: "Waitlisted: ", Role.TEACHING: "Teaching: "}
+_PREFIXES = {Involvement.WAITLISTED: "Waitlisted: ", Involvement.TEACHING: "Teaching: "}
 
 
 @dataclass(frozen=True)
@@ -246,23 +190,25 @@ class _SessionLines:
 
 
 def _session_lines(entry: MeetingEntry, url: str) -> _SessionLines:
-    session, role = entry.session, entry.role
+    session, involvement = entry.session, entry.involvement
     notes = [f"{session.course_title} ({session.course_code})"]
     if session.cancelled:
         reason = (session.cancel_reason or "").strip()
         notes.append(f"This session is cancelled{': ' + reason if reason else ''}.")
-    elif role is Role.WITHDRAWN:
+    elif involvement is Involvement.WITHDRAWN:
         notes.append("Your enrollment in this session is cancelled.")
-    elif role is Role.WAITLISTED:
+    elif involvement is Involvement.UNASSIGNED:
+        notes.append("You no longer teach this session.")
+    elif involvement is Involvement.WAITLISTED:
         notes.append("You are on the waitlist; you will be told if a seat opens.")
     notes.append(f"Times are in {session.timezone}.")
     notes.append(f"Session details: {url}")
     status = entry.status
-    prefix = "Cancelled: " if status == "CANCELLED" else _PREFIXES.get(role, "")
+    prefix = "Cancelled: " if status == "CANCELLED" else _PREFIXES.get(involvement, "")
     revised = session.revised_at
     return _SessionLines(
         zone=ZoneInfo(session.timezone),
-        stamp=_stamp(max(revised, entry.stamp) if entry.stamp else revised),
+        stamp=utc_stamp(max(revised, entry.stamp) if entry.stamp else revised),
         dtstart=f"DTSTART;TZID={session.timezone}:",
         dtend=f"DTEND;TZID={session.timezone}:",
         status=f"STATUS:{status}",
@@ -285,15 +231,22 @@ def _meeting_event(entry: MeetingEntry, shared: _SessionLines) -> str:
     summary = f"{shared.summary} (day {number} of {count})" if count > 1 else shared.summary
     # A meeting held somewhere else than the session says so.
     location = _location_line(entry.location) if entry.location else shared.location
-    zone, stamp = shared.zone, shared.stamp
+    stamp = shared.stamp
     return (
-        f"BEGIN:VEVENT\r\nUID:{entry.uid}\r\nDTSTAMP:{stamp}\r\n"
-        f"{shared.dtstart}{_wall(entry.starts_at.astimezone(zone))}\r\n"
-        f"{shared.dtend}{_wall(entry.ends_at.astimezone(zone))}\r\n"
+        f"BEGIN:VEVENT\r\nUID:{entry.uid}\r\nDTSTAMP:{stamp}\r\n{_times(entry, shared)}"
         f"SEQUENCE:{entry.sequence}\r\n{shared.status}\r\n{fold(summary)}\r\n"
         f"{location}{shared.tail}"
         f"LAST-MODIFIED:{stamp}\r\nTRANSP:OPAQUE\r\nEND:VEVENT\r\n"
     )
+
+
+def _times(entry: MeetingEntry, shared: _SessionLines) -> str:
+    """DTSTART and DTEND: with the session's TZID, or both in UTC form when either
+    falls in a repeated hour (which clients read differently with a TZID)."""
+    starts, ends = entry.starts_at.astimezone(shared.zone), entry.ends_at.astimezone(shared.zone)
+    if in_repeated_hour(starts) or in_repeated_hour(ends):
+        return f"DTSTART:{utc_stamp(starts)}\r\nDTEND:{utc_stamp(ends)}\r\n"
+    return f"{shared.dtstart}{wall(starts)}\r\n{shared.dtend}{wall(ends)}\r\n"
 
 
 @functools.lru_cache(maxsize=20_000)
@@ -320,7 +273,7 @@ def _certification_lines(entry: CertificationEntry) -> list[str]:
     return [
         "BEGIN:VEVENT",
         f"UID:{entry.uid}",
-        f"DTSTAMP:{_stamp(entry.stamp)}",
+        f"DTSTAMP:{utc_stamp(entry.stamp)}",
         f"DTSTART;VALUE=DATE:{entry.day:%Y%m%d}",
         f"DTEND;VALUE=DATE:{entry.day + timedelta(days=1):%Y%m%d}",
         f"SEQUENCE:{entry.sequence}",
@@ -328,7 +281,7 @@ def _certification_lines(entry: CertificationEntry) -> list[str]:
         fold(f"SUMMARY:{escape_text(summary)}"),
         fold(f"DESCRIPTION:{escape_text(note + chr(10) + 'Your status: ' + entry.url)}"),
         fold(f"URL:{entry.url}"),
-        f"LAST-MODIFIED:{_stamp(entry.stamp)}",
+        f"LAST-MODIFIED:{utc_stamp(entry.stamp)}",
         "TRANSP:TRANSPARENT",
         "END:VEVENT",
     ]

@@ -23,7 +23,7 @@ from ..auth.policy import PUBLIC, SIGNED_IN, allow, current_person
 from ..catalog import queries as catalog_queries
 from ..core import acting_person, db_session, department_zone, local_today
 from ..models import Audience, CourseSession, Person
-from . import operations, queries, render
+from . import operations, private_queries, queries, render
 from .forms import NewFeedLinkForm, StopFeedForm
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
@@ -238,14 +238,14 @@ def course_feed(code: str):
 @allow(PUBLIC)
 def private_feed(token: str):
     """A person's own sessions, teaching and certification dates, by secret link."""
-    owner = queries.feed_owner(token)
+    owner = private_queries.feed_owner(token)
     if owner is None:
         abort(404)  # unknown, revoked, malformed or deactivated: the same answer
     parts = _list_filter("include", {part: part for part in _PRIVATE_PARTS})
     selection = (
-        queries.PrivateSelection(**{part: part in parts for part in _PRIVATE_PARTS})
+        private_queries.PrivateSelection(**{part: part in parts for part in _PRIVATE_PARTS})
         if parts
-        else queries.PrivateSelection()
+        else private_queries.PrivateSelection()
     )
     key = queries.uid_key(current_app.config["SECRET_KEY"])
     today = local_today()
@@ -257,7 +257,7 @@ def private_feed(token: str):
     person_id = owner.person_id
     window = _window(today)
     history = queries.certification_history(person_id, today) if selection.certifications else ()
-    meetings = queries.private_meetings(person_id, selection, window)
+    meetings = private_queries.private_meetings(person_id, selection, window)
     certifications = queries.certification_entries(
         person_id, today, history, key, url_for("lms.dashboard.home", _external=True)
     )

@@ -310,6 +310,24 @@ class SessionInstructor(Base):
     person: Mapped[Person] = relationship(lazy="joined")
 
 
+class InstructorRemoval(Base):
+    """An instructor taken off a session, kept so their calendar can show it cancelled.
+
+    ``SessionInstructor`` holds only the current instructors (rosters, credits,
+    access): this is the record of who was taken off, when and by whom; a
+    person taken off twice has two.
+    """
+
+    __tablename__ = "lms_instructor_removal"
+    __table_args__ = (Index("ix_lms_instructor_removal_person", "person_id", "session_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("lms_session.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("lms_person.id"))
+    removed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_person.id"))
+
+
 class SessionGroupAllocation(Base):
     """Seats a community group reserved in a session, and its cap there."""
 

@@ -3,11 +3,14 @@
 Times are typed as local wall-clock times in the session's zone; the session
 form turns them into UTC instants (``meeting_times``, ``registration_window``)
 while validating, so a skipped daylight-saving hour is a message on its field.
+A time that happens twice (the hour repeated when the clocks go back) gets an
+:class:`OccurrenceField` beside it naming both instants, and is refused until
+one is chosen; a stored time in that hour fills the form with its own.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 
 from wtforms import (
     DateField,
@@ -37,7 +40,7 @@ from ..boundary import parse_id
 from ..enrollment.forms import select_choices
 from ..forms import Form, SubForm
 from ..models import Audience
-from .times import LocalTimeError, MeetingTime, local_to_utc
+from .times import LocalTimeError, MeetingTime, instant_label, local_to_utc, occurrences
 
 MAX_MEETINGS = 14
 VISIBILITY_CHOICES = select_choices(
@@ -88,13 +91,48 @@ class CourseForm(Form):
     submit = SubmitField("Save course")
 
 
+#: An OccurrenceField's values, in fold order: the first instant, then the second.
+OCCURRENCES = ("first", "second")
+
+
+class OccurrenceField(SelectField):
+    """Which of the two instants a wall-clock time that happens twice stands for.
+
+    Offered (given choices) only for such a time; ``fold`` is None until one is chosen.
+    """
+
+    def __init__(self, label="Which one?", **kwargs):
+        super().__init__(label, choices=[], validate_choice=False, **kwargs)
+
+    @property
+    def fold(self) -> int | None:
+        return OCCURRENCES.index(self.data) if self.data in OCCURRENCES else None
+
+    def offer(self, day: date, at: time, zone: str, typed: bool) -> None:
+        """Offer the choice when ``day`` at ``at`` happens twice in ``zone``.
+
+        A time not ``typed`` (filled from a stored instant) keeps its own occurrence.
+        """
+        both = occurrences(day, at, zone)
+        if both is None:
+            return
+        self.choices = [
+            ("", "Choose which one"),
+            *zip(OCCURRENCES, (instant_label(m, zone) for m in both), strict=True),
+        ]
+        if not typed:
+            self.data = OCCURRENCES[at.fold]
+
+
 class MeetingForm(SubForm):
     """One block of class time; a row left entirely empty is ignored."""
 
     meeting_id = HiddenField()
     day = DateField("Date", validators=[Optional()])
     starts = TimeField("Starts", validators=[Optional()])
+    starts_occurrence = OccurrenceField()
     ends = TimeField("Ends", validators=[Optional()])
+    ends_occurrence = OccurrenceField()
     location = StringField(
         "Room (if not the session's)", validators=[Optional(), Length(max=255)], filters=[_strip]
     )
@@ -128,11 +166,13 @@ class SessionForm(Form):
     registration_opens = DateTimeLocalField(
         "Registration opens (empty: now)", format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
+    registration_opens_occurrence = OccurrenceField("Registration opens: which one?")
     registration_closes = DateTimeLocalField(
         "Registration closes (empty: when the first meeting starts)",
         format="%Y-%m-%dT%H:%M",
         validators=[Optional()],
     )
+    registration_closes_occurrence = OccurrenceField("Registration closes: which one?")
     lead_ids = SelectMultipleField("Lead instructors", coerce=int)
     assistant_ids = SelectMultipleField("Assistant instructors", coerce=int)
     notes = TextAreaField("Notes", validators=[Length(max=2000)], filters=[_strip])
@@ -146,6 +186,27 @@ class SessionForm(Form):
         self.meeting_times: list[MeetingTime] = []
         self.meeting_errors: list[str] = []  # about the meetings as a whole
         self.registration_window: tuple[datetime | None, datetime | None] = (None, None)
+        self._offer_occurrences()
+
+    def _window_fields(self) -> list[tuple[DateTimeLocalField, OccurrenceField]]:
+        return [
+            (self.registration_opens, self.registration_opens_occurrence),
+            (self.registration_closes, self.registration_closes_occurrence),
+        ]
+
+    def _offer_occurrences(self) -> None:
+        """Beside each time that happens twice, the choice of its two instants."""
+        zone = self.zone_of(self.course_id.data)
+        if zone is None:
+            return
+        for f, choice in self._window_fields():
+            if f.data is not None:
+                choice.offer(f.data.date(), f.data.time(), zone, typed=f.raw_data is not None)
+        for entry in self.meetings:
+            row: MeetingForm = entry.form
+            for f, choice in ((row.starts, row.starts_occurrence), (row.ends, row.ends_occurrence)):
+                if row.day.data is not None and f.data is not None:
+                    choice.offer(row.day.data, f.data, zone, typed=f.raw_data is not None)
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -174,13 +235,15 @@ class SessionForm(Form):
                 ok = False
                 continue
             try:
-                starts = local_to_utc(row.day.data, row.starts.data, zone)
+                starts = local_to_utc(
+                    row.day.data, row.starts.data, zone, row.starts_occurrence.fold
+                )
             except LocalTimeError as exc:
                 row.starts.errors.append(str(exc))
                 ok = False
                 continue
             try:
-                ends = local_to_utc(row.day.data, row.ends.data, zone)
+                ends = local_to_utc(row.day.data, row.ends.data, zone, row.ends_occurrence.fold)
             except LocalTimeError as exc:
                 row.ends.errors.append(str(exc))
                 ok = False
@@ -208,12 +271,12 @@ class SessionForm(Form):
     def _check_window(self, zone: str) -> bool:
         ok = True
         window: list[datetime | None] = []
-        for f in (self.registration_opens, self.registration_closes):
+        for f, choice in self._window_fields():
             if f.data is None:
                 window.append(None)
                 continue
             try:
-                window.append(local_to_utc(f.data.date(), f.data.time(), zone))
+                window.append(local_to_utc(f.data.date(), f.data.time(), zone, choice.fold))
             except LocalTimeError as exc:
                 f.errors.append(str(exc))
                 window.append(None)

@@ -27,6 +27,7 @@ from ..models import (
     CoursePrerequisite,
     CourseSession,
     EnrollmentStatus,
+    InstructorRemoval,
     InstructorRole,
     Meeting,
     Person,
@@ -200,7 +201,11 @@ def _instructor_problems(
     return problems
 
 
-def _set_instructors(session: CourseSession, draft: SessionDraft) -> dict[str, list[int]] | None:
+def _set_instructors(
+    session: CourseSession, draft: SessionDraft, actor: Person
+) -> dict[str, list[int]] | None:
+    """Make the session's instructors the draft's; each one taken off is recorded
+    (their calendar shows the session cancelled for a while)."""
     wanted = {pid: InstructorRole.LEAD for pid in draft.lead_ids}
     wanted.update({pid: InstructorRole.ASSISTANT for pid in draft.assistant_ids})
     before = {i.person_id: i.role for i in session.instructors}
@@ -209,6 +214,11 @@ def _set_instructors(session: CourseSession, draft: SessionDraft) -> dict[str, l
     for link in list(session.instructors):
         if link.person_id not in wanted:
             session.instructors.remove(link)
+            db_session().add(
+                InstructorRemoval(
+                    session_id=session.id, person_id=link.person_id, removed_by_id=actor.id
+                )
+            )
         else:
             link.role = wanted[link.person_id]
     for person_id, role in wanted.items():
@@ -245,7 +255,7 @@ def create_session(course: Course, draft: SessionDraft, actor: Person) -> Course
         session.meetings.append(
             Meeting(starts_at=m.starts_at, ends_at=m.ends_at, location=m.location)
         )
-    _set_instructors(session, draft)
+    _set_instructors(session, draft, actor)
     db_session().add(session)
     db_session().flush()
     audit(
@@ -336,7 +346,7 @@ def update_session(session_id: int, draft: SessionDraft, actor: Person) -> dict[
         changes["meetings"] = [
             [m.starts_at.isoformat(), m.ends_at.isoformat()] for m in draft.meetings
         ]
-    instructors = _set_instructors(session, draft)
+    instructors = _set_instructors(session, draft, actor)
     if instructors:
         changes["instructors"] = instructors
     if "location" in changes:

@@ -4,7 +4,7 @@ SQLite rebuilds the table (batch mode); ``lms_login_session`` carries no
 triggers, so nothing needs creating again. The downgrade puts the column back,
 filled from ``created_at`` (its value for every row it ever held).
 
-Revision ID: 0007_login_session_last_seen
+Revision ID: 0007
 Revises: 0006
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 from lms.models.base import UTCDateTime
 
-revision = "0007_login_session_last_seen"
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import subprocess
 from datetime import UTC, datetime
+from pathlib import Path
 
 import icalendar
 import pytest
@@ -82,6 +86,38 @@ def vobject_instants(raw: bytes) -> list[tuple[datetime, datetime]]:
         for e in parsed.vevent_list
         if isinstance(e.dtstart.value, datetime)
     )
+
+
+ICAL_JS = Path(__file__).parents[1] / "js"
+
+
+def icaljs_instants(raw: bytes, tmp_path: Path) -> dict[str, tuple[datetime, datetime]]:
+    """UID -> (start, end) in UTC of every event as Mozilla's ical.js (Thunderbird) reads it.
+
+    Runs ``tests/js/instants.mjs`` with node; skips when node or the package is missing
+    (``make test`` installs it: ``npm ci --prefix tests/js``).
+    """
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: ical.js cannot read the file")
+    if not (ICAL_JS / "node_modules" / "ical.js").is_dir():
+        pytest.skip("ical.js is not installed: run npm ci --prefix tests/js")
+    path = tmp_path / "read-by-icaljs.ics"
+    path.write_bytes(raw)
+    done = subprocess.run(
+        [node, str(ICAL_JS / "instants.mjs"), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    found = {}
+    for line in done.stdout.splitlines():
+        event = json.loads(line)
+        found[event["uid"]] = tuple(
+            datetime.fromisoformat(event[key]).astimezone(UTC) for key in ("start", "end")
+        )
+    return found
 
 
 def token_from(page: str) -> str:

@@ -281,7 +281,7 @@ def test_the_triggers_are_in_the_schema_and_leave_with_a_downgrade(database_url)
     engine = create_engine(database_url)
     try:
         if engine.dialect.name == "postgresql":
-            query = "SELECT tgname FROM pg_trigger WHERE tgname LIKE '%feed_change'"
+            query = "SELECT tgname FROM pg_trigger WHERE tgname LIKE '%feed_change%'"
         else:
             query = (
                 "SELECT name FROM sqlite_master "
@@ -289,7 +289,7 @@ def test_the_triggers_are_in_the_schema_and_leave_with_a_downgrade(database_url)
             )
         with engine.connect() as conn:
             names = set(conn.execute(text(query)).scalars())
-        tables = {name.split("_feed_change")[0] for name in names}
+        tables = {name.split("_feed_change")[0] for name in names if "_removed" not in name}
         assert tables == {
             "lms_enrollment",
             "lms_session_instructor",
@@ -298,6 +298,14 @@ def test_the_triggers_are_in_the_schema_and_leave_with_a_downgrade(database_url)
             "lms_session",
             "lms_course",
             "lms_certification_track",
+        }
+        # 0007: the people taken off a session's instructors follow it too.
+        reaching_removed = {name.split("_feed_change")[0] for name in names if "_removed" in name}
+        assert reaching_removed == {
+            "lms_instructor_removal",
+            "lms_meeting",
+            "lms_session",
+            "lms_course",
         }
         migrate.downgrade(engine, "0005")
         with engine.connect() as conn:

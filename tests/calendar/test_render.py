@@ -1,5 +1,6 @@
 """The renderer alone: value objects in, bytes out, read back by outside parsers."""
 
+import dataclasses
 import random
 from datetime import UTC, date, datetime, timedelta
 
@@ -7,13 +8,13 @@ import pytest
 import recurring_ical_events
 import vobject
 
-from lms.calendar import render
+from lms.calendar import lines, render
 from lms.calendar.render import (
     CalendarInfo,
     CertificationEntry,
     DateKind,
+    Involvement,
     MeetingEntry,
-    Role,
     SessionFacts,
 )
 
@@ -88,13 +89,13 @@ def test_folding_never_breaks_a_line_limit_a_character_or_an_escape(seed):
     alphabet = "abc ,;\\\n\u00e9\u20ac\u65e5\U0001f6a8"
     for _ in range(40):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(60, 400)))
-        line = render.fold(f"DESCRIPTION:{render.escape_text(text)}")
+        line = lines.fold(f"DESCRIPTION:{lines.escape_text(text)}")
         raw = (line + "\r\n").encode()
         check_bytes(raw)
         for piece in line.split("\r\n"):
             assert not piece.endswith("\\") or piece.endswith("\\\\"), piece
         # Unfolding gives back the escaped text exactly.
-        assert line.replace("\r\n ", "") == f"DESCRIPTION:{render.escape_text(text)}"
+        assert line.replace("\r\n ", "") == f"DESCRIPTION:{lines.escape_text(text)}"
 
 
 def test_required_calendar_properties_and_no_attendees():
@@ -123,10 +124,10 @@ def test_same_input_same_bytes_whatever_the_order():
 def test_status_summary_and_sequence_follow_the_reader_and_the_session():
     start = datetime(2027, 4, 5, 14, tzinfo=UTC)
     entries = [
-        meeting(session(id=1), start, uid="a", role=Role.ENROLLED, sequence=3),
-        meeting(session(id=2), start, uid="b", role=Role.WAITLISTED),
-        meeting(session(id=3), start, uid="c", role=Role.TEACHING),
-        meeting(session(id=4), start, uid="d", role=Role.WITHDRAWN, sequence=2),
+        meeting(session(id=1), start, uid="a", involvement=Involvement.ENROLLED, sequence=3),
+        meeting(session(id=2), start, uid="b", involvement=Involvement.WAITLISTED),
+        meeting(session(id=3), start, uid="c", involvement=Involvement.TEACHING),
+        meeting(session(id=4), start, uid="d", involvement=Involvement.WITHDRAWN, sequence=2),
         meeting(session(id=5, cancelled=True, cancel_reason="Instructor ill"), start, uid="e"),
     ]
     found = by_uid(read_calendar(build(entries)))
@@ -207,4 +208,20 @@ def test_a_file_for_import_has_no_calendar_name():
     [(timedelta(hours=1), "PT1H"), (timedelta(minutes=90), "PT90M"), (timedelta(days=1), "P1D")],
 )
 def test_durations(span, written):
-    assert render.duration(span) == written
+    assert lines.duration(span) == written
+
+
+def test_control_characters_never_reach_a_text_value():
+    # RFC 5545 allows none in TEXT: pasted text can carry NUL, escapes, DEL and C1 codes.
+    dirty = "CRASE\x00 for\tstaff\x1b[31m\x7f\x85\x9f"
+    facts = session(
+        course_title=dirty, location="Room\x0b 1\x0c", cancelled=True, cancel_reason="Ill\x07"
+    )
+    info = dataclasses.replace(INFO, name="Feed\x01 name", description="A\x02")
+    raw = build([meeting(facts, datetime(2027, 4, 5, 14, tzinfo=UTC))], info=info)
+    assert not [c for c in raw.decode() if c not in "\r\n" and (ord(c) < 32 or 127 <= ord(c) < 160)]
+    (event,) = events(read_calendar(raw))
+    assert str(event["SUMMARY"]) == "Cancelled: CRASE for staff[31m"
+    assert str(event["LOCATION"]) == "Room 1"
+    assert "cancelled: Ill.\nTimes are in" in str(event["DESCRIPTION"])  # line breaks kept
+    assert calendar_names(raw) == ("Feed name", "Feed name")

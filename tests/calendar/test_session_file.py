@@ -5,7 +5,14 @@ from datetime import UTC, date, datetime, timedelta
 from lms.calendar.operations import bump_revision
 from lms.models import Role, SessionStatus, utcnow
 
-from .conftest import by_uid, events, read_calendar, utc_instants, vobject_instants
+from .conftest import (
+    by_uid,
+    events,
+    icaljs_instants,
+    read_calendar,
+    utc_instants,
+    vobject_instants,
+)
 
 
 def ics_link(page: str) -> str:
@@ -38,7 +45,7 @@ def test_the_session_page_links_a_file_with_one_event_per_meeting(client, make):
         assert str(event["STATUS"]) == "CONFIRMED"
 
 
-def test_meetings_on_the_days_clocks_change_land_on_the_right_instants(client, make):
+def test_meetings_on_the_days_clocks_change_land_on_the_right_instants(client, make, tmp_path):
     # Denver: clocks go forward on Sun 14 Mar 2027 and back on Sun 7 Nov 2027.
     # Classes 8:00-12:00 local the day before and the day of each change.
     course = make.course("CRASE", is_public=True)
@@ -60,6 +67,7 @@ def test_meetings_on_the_days_clocks_change_land_on_the_right_instants(client, m
         year = (datetime(2027, 1, 1, tzinfo=UTC), datetime(2028, 1, 1, tzinfo=UTC))
         assert utc_instants(raw, *year) == instants  # recurring-ical-events (zoneinfo)
         assert vobject_instants(raw) == instants  # vobject, with the file's VTIMEZONE
+        assert sorted(icaljs_instants(raw, tmp_path).values()) == instants  # Thunderbird's
         assert b"DTSTART;TZID=America/Denver:2027" in raw
         assert b"T080000\r\n" in raw
 

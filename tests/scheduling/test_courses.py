@@ -5,7 +5,7 @@ from datetime import date, time
 import pytest
 
 from lms.models import Audience, Course
-from lms.scheduling.times import LocalTimeError, is_ambiguous, local_to_utc
+from lms.scheduling.times import LocalTimeError, local_to_utc, occurrences
 from tests.enrollment.helpers import audit_actions, flash_text
 
 NEW = "/training/schedule/courses/new"
@@ -115,6 +115,8 @@ def test_local_times_across_daylight_saving():
     assert local_to_utc(date(2027, 7, 5), time(8), denver).hour == 14
     with pytest.raises(LocalTimeError, match="does not exist in America/Denver"):
         local_to_utc(date(2027, 3, 14), time(2, 15), denver)
-    assert is_ambiguous(date(2027, 11, 7), time(1, 30), denver)
-    assert not is_ambiguous(date(2027, 11, 7), time(3, 0), denver)
-    assert local_to_utc(date(2027, 11, 7), time(1, 30), denver).hour == 7  # first: MDT
+    assert occurrences(date(2027, 11, 7), time(3, 0), denver) is None
+    with pytest.raises(LocalTimeError, match="1:30 AM MDT \\(UTC−6\\) or 1:30 AM MST \\(UTC−7\\)"):
+        local_to_utc(date(2027, 11, 7), time(1, 30), denver)
+    assert local_to_utc(date(2027, 11, 7), time(1, 30), denver, fold=0).hour == 7  # MDT
+    assert local_to_utc(date(2027, 11, 7), time(1, 30), denver, fold=1).hour == 8  # MST

@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 from lms import signals
-from lms.models import CourseSession, EnrollmentStatus, Meeting, Role, SessionStatus
+from lms.models import CourseSession, EnrollmentStatus, Role, SessionStatus
 from tests.enrollment.helpers import audit_actions, captured, flash_text, statuses
 from tests.support import DENVER
 
@@ -95,18 +95,6 @@ def test_a_time_the_clocks_skip_is_refused_and_nothing_is_saved(
     text = flash_text(response)
     assert "2:30 AM on Sun 14 Mar 2027 does not exist in America/Denver" in text
     assert make.db.query(CourseSession).count() == 0
-
-
-def test_a_time_that_happens_twice_is_read_as_the_first_one(
-    client, make, sign_in, coordinator, crase
-):
-    sign_in(coordinator)
-    client.submit(NEW, session_form(crase, [("2026-11-01", "01:30", "03:00")]))
-    meeting = make.db.query(Meeting).one()
-    assert meeting.starts_at == datetime(2026, 11, 1, 7, 30, tzinfo=UTC)  # 1:30 MDT
-    assert meeting.ends_at == datetime(2026, 11, 1, 10, 0, tzinfo=UTC)  # 3:00 MST
-    page = flash_text(client.get(f"/training/sessions/{meeting.session_id}"))
-    assert "Sun 01 Nov 2026, 1:30 AM MDT – 3:00 AM MST" in page
 
 
 BAD_SESSION_INPUT = [
