@@ -61,7 +61,7 @@ def test_taken_off_and_put_back_the_instructor_sees_cancelled_then_teaching(
         uids[0]: ("CONFIRMED", f"Teaching: {title} (day 1 of 2)", 0),
         uids[1]: ("CONFIRMED", f"Teaching: {title} (day 2 of 2)", 0),
     }
-    sign_in(make.person(Role.COORDINATOR))
+    sign_in(make.person(Role.COORDINATOR, organization=session.organization))
 
     edit(client, make, session, lead_ids=[])
     assert session.lead_instructors == []
@@ -93,7 +93,7 @@ def test_the_cancelled_copy_stays_as_long_as_a_cancelled_sessions_would(
 ):
     session, _instructor = taught
     uid = session.meetings[-1].uid
-    sign_in(make.person(Role.COORDINATOR))
+    sign_in(make.person(Role.COORDINATOR, organization=session.organization))
     edit(client, make, session, lead_ids=[])
     grace = app.config["LMS_CALENDAR_CANCELLED_DAYS"]
     assert grace < 14 + 2 + app.config["LMS_CALENDAR_HISTORY_DAYS"]  # still in the window
@@ -117,7 +117,7 @@ def test_only_current_instructors_are_named_or_counted_elsewhere(client, make, s
 
     sign_in(instructor)
     assert "Sessions you teach" in flash_text(client.get("/training/"))
-    as_(make.person(Role.COORDINATOR))
+    as_(make.person(Role.COORDINATOR, organization=session.organization))
     assert "Lead instructor Erin Hayes" in flash_text(client.get(page))
     edit(client, make, session, lead_ids=[])
     assert "Erin Hayes" not in flash_text(client.get(page))
