@@ -15,10 +15,11 @@ from typing import Any
 
 from flask import Flask, redirect, url_for
 from flask_sqlalchemy import SQLAlchemy
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import LMS
 from .config import OPTIONS, ConfigError
-from .web import ERROR_TITLES, render_error
+from .web import ERROR_TITLES, render_error, security_headers
 
 db = SQLAlchemy()
 lms = LMS(db)
@@ -77,8 +78,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     lms.init_app(app, url_prefix=app.config["LMS_URL_PREFIX"])
 
+    # This app is the LMS's own host: its other answers (unknown paths, 405s, the
+    # health check) are LMS pages too, with the same error pages and headers.
     for code in ERROR_TITLES:
         app.register_error_handler(code, render_error)
+    app.after_request(security_headers)
+    proxies = app.config["LMS_TRUSTED_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     @app.get("/")
     def index():

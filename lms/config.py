@@ -52,6 +52,13 @@ OPTIONS: dict[str, Option] = {
         "lms", "Prefix of this deployment's Redis keys, so deployments can share one Redis."
     ),
     "LMS_RATELIMIT_ENABLED": Option(True, "Apply rate limits to public endpoints."),
+    "LMS_TRUSTED_PROXIES": Option(
+        0,
+        "How many reverse proxies (nginx, a load balancer) stand in front of the standalone "
+        "app; their X-Forwarded-For/-Proto/-Host headers are trusted that many hops deep "
+        "(Werkzeug's ProxyFix), so rate limits and the audit log see the client's address. "
+        "0: none, the headers are ignored. A host app applies ProxyFix itself.",
+    ),
     "LMS_CANCEL_CUTOFF_HOURS": Option(
         24, "People may cancel their own enrollment until this many hours before the start."
     ),
@@ -117,6 +124,7 @@ def validate(config: dict[str, Any]) -> None:
     _positive_int(config, "LMS_CALENDAR_CANCELLED_DAYS", minimum=0)
     _positive_int(config, "LMS_CALENDAR_REFRESH_MINUTES")
     _positive_int(config, "LMS_CALENDAR_HISTORY_DAYS")
+    _positive_int(config, "LMS_TRUSTED_PROXIES", minimum=0)
     period = str(config["LMS_REPORTING_PERIOD_START"])
     try:
         month, day = (int(part) for part in period.split("-"))

@@ -1,7 +1,7 @@
 """The LMS is a Flask extension a host mounts under its own prefix."""
 
 import pytest
-from flask import Flask
+from flask import Flask, render_template_string
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -205,3 +205,18 @@ def test_engine_sees_lms_tables_on_the_hosts_database(database_url):
     engine = create_engine(database_url)
     assert "lms_session" in inspect(engine).get_table_names()
     engine.dispose()
+
+
+def test_the_hosts_own_templates_see_none_of_the_lms_names(host):
+    app, _ = host
+
+    @app.get("/host-page")
+    def host_page():
+        return render_template_string(
+            "{{ lms_site_name is defined }} {{ viewer is defined }} {{ Role is defined }}"
+        )
+
+    client = app.test_client()
+    assert client.get("/host-page").get_data(as_text=True) == "False False False"
+    # The LMS's own pages still have them.
+    assert "Active-Threat Training" in client.get("/training/courses/").get_data(as_text=True)
