@@ -5,19 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app, redirect, request, url_for
-from flask_login import LoginManager, current_user, login_url, logout_user
+from flask import Flask
+from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 
 from . import boundary, builtins, config, web
+from .auth import hosted
 from .auth import operations as auth_operations
 from .auth.blueprint import bp as auth_bp
 from .calendar.blueprint import bp as calendar_bp
 from .catalog.blueprint import bp as catalog_bp
 from .cli import lms_cli
 from .compliance.blueprint import bp as compliance_bp
-from .core import LMSState, acting_person
+from .core import LMSState
 from .credentials.blueprint import bp as credentials_bp
 from .dashboard.blueprint import bp as dashboard_bp
 from .enrollment.blueprint import bp as enrollment_bp
@@ -31,11 +32,6 @@ from .status.blueprint import bp as status_bp
 
 #: Maps the host's signed-in user (Flask-Login's ``current_user``) to an LMS person.
 PersonForUser = Callable[[Any], Person | None]
-
-#: The LMS's own sign-in pages, which a host with its own login replaces.
-OWN_SIGN_IN_ENDPOINTS = ("lms.auth.sign_in", "lms.auth.sign_out", "lms.auth.account")
-
-NOT_LINKED = "Your account is not linked to a training record here. Ask a training coordinator."
 
 FEATURE_BLUEPRINTS = (
     auth_bp,
@@ -133,7 +129,7 @@ class LMS:
         if host_login is None:
             self._init_own_login(app)
         else:
-            _defer_sign_in_to_host(parent)
+            hosted.defer_sign_in_to_host(parent)
         if app.config["LMS_SQLITE_PRAGMAS"]:
             with app.app_context():
                 for engine in self.db.engines.values():
@@ -167,47 +163,6 @@ class LMS:
         manager.login_message = "Please sign in to see that page."
         manager.login_message_category = "info"
         manager.user_loader(auth_operations.load_login_session)
-
-
-def _defer_sign_in_to_host(parent: Blueprint) -> None:
-    """With the host's login, the LMS's sign-in pages hand over to the host's."""
-
-    @parent.context_processor
-    def _sign_in_is_the_hosts() -> dict:
-        return {"lms_host_signs_in": True}
-
-    @parent.before_request
-    def _host_signs_in():
-        endpoint = request.endpoint
-        if endpoint not in OWN_SIGN_IN_ENDPOINTS:
-            return None
-        if endpoint == "lms.auth.sign_out":
-            # One sign-in, so one sign-out: the host's session ends, through Flask-Login.
-            if current_user.is_authenticated:
-                logout_user()
-            return redirect(url_for("lms.catalog.session_list"))
-        if not current_user.is_authenticated:
-            if endpoint == "lms.auth.sign_in":
-                return _to_host_sign_in(request.args.get("next"))
-            return _to_host_sign_in(request.path)
-        if acting_person() is None:
-            # Signed in to the host, unknown to the LMS: sending them to sign in again
-            # would only go round in circles.
-            abort(403, description=NOT_LINKED)
-        if endpoint == "lms.auth.sign_in":
-            return redirect(url_for("lms.dashboard.home"))
-        if request.method != "GET":
-            abort(403, description="Passwords are managed by the host application.")
-        return None
-
-
-def _to_host_sign_in(next_url: str | None):
-    # The host's sign-in page checks ``next`` as it does for its own pages: anyone can
-    # reach it with any ``next`` directly, so passing one through adds nothing.
-    view = current_app.login_manager.login_view
-    if not view:
-        abort(404, description="Sign-in is handled by the host application.")
-    return redirect(login_url(view, next_url=next_url or url_for("lms.dashboard.home")))
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
