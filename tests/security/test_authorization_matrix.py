@@ -286,40 +286,46 @@ def app_config(app_config):
     return {**app_config, "LMS_RATELIMIT_ENABLED": False}
 
 
+def fail(title: str, lines: list[str]) -> None:
+    pytest.fail(title + "\n  " + "\n  ".join(lines), pytrace=False)
+
+
 def test_every_route_has_a_row(app):
+    """A route added later must say, in the table, who may reach it."""
     missing = [
         f"{rule.endpoint} {method} ({rule.rule})"
         for rule, method in checked_rules(app)
         if (rule.endpoint, method) not in TABLE
     ]
-    assert not missing, (
-        "Routes without a row in the authorization matrix: add one saying who may reach "
-        "each (tests/security/test_authorization_matrix.py):\n  " + "\n  ".join(missing)
-    )
-    stale = sorted(
-        f"{endpoint} {method}"
-        for endpoint, method in TABLE
-        if (endpoint, method) not in {(r.endpoint, m) for r, m in checked_rules(app)}
-    )
-    assert not stale, "Rows for routes the app no longer has:\n  " + "\n  ".join(stale)
+    if missing:
+        fail(
+            "Routes without a row in the authorization matrix: add one saying who may reach "
+            "each (tests/security/test_authorization_matrix.py):",
+            missing,
+        )
+    present = {(rule.endpoint, method) for rule, method in checked_rules(app)}
+    stale = sorted(f"{endpoint} {method}" for endpoint, method in TABLE.keys() - present)
+    if stale:
+        fail("Rows for routes the app no longer has:", stale)
 
 
 def test_declared_access_matches_the_table(app):
+    """Each view's allow(...) is the access its row names."""
     wrong = []
     for rule, method in checked_rules(app):
         row = TABLE.get((rule.endpoint, method))
-        if row is None:
-            continue
         declared = access_of(app.view_functions[rule.endpoint])
-        if declared is not ACCESS[row.access]:
+        if row is not None and declared is not ACCESS[row.access]:
             wrong.append(
-                f"{rule.endpoint}: declares allow({declared.name if declared else None!r}), "
-                f"the table says {row.access!r}"
+                f"{rule.endpoint} {method}: declares allow({declared.name if declared else None}),"
+                f" the table says {row.access}"
             )
-    assert not wrong, "Declared access differs from the matrix:\n  " + "\n  ".join(wrong)
+    if wrong:
+        fail("Declared access differs from the matrix:", wrong)
 
 
 def test_every_role_gets_the_answer_the_table_gives(app, make):
+    """Ask every route as every role, about their own object and another's."""
     world = build_world(make)
     clients = signed_in_clients(app, make, world)
     adapter = app.url_map.bind("localhost")
@@ -328,14 +334,13 @@ def test_every_role_gets_the_answer_the_table_gives(app, make):
         for role, client in clients.items()
     }
 
-    checks = []  # (order, endpoint, method, role, which, url, data)
+    checks = []  # (order, endpoint, method, role, which, of how many, url)
     for rule, method in checked_rules(app):
         names = set(rule.arguments)
         for role in ROLES:
             variants = path_values(world, rule.endpoint, names, role) if names else [{}]
-            queries = query_values(world, role) if rule.endpoint in ORGANIZATION_FILTERED else None
-            if queries:
-                variants = [dict(q, **variants[0]) for q in queries]
+            if rule.endpoint in ORGANIZATION_FILTERED:
+                variants = [dict(query, **variants[0]) for query in query_values(world, role)]
             if len(variants) == 2 and variants[0] == variants[1]:
                 variants = variants[:1]  # own and other are the same (a static file)
             for which, values in enumerate(variants):
@@ -352,20 +357,20 @@ def test_every_role_gets_the_answer_the_table_gives(app, make):
         else:
             data = {"csrf_token": tokens[role], **FORM_DATA.get(endpoint, {})}
             response = client.post(url, data=data)
-        answers = observed.setdefault((endpoint, method, role), [""] * count)
-        answers[which] = classify(response)
+        observed.setdefault((endpoint, method, role), [""] * count)[which] = classify(response)
 
-    mismatches, seen = [], {}
-    for (endpoint, method, role), answers in observed.items():
-        got = "/".join(answers)
-        seen.setdefault((endpoint, method), {})[role] = got
+    mismatches = []
+    for endpoint, method, role in sorted(observed, key=lambda k: (k[0], k[1], ROLES.index(k[2]))):
+        got = "/".join(observed[endpoint, method, role])
         row = TABLE.get((endpoint, method))
         if row is not None and row.expected[role] != got:
-            expected = row.expected[role]
             mismatches.append(
-                f"{endpoint} {method} as {ROLE_NAMES[role]}: expected {expected}, got {got}"
+                f"{endpoint} {method} as {ROLE_NAMES[role]}: "
+                f"expected {row.expected[role]}, got {got}"
             )
-    assert not mismatches, (
-        f"{len(mismatches)} answers differ from the authorization matrix "
-        "(own/other; A allowed, D 403, H 404, S sign in):\n  " + "\n  ".join(mismatches)
-    )
+    if mismatches:
+        fail(
+            f"{len(mismatches)} of {len(checks)} answers differ from the authorization matrix "
+            "(own/other; A allowed, D 403, H 404, S sign in):",
+            mismatches,
+        )
