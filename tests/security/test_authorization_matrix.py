@@ -230,6 +230,7 @@ class Row:
 
 
 def parse(table: str) -> dict[tuple[str, str], Row]:
+    """The table's rows by (endpoint, method); comment lines are skipped."""
     rows: dict[tuple[str, str], Row] = {}
     lines = [line for line in table.strip().splitlines() if line.strip()]
     header = lines[0].split()
@@ -258,6 +259,7 @@ def checked_rules(app) -> list[tuple[Rule, str]]:
 
 
 def classify(response) -> str:
+    """What the user saw, as a letter of the table (a 5xx is never an access answer)."""
     status = response.status_code
     if status >= 500:
         return f"{status}!"
@@ -269,6 +271,7 @@ def classify(response) -> str:
 
 
 def signed_in_clients(app, make, world: World) -> dict[str, FormClient]:
+    """One browser per role (own cookies), signed in through the real form."""
     app.test_client_class = FormClient
     clients = {"anon": app.test_client()}
     for role, person in world.people.items():
