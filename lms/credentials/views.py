@@ -133,6 +133,7 @@ def certificate_pdf(serial: str):
 @allow(SIGNED_IN)
 def revoke(serial: str):
     certificate = _visible_certificate(serial)
+    require(can_revoke_certificate(_viewer(), certificate))
     form = RevokeForm()
     if not form.validate_on_submit():
         return _certificate_page(certificate, revoke_form=form, status=400)
@@ -152,6 +153,7 @@ def revoke(serial: str):
 @allow(SIGNED_IN)
 def correct(serial: str):
     certificate = _visible_certificate(serial)
+    require(queries.can_correct(_viewer(), certificate))
     form = CorrectionForm()
     if not form.validate_on_submit():
         return _certificate_page(certificate, correction_form=form, status=400)

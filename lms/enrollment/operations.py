@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import signals
 from ..auth import operations as auth_operations
+from ..auth.policy import coordinates_session
 from ..core import audit, db_session, local_today, lock_row
 from ..models import (
     AccountToken,
@@ -291,9 +292,8 @@ def cancel_enrollment(
 
 
 def _group_problem(session: CourseSession, actor: Person) -> str | None:
-    from_staff = actor.is_admin or actor.has_role(Role.COORDINATOR)
     return rules.timing_problem(
-        session, utcnow(), staff=from_staff
+        session, utcnow(), staff=coordinates_session(actor, session)
     ) or rules.group_audience_problem(session.course)
 
 

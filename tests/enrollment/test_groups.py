@@ -1,12 +1,17 @@
 """A community-group coordinator reserves seats and names their people, within a cap."""
 
+from datetime import timedelta
+
 from lms.models import (
+    AgencyType,
     AuditEvent,
     Enrollment,
     EnrollmentSource,
     EnrollmentStatus,
     Person,
     Role,
+    RoleAssignment,
+    utcnow,
 )
 
 from .helpers import audit_actions, flash_text, statuses
@@ -202,3 +207,19 @@ def test_group_coordinator_withdraws_a_person_and_the_next_in_line_gets_the_seat
     make.db.expire_all()
     assert place.status is EnrollmentStatus.CANCELLED
     assert waiting.status is EnrollmentStatus.ENROLLED
+
+
+def test_a_coordinator_of_another_agency_does_not_skip_a_groups_registration_window(
+    client, make, sign_in, crase, school
+):
+    """Staff may enroll after registration closes only in sessions of the agency they run."""
+    fire = make.organization("Missoula Fire Department", agency_type=AgencyType.FIRE)
+    person = make.person(Role.GROUP_COORDINATOR, organization=school, name="Dana Principal")
+    person.roles.append(RoleAssignment(role=Role.COORDINATOR, organization=fire))
+    make.db.commit()
+    session = make.session(crase, capacity=10, registration_closes_at=utcnow() - timedelta(days=1))
+    sign_in(person)
+    response = add_person(client, school, session, "Ms. Avery Lee", "avery.lee@bigsky.test")
+    assert response.status_code == 400
+    assert "Registration closed" in flash_text(response)
+    assert make.db.query(Enrollment).count() == 0
