@@ -54,6 +54,16 @@ def query_id(name: str) -> int | None:
     return parse_id(request.args.get(name, ""))
 
 
+def query_text(name: str) -> str:
+    """The query-string parameter ``name`` as one line of text; "" when absent or not text.
+
+    For the few parameters a view reads without a form (a form's fields are checked
+    by :mod:`lms.forms`): a value with control characters is never looked up.
+    """
+    value = request.args.get(name, "")
+    return "" if text_problem(value) else value
+
+
 def _describe(char: str) -> str:
     name = unicodedata.name(char, None)
     return f"U+{ord(char):04X}" + (f" {name}" if name else "")

@@ -138,6 +138,7 @@ class LMS:
         for feature in FEATURE_BLUEPRINTS:
             parent.register_blueprint(feature)
         app.register_blueprint(parent, url_prefix=url_prefix or None)
+        web.secure_unrouted_answers(app, url_prefix)
         web.declare_static_access(app)
         web.check_every_route_declares_access(app)
         app.cli.add_command(lms_cli)

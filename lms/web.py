@@ -111,6 +111,26 @@ def security_headers(response: Response) -> Response:
     return response
 
 
+def secure_unrouted_answers(app: Flask, url_prefix: str) -> None:
+    """Give the security headers to answers under the LMS's prefix that no LMS view made.
+
+    Werkzeug's routing answers some URLs itself (``/training/groups//`` is redirected
+    to ``/training/groups/``), and Flask sends such a redirect past every error
+    handler and blueprint hook. This app-wide hook touches only those answers, for
+    paths under the prefix: the host's own pages are left as they are.
+    """
+    if not url_prefix:  # mounted at the root: every unrouted path is the host's too
+        return
+
+    def headers_on_unrouted_answer(response: Response) -> Response:
+        path = request.path
+        if request.url_rule is None and (path == url_prefix or path.startswith(url_prefix + "/")):
+            security_headers(response)
+        return response
+
+    app.after_request(headers_on_unrouted_answer)
+
+
 def _template_context() -> dict:
     # An error page after a failed transaction must not query: no viewer then.
     person = None if g.get("lms_error_page") else core.acting_person()

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from ..auth.operations import department
 from ..auth.policy import STAFF, allow, coordinates, coordinates_session, current_person, require
+from ..boundary import query_text
 from ..catalog.queries import upcoming_sessions
 from ..core import db_session, registries
 from ..enrollment.forms import select_choices
@@ -248,7 +249,7 @@ def new_session():
     if request.method == "POST":
         form = SessionForm(zone_of=zones.get)
     else:
-        chosen = queries.course_by_code(request.args.get("course", ""))
+        chosen = queries.course_by_code(query_text("course"))
         form = SessionForm(
             zone_of=zones.get, data={"course_id": chosen.id if chosen else None, "capacity": 24}
         )
