@@ -30,6 +30,7 @@ from .records import (
     Completion,
     EvaluationKind,
     EvaluationResult,
+    PriorTraining,
 )
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "InstructorRole",
     "LoginSession",
     "Meeting",
+    "PriorTraining",
     "Organization",
     "OrganizationKind",
     "Person",

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, str_enum, utcnow
@@ -42,15 +42,22 @@ class Person(UserMixin, Base):
     """Anyone who trains, teaches or manages; only some have a login."""
 
     __tablename__ = "lms_person"
+    __table_args__ = (Index("uq_lms_person_employee_number", "employee_number", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("lms_organization.id"), index=True)
     full_name: Mapped[str] = mapped_column(String(200))
+    # The name printed on certificates and transcripts when it differs (e.g. "Bob Smith").
+    preferred_name: Mapped[str | None] = mapped_column(String(200))
     # Stored lower-cased; people enrolled by a group may have none.
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     phone: Mapped[str | None] = mapped_column(String(40))
     badge_number: Mapped[str | None] = mapped_column(String(40))
-    job_title: Mapped[str | None] = mapped_column(String(120))
+    # The HR system's key: imports match people by it first, then by email.
+    employee_number: Mapped[str | None] = mapped_column(String(40))
+    job_title: Mapped[str | None] = mapped_column(String(120))  # rank or title
+    unit: Mapped[str | None] = mapped_column(String(120))
+    notes: Mapped[str] = mapped_column(Text, default="")
     password_hash: Mapped[str | None] = mapped_column(String(255))
     password_changed_at: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(default=True)
@@ -71,6 +78,11 @@ class Person(UserMixin, Base):
 
     # Set by the user loader: the sign-in session this request belongs to.
     current_login_token = None
+
+    @property
+    def printed_name(self) -> str:
+        """The name certificates and transcripts print."""
+        return self.preferred_name or self.full_name
 
     @property
     def has_login(self) -> bool:

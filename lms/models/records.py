@@ -158,3 +158,50 @@ class Certification(Base):
 
     def is_current_on(self, day: date) -> bool:
         return not self.is_revoked and self.valid_from <= day < self.expires_on
+
+
+class PriorTraining(Base):
+    """Training a person did before this LMS kept their record, brought in by an import.
+
+    It counts for status (through the certification cycle it may carry), hours and
+    prerequisites, but is never printed as if this department issued it: its
+    source system and prior certificate number say where it came from. Like
+    every record, it is revoked, never deleted. ``fingerprint`` (the import
+    line's content, hashed) makes importing the same file twice change nothing.
+    """
+
+    __tablename__ = "lms_prior_training"
+    __table_args__ = (
+        UniqueConstraint("person_id", "fingerprint"),
+        CheckConstraint(
+            "course_id IS NOT NULL OR track_id IS NOT NULL", name="names_course_or_track"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("lms_person.id"), index=True)
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("lms_course.id"))
+    track_id: Mapped[int | None] = mapped_column(ForeignKey("lms_certification_track.id"))
+    title: Mapped[str] = mapped_column(String(200))  # as the source system named it
+    completed_on: Mapped[date]
+    credit_hours: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal(0))
+    instructor_name: Mapped[str | None] = mapped_column(String(200))
+    prior_certificate_number: Mapped[str | None] = mapped_column(String(80))
+    source_system: Mapped[str] = mapped_column(String(120))
+    # The cycle this record earned, when it names a track (source IMPORTED).
+    certification_id: Mapped[int | None] = mapped_column(ForeignKey("lms_certification.id"))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_person.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_person.id"))
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    course: Mapped[Course | None] = relationship()
+    track: Mapped[CertificationTrack | None] = relationship()
+    certification: Mapped[Certification | None] = relationship()
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
