@@ -81,22 +81,22 @@ def managed_organization_ids(person: Person) -> set[int] | None:
 # --- organizations and people ---------------------------------------------------------
 
 
-def can_manage_organization(person: Person, organization: Organization | int | None) -> bool:
-    """Manage the people of ``organization`` (its roster of members, their records)."""
+def _within(scope: set[int] | None, organization: Organization | int | None) -> bool:
+    """``organization`` lies in ``scope`` (None: every organization)."""
     if organization is None:
         return False
     org_id = organization if isinstance(organization, int) else organization.id
-    ids = managed_organization_ids(person)
-    return ids is None or org_id in ids
+    return scope is None or org_id in scope
+
+
+def can_manage_organization(person: Person, organization: Organization | int | None) -> bool:
+    """Manage the people of ``organization`` (its roster of members, their records)."""
+    return _within(managed_organization_ids(person), organization)
 
 
 def coordinates(person: Person, organization: Organization | int | None) -> bool:
     """Runs the training program of ``organization`` (admin or scoped coordinator)."""
-    if organization is None:
-        return False
-    org_id = organization if isinstance(organization, int) else organization.id
-    ids = coordinated_organization_ids(person)
-    return ids is None or org_id in ids
+    return _within(coordinated_organization_ids(person), organization)
 
 
 def can_view_person(viewer: Person, person: Person) -> bool:
