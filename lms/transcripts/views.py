@@ -20,13 +20,12 @@ from ..auth.policy import (
 from ..compliance.queries import organizations
 from ..core import db_session, local_today
 from ..credentials import signing
-from ..credentials.forms import VerifyForm
 from ..credentials.printing import NoPublicAddress
 from ..credentials.views import VERIFY_RATE
 from ..models import Organization, Person
 from ..ratelimit import rate_limited
 from . import files, operations, queries
-from .forms import AgencyZipForm, IssueForm
+from .forms import AgencyZipForm, IssueForm, TranscriptVerifyForm
 
 
 def _send(data: bytes, filename: str, mimetype: str):
@@ -132,7 +131,7 @@ def organization_zip(organization_id: int):
 @allow(PUBLIC)
 @rate_limited(VERIFY_RATE, scope="certificate-verify")
 def verify_home():
-    form = VerifyForm(request.args)
+    form = TranscriptVerifyForm(request.args)
     if request.args.get("serial") is not None and form.validate():
         serial = signing.normalize_serial(form.serial.data)
         target = signing.display_serial(serial) if serial else form.serial.data.strip()
@@ -146,7 +145,7 @@ def verify(serial: str):
     result = queries.verify(serial, request.args.get("sig"))
     page = render_template(
         "lms/transcripts/verify.html",
-        form=VerifyForm(formdata=None),
+        form=TranscriptVerifyForm(formdata=None),
         result=result,
         asked=True,
         today=local_today(),
