@@ -29,6 +29,7 @@ from .ratelimit import make_limiter
 from .rosters.blueprint import bp as rosters_bp
 from .scheduling.blueprint import bp as scheduling_bp
 from .status.blueprint import bp as status_bp
+from .transcripts.blueprint import bp as transcripts_bp
 
 #: Maps the host's signed-in user (Flask-Login's ``current_user``) to an LMS person.
 PersonForUser = Callable[[Any], Person | None]
@@ -45,6 +46,7 @@ FEATURE_BLUEPRINTS = (
     credentials_bp,
     calendar_bp,
     people_bp,
+    transcripts_bp,
 )
 
 

@@ -75,3 +75,6 @@ certificate_revoked = _signals.signal("certificate-revoked")
 
 certificate_superseded = _signals.signal("certificate-superseded")
 """A certificate was replaced by a correction. Kwargs: ``old``, ``new``, ``actor``."""
+
+transcript_issued = _signals.signal("transcript-issued")
+"""A signed transcript was issued. Kwargs: ``transcript``, ``actor``."""

@@ -32,6 +32,7 @@ from .records import (
     EvaluationResult,
     PriorTraining,
 )
+from .transcripts import IssuedTranscript
 
 __all__ = [
     "AccountToken",
@@ -57,6 +58,7 @@ __all__ = [
     "EvaluationResult",
     "FeedChange",
     "InstructorRole",
+    "IssuedTranscript",
     "LoginSession",
     "Meeting",
     "PriorTraining",

@@ -37,11 +37,13 @@ from lms.models import (
     CourseSession,
     Enrollment,
     EnrollmentSource,
+    IssuedTranscript,
     Organization,
     Person,
     Role,
     utcnow,
 )
+from lms.transcripts import operations as transcript_operations
 
 #: The eight roles the matrix asks as, in the order of the table's columns.
 ROLES = ("anon", "officer", "instr", "coord", "fire", "grp_a", "grp_b", "admin")
@@ -75,6 +77,7 @@ class World:
     certificates: dict[str, Certificate]  # same keys as enrollments
     feed_tokens: dict[str, str] = field(default_factory=dict)  # role -> its feed token
     claim_tokens: dict[str, str] = field(default_factory=dict)  # "member_a", "member_b"
+    transcripts: dict[str, IssuedTranscript] = field(default_factory=dict)  # as certificates
 
 
 def build_world(make) -> World:
@@ -180,6 +183,10 @@ def build_world(make) -> World:
     world.claim_tokens["member_b"] = enrollment_operations.create_claim_token(
         member_b, people["grp_b"]
     )
+    for key, enrollment in enrollments.items():
+        world.transcripts[key] = transcript_operations.issue_transcript(
+            people["admin"], enrollment.person
+        )
     make.db.commit()
     return world
 
@@ -203,7 +210,8 @@ SESSION = {
     "admin": ("taught", "fire"),
 }
 
-#: enrollment_id (world.enrollments) and serial (world.certificates, same holders)
+#: enrollment_id (world.enrollments) and serial (world.certificates and, for the
+#: transcript routes, world.transcripts: same holders)
 RECORD = {
     "anon": ("officer", "officer_2"),
     "officer": ("officer", "officer_2"),  # their own / a colleague's
@@ -299,7 +307,10 @@ def path_values(world: World, endpoint: str, names: set[str], role: str) -> list
         if "code" in names:
             row["code"] = world.courses[COURSE[role][which]]
         if "serial" in names:
-            row["serial"] = world.certificates[RECORD[role][which]].display_serial
+            issued = (
+                world.transcripts if endpoint.startswith("lms.transcripts.") else world.certificates
+            )
+            row["serial"] = issued[RECORD[role][which]].display_serial
         if "organization_id" in names:
             row["organization_id"] = organization.id
             if "session_id" in names:  # a group's page of a session: the class groups attend

@@ -187,6 +187,19 @@ lms.compliance.hours                 GET  staff     S/S  D/D     D/D   A/H   A/H
 lms.compliance.hours_csv             GET  staff     S/S  D/D     D/D   A/H   A/H  D/D   D/D   A/A
 lms.compliance.post_roster           GET  staff     S/S  D/D     D/D   A/H   A/H  D/D   D/D   A/A
 
+# Transcripts: a person's own, and anyone's whoever manages them (their agency's
+# coordinators, their group's coordinator) sees, issues and downloads; anyone else: 404
+# (an instructor does not see their students' transcripts). An agency's transcripts, one
+# by one or as a zip: staff coordinating it (another agency's: 404). Verifying is public.
+lms.transcripts.person               GET  signed-in S/S  A/H     A/H   A/H   A/H  A/H   A/H   A/A
+lms.transcripts.issue                POST signed-in S/S  A/H     A/H   A/H   A/H  A/H   A/H   A/A
+lms.transcripts.download             GET  signed-in S/S  A/H     H/H   A/H   A/H  A/H   A/H   A/A
+lms.transcripts.index                GET  staff     S    D       D     A     A    D     D     A
+lms.transcripts.organization         GET  staff     S/S  D/D     D/D   A/H   A/H  D/D   D/D   A/A
+lms.transcripts.organization_zip     POST staff     S/S  D/D     D/D   A/H   A/H  D/D   D/D   A/A
+lms.transcripts.verify_home          GET  public    A    A       A     A     A    A     A     A
+lms.transcripts.verify               GET  public    A/A  A/A     A/A   A/A   A/A  A/A   A/A   A/A
+
 # People's accounts (deactivation, reactivation): administrators only.
 lms.people.person                    GET  admin     S/S  D/D     D/D   D/D   D/D  D/D   D/D   A/A
 lms.people.deactivate                POST admin     S/S  D/D     D/D   D/D   D/D  D/D   D/D   A/A

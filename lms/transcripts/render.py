@@ -1,0 +1,132 @@
+"""Transcripts as PDF: a pure function from the signed record to bytes.
+
+Drawn with the certificate engine (:mod:`lms.credentials`): its object writer,
+its TrueType subsets with ToUnicode maps (text stays extractable, user text
+reaches the file only as glyph ids), its QR font and its department seal; the
+pages come from :mod:`lms.transcripts.layout`. The signed record travels inside
+the file as an attachment (``transcript.json``), byte for byte the text the
+signature covers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from datetime import UTC, date, datetime
+
+from ..credentials.fonts import EmbeddableFont, repertoire_key
+from ..credentials.pdf import (
+    PdfImage,
+    PdfWriter,
+    stream_body,
+    text_string,
+    write_font,
+    write_qr_font,
+)
+from ..credentials.signing import display_serial
+from .layout import HEIGHT, WIDTH, TranscriptLayout, long_date
+from .record import ATTACHMENT_NAME
+
+PRODUCER = "lms transcript renderer (certificate engine)"
+
+
+class TranscriptRenderer:
+    """Fonts and seal read once; renders any number of transcripts."""
+
+    def __init__(self, fonts: dict[str, EmbeddableFont], seal: PdfImage | None = None):
+        self.layout = TranscriptLayout(fonts, seal_aspect=seal.aspect if seal else None)
+        self.fonts = fonts
+        self.seal = seal
+
+    # --- the file --------------------------------------------------------------------
+
+    def render(self, record_text: str, payload: str) -> bytes:
+        """The transcript of ``record_text`` (signed JSON) as a PDF; ``payload`` is the QR's URL."""
+        facts = json.loads(record_text)
+        out = self.layout.pages(facts, payload)
+        writer = PdfWriter()
+        catalog, pages = writer.reserve(), writer.reserve()
+        font_refs = [
+            b"/%s %d 0 R"
+            % (
+                self.layout.names[key],
+                write_font(
+                    writer, font, font.subset(repertoire_key("".join(out.chars.get(key, ()))))
+                ),
+            )
+            for key, font in sorted(self.fonts.items())
+        ]
+        font_refs.append(b"/QR %d 0 R" % write_qr_font(writer))
+        images = b"/XObject << /Im1 %d 0 R >>" % writer.add_image(self.seal) if self.seal else b""
+        resources = writer.add(b"<< /Font << %s >> %s >>" % (b" ".join(font_refs), images))
+        kids = [
+            writer.add(
+                b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.1f %.1f] /Resources %d 0 R"
+                b" /Contents %d 0 R >>"
+                % (pages, WIDTH, HEIGHT, resources, writer.add(stream_body(b"".join(ops))))
+            )
+            for ops in out.pages
+        ]
+        writer.write(
+            pages,
+            b"<< /Type /Pages /Kids [%s] /Count %d >>"
+            % (b" ".join(b"%d 0 R" % k for k in kids), len(kids)),
+        )
+        attachment = self._attach(writer, record_text.encode("utf-8"), facts)
+        writer.write(
+            catalog,
+            b"<< /Type /Catalog /Pages %d 0 R /Lang (en-US)"
+            b" /ViewerPreferences << /DisplayDocTitle true >>"
+            b" /Names << /EmbeddedFiles << /Names [%s %d 0 R] >> >> /AF [%d 0 R] >>"
+            % (pages, text_string(ATTACHMENT_NAME), attachment, attachment),
+        )
+        info = writer.add(self._info(facts, payload))
+        file_id = hashlib.sha256(b"lms-transcript:" + facts["serial"].encode()).digest()[:16]
+        return writer.finish(catalog, info, file_id)
+
+    def _attach(self, writer: PdfWriter, data: bytes, facts: dict) -> int:
+        packed = zlib.compress(data, 6)
+        stream = writer.add(
+            b"<< /Type /EmbeddedFile /Subtype /application#2Fjson /Filter /FlateDecode"
+            b" /Params << /Size %d >> /Length %d >>\nstream\n"
+            % (len(data), len(packed))
+            + packed
+            + b"\nendstream"
+        )
+        description = f"The signed record of transcript {display_serial(facts['serial'])}"
+        return writer.add(
+            b"<< /Type /Filespec /F %s /UF %s /Desc %s /AFRelationship /Data /EF << /F %d 0 R >> >>"
+            % (
+                text_string(ATTACHMENT_NAME),
+                text_string(ATTACHMENT_NAME),
+                text_string(description),
+                stream,
+            )
+        )
+
+    def _info(self, facts: dict, payload: str) -> bytes:
+        issued = date.fromisoformat(facts["issued"])
+        created = datetime(issued.year, issued.month, issued.day, tzinfo=UTC)
+        token = payload.rsplit("?sig=", 1)[-1] if "?sig=" in payload else ""
+        serial = display_serial(facts["serial"])
+        return b"".join(
+            (
+                b"<< /Title ",
+                text_string(f"Training transcript: {facts['holder']}"),
+                b" /Author ",
+                text_string(facts["issuer"]),
+                b" /Subject ",
+                text_string(f"Training record as of {long_date(facts['as_of'])}. Serial {serial}."),
+                b" /Keywords ",
+                text_string(f"transcript {serial}"),
+                b" /Creator ",
+                text_string("lms transcripts"),
+                b" /Producer ",
+                text_string(PRODUCER),
+                b" /CreationDate (D:%sZ) /LMSTranscriptSignature "
+                % created.strftime("%Y%m%d%H%M%S").encode(),
+                text_string(token),
+                b" >>",
+            )
+        )
