@@ -4,7 +4,7 @@
   and its SHA-256, the signing key and signature, who issued it and when. See
   :class:`lms.models.IssuedTranscript`.
 
-Revision ID: transcripts
+Revision ID: 0010
 Revises: 0009
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 import lms.models.base
 
-revision = "transcripts"
+revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None
