@@ -70,8 +70,8 @@ def apply_records(plan: RecordsPlan, upload: StoredUpload, actor: Person | None)
     cycle_of = {id(r): ident for r, ident in zip(with_track, cycle_ids, strict=True)}
     actor_id = actor.id if actor else None
     if plan.new:
-        db_session().execute(
-            insert(PriorTraining),
+        db_session().execute(  # Core: the ORM's per-row bookkeeping is slow at this size
+            insert(PriorTraining.__table__),
             [
                 {
                     "person_id": r.person_id,
