@@ -38,10 +38,13 @@ def index():
     scope = coordinated_organization_ids(current_person())
     people_form = PeopleImportForm(formdata=None)
     _scope_choices(people_form, scope)
+    records_form = RecordsImportForm(formdata=None)
+    # Both forms share a page: their file inputs need ids of their own.
+    records_form.file.id = records_form.file.label.field_id = "records-file"
     return render_template(
         "lms/imports/index.html",
         people_form=people_form,
-        records_form=RecordsImportForm(formdata=None),
+        records_form=records_form,
     )
 
 
