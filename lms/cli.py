@@ -14,6 +14,7 @@ from .auth.operations import AccountError, create_admin_account, find_by_email
 from .core import db_session, state
 from .credentials.cli import certificate_keys_command, verify_command
 from .demo import load_demo
+from .imports.cli import import_cli
 from .models import Person
 from .people import operations as people_operations
 
@@ -22,6 +23,7 @@ db_cli = AppGroup("db", help="The LMS database schema.")
 lms_cli.add_command(db_cli)
 lms_cli.add_command(verify_command)
 lms_cli.add_command(certificate_keys_command)
+lms_cli.add_command(import_cli)
 
 
 def _engine():

@@ -74,6 +74,10 @@ OPTIONS: dict[str, Option] = {
         "Public address certificate QR codes point to, e.g. https://training.example.gov; "
         "unset: the requesting host (required to print outside a request).",
     ),
+    "LMS_IMPORT_DIR": Option(
+        None,
+        "Uploaded import files between preview and apply (default: instance/imports).",
+    ),
     "LMS_BRANDING_DIR": Option(
         None, "Folder of organization logos (Organization.logo_path is relative to it)."
     ),

@@ -22,6 +22,7 @@ from .core import LMSState
 from .credentials.blueprint import bp as credentials_bp
 from .dashboard.blueprint import bp as dashboard_bp
 from .enrollment.blueprint import bp as enrollment_bp
+from .imports.blueprint import bp as imports_bp
 from .models import Person
 from .people.blueprint import bp as people_bp
 from .plugins import Registries
@@ -47,6 +48,7 @@ FEATURE_BLUEPRINTS = (
     calendar_bp,
     people_bp,
     transcripts_bp,
+    imports_bp,
 )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 
 from ..auth.policy import managed_organization_ids
 from ..core import db_session, local_today, to_local
@@ -23,6 +23,7 @@ from ..models import (
     CourseSession,
     Organization,
     Person,
+    PriorTraining,
     Role,
     RoleAssignment,
 )
@@ -190,7 +191,9 @@ SWORN_ROLES = (Role.OFFICER, Role.INSTRUCTOR)
 
 
 def hours_ledger(scope: set[int] | None, period: Period) -> list[LedgerRow]:
-    """Credit hours of completions in ``period`` per person (revoked ones excluded).
+    """Credit hours of completions and imported past training in ``period`` per person.
+
+    Revoked records are excluded.
 
     Sworn people (officer or instructor role) of the scope are listed even
     with no hours, so a shortfall shows. Two queries.
@@ -201,6 +204,17 @@ def hours_ledger(scope: set[int] | None, period: Period) -> list[LedgerRow]:
             query = query.where(Person.organization_id.in_(scope or {-1}))
         return query
 
+    # Training done here and training imported from earlier systems count alike.
+    credits = union_all(
+        *(
+            select(record.person_id.label("person_id"), record.credit_hours.label("hours")).where(
+                record.completed_on >= period.start,
+                record.completed_on < period.end,
+                record.revoked_at.is_(None),
+            )
+            for record in (Completion, PriorTraining)
+        )
+    ).subquery()
     earned = db_session().execute(
         scoped(
             select(
@@ -208,15 +222,10 @@ def hours_ledger(scope: set[int] | None, period: Period) -> list[LedgerRow]:
                 Person.full_name,
                 Person.badge_number,
                 Person.organization_id,
-                func.count(Completion.id),
-                func.coalesce(func.sum(Completion.credit_hours), 0),
+                func.count(),
+                func.coalesce(func.sum(credits.c.hours), 0),
             )
-            .join(Person, Person.id == Completion.person_id)
-            .where(
-                Completion.completed_on >= period.start,
-                Completion.completed_on < period.end,
-                Completion.revoked_at.is_(None),
-            )
+            .join(Person, Person.id == credits.c.person_id)
             .group_by(Person.id, Person.full_name, Person.badge_number, Person.organization_id)
         )
     )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 
 from .. import signals
 from ..core import audit, db_session
@@ -339,3 +339,167 @@ def _announce(report: GrantReport, actor: Person | None) -> None:
         signals.certification_revoked.send(
             app, certification=cycle, actor=actor, reason=cycle.revoke_reason
         )
+
+
+# --- imported history ----------------------------------------------------------------
+
+#: A past training record that names a track: (person id, track, day it was completed).
+ImportedEntry = tuple[int, CertificationTrack, date]
+
+
+@dataclass(frozen=True)
+class ImportedPlan:
+    """The cycle a past record earns (or NoCycle), and the cycle it counts from.
+
+    ``counts_from`` is a cycle id already on record, or ``("new", i)``: the
+    cycle planned for entry ``i`` of the same import.
+    """
+
+    plan: CyclePlan | NoCycle
+    counts_from: int | tuple[str, int] | None
+
+
+def _live_cycle_dates(entries: list[ImportedEntry]) -> dict[tuple[int, int], list]:
+    """(person, track) -> [(granted_on, expires_on, id)] of the live cycles on record."""
+    known: dict[tuple[int, int], list] = {}
+    person_ids = sorted({p for p, _, _ in entries})
+    track_ids = sorted({t.id for _, t, _ in entries})
+    for start in range(0, len(person_ids), 5000):
+        rows = db_session().execute(
+            select(
+                Certification.person_id,
+                Certification.track_id,
+                Certification.granted_on,
+                Certification.expires_on,
+                Certification.id,
+            ).where(
+                Certification.person_id.in_(person_ids[start : start + 5000]),
+                Certification.track_id.in_(track_ids),
+                Certification.revoked_at.is_(None),
+            )
+        )
+        for person_id, track_id, granted_on, expires_on, ident in rows:
+            known.setdefault((person_id, track_id), []).append((granted_on, expires_on, ident))
+    return known
+
+
+def plan_imported_cycles(entries: list[ImportedEntry]) -> list[ImportedPlan]:
+    """The cycles past training earns, one per entry in the order given.
+
+    Imported history is taken as granting its track: entries are planned in date
+    order after the live cycles already on record and the earlier entries, by
+    the same rules (:func:`~lms.status.renewal.plan_cycle`) as a completion, so
+    a renewal inside the window counts from the previous expiry, and a record
+    that would not extend the certification earns no cycle.
+    """
+    history = _live_cycle_dates(entries)
+    plans: list[ImportedPlan | None] = [None] * len(entries)
+    order = sorted(
+        range(len(entries)), key=lambda i: (entries[i][0], entries[i][1].id, entries[i][2], i)
+    )
+    for i in order:
+        person_id, track, day = entries[i]
+        held = history.setdefault((person_id, track.id), [])
+        previous = max(
+            (c for c in held if c[0] <= day), key=lambda c: (c[1], str(c[2])), default=None
+        )
+        plan = plan_cycle(track, previous[1] if previous else None, day, grants=True)
+        plans[i] = ImportedPlan(plan, previous[2] if previous else None)
+        if isinstance(plan, CyclePlan):
+            held.append((day, plan.expires_on, ("new", i)))
+    return plans  # type: ignore[return-value]
+
+
+def record_imported_cycles(
+    entries: list[ImportedEntry], plans: list[ImportedPlan], actor: Person | None
+) -> tuple[list[int | None], GrantReport]:
+    """Record the IMPORTED cycles ``plans`` (from :func:`plan_imported_cycles`) in bulk.
+
+    Returns each entry's cycle id (None: no cycle) and what planning the later
+    cycles again changed: a cycle earned on a course after an imported one now
+    counts from it. The caller audits the import as a whole and commits.
+    """
+    chosen = [i for i, p in enumerate(plans) if isinstance(p.plan, CyclePlan)]
+    ids: list[int | None] = [None] * len(entries)
+    report = GrantReport()
+    if not chosen:
+        return ids, report
+    person_ids = sorted({entries[i][0] for i in chosen})
+    track_ids = sorted({entries[i][1].id for i in chosen})
+    numbers: dict[tuple[int, int], int] = {}
+    for start in range(0, len(person_ids), 5000):
+        numbers.update(queries.highest_cycle_numbers(person_ids[start : start + 5000], track_ids))
+    chosen.sort(key=lambda i: (entries[i][2], i))  # numbered in date order
+    rows = []
+    for i in chosen:
+        person_id, track, day = entries[i]
+        key = (person_id, track.id)
+        numbers[key] = numbers.get(key, 0) + 1
+        counts_from = plans[i].counts_from
+        rows.append(
+            {
+                "person_id": person_id,
+                "track_id": track.id,
+                "cycle": numbers[key],
+                "granted_on": day,
+                "valid_from": plans[i].plan.valid_from,
+                "expires_on": plans[i].plan.expires_on,
+                "source": CertificationSource.IMPORTED,
+                "previous_id": counts_from if isinstance(counts_from, int) else None,
+                "recorded_by_id": actor.id if actor else None,
+            }
+        )
+    # Core statements: the ORM's per-row bookkeeping costs seconds at 100,000 rows.
+    table = Certification.__table__
+    inserted = db_session().scalars(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+    )
+    for i, ident in zip(chosen, inserted, strict=True):
+        ids[i] = ident
+    links = [
+        {"cycle_id": ids[i], "previous": ids[plans[i].counts_from[1]]}
+        for i in chosen
+        if isinstance(plans[i].counts_from, tuple)
+    ]
+    if links:
+        db_session().execute(
+            update(table)
+            .where(table.c.id == bindparam("cycle_id"))
+            .values(previous_id=bindparam("previous")),
+            links,
+        )
+    _replan_after_imports(entries, ids, actor, report)
+    _announce(report, actor)
+    return ids, report
+
+
+def _replan_after_imports(entries, ids, actor, report: GrantReport) -> None:
+    """Plan again the cycles earned on record after the earliest imported cycle of each pair."""
+    earliest: dict[tuple[int, int], tuple[date, int]] = {}
+    for (person_id, track, day), ident in zip(entries, ids, strict=True):
+        if ident is not None:
+            key = (person_id, track.id)
+            earliest[key] = min(earliest.get(key, (day, ident)), (day, ident))
+    if not earliest:
+        return
+    person_ids = sorted({p for p, _ in earliest})
+    later: set[tuple[int, int]] = set()
+    for start in range(0, len(person_ids), 5000):
+        later.update(
+            (p, t)
+            for p, t, granted_on in db_session().execute(
+                select(
+                    Certification.person_id, Certification.track_id, Certification.granted_on
+                ).where(
+                    Certification.person_id.in_(person_ids[start : start + 5000]),
+                    Certification.track_id.in_({t for _, t in earliest}),
+                    Certification.source != CertificationSource.IMPORTED,
+                    Certification.revoked_at.is_(None),
+                )
+            )
+            if (p, t) in earliest and granted_on > earliest[p, t][0]
+        )
+    for key in sorted(later):
+        anchor = db_session().get(Certification, earliest[key][1])
+        note = f"an imported cycle granted on {anchor.granted_on.isoformat()} came before it"
+        _replan_after(anchor, note, actor, report)

@@ -199,6 +199,16 @@ lms.transcripts.organization         GET  staff     S/S  D/D     D/D   A/H   A/H
 lms.transcripts.organization_zip     POST staff     S/S  D/D     D/D   A/H   A/H  D/D   D/D   A/A
 lms.transcripts.verify_home          GET  public    A    A       A     A     A    A     A     A
 lms.transcripts.verify               GET  public    A/A  A/A     A/A   A/A   A/A  A/A   A/A   A/A
+# Imports (people, past training records): staff; a coordinator imports only for the
+# organizations they coordinate (people outside them are not found). A preview or apply
+# without a stored upload is a form error (A).
+lms.imports.index                    GET  staff     S    D       D     A     A    D     D     A
+lms.imports.people_template          GET  staff     S    D       D     A     A    D     D     A
+lms.imports.people_preview           POST staff     S    D       D     A     A    D     D     A
+lms.imports.people_apply             POST staff     S    D       D     A     A    D     D     A
+lms.imports.records_template         GET  staff     S    D       D     A     A    D     D     A
+lms.imports.records_preview          POST staff     S    D       D     A     A    D     D     A
+lms.imports.records_apply            POST staff     S    D       D     A     A    D     D     A
 
 # People's accounts (deactivation, reactivation): administrators only.
 lms.people.person                    GET  admin     S/S  D/D     D/D   D/D   D/D  D/D   D/D   A/A

@@ -1,0 +1,107 @@
+"""Past training: records and IMPORTED cycles that count for status, hours, prerequisites."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.compliance.periods import period_containing
+from lms.compliance.queries import hours_ledger
+from lms.core import local_today
+from lms.enrollment.rules import prerequisite_problems
+from lms.models import AuditEvent, Certification, CertificationSource, PriorTraining, Role
+from lms.status.queries import CertificationState, track_status
+from tests.imports.conftest import apply, csv_bytes, text, upload
+
+HEADER = (
+    "Employee #,E-mail,Course code,Track code,Completed on,Hours,Instructor,Certificate #,"
+    "Source system"
+)
+
+
+@pytest.fixture
+def program(make, department):
+    alerrt = make.track("ALERRT", validity_months=12, name="ALERRT active-threat response")
+    refresher = make.course("ALERRT-REFRESH", organization=department, grants_track=alerrt)
+    instructor = make.course("ALERRT-INSTR", organization=department, prerequisites=[alerrt])
+    officer = make.person(
+        Role.OFFICER, organization=department, name="Dana Rivera", employee_number="10442"
+    )
+    return alerrt, refresher, instructor, officer
+
+
+def test_records_become_imported_cycles_counted_for_status_hours_and_prerequisites(
+    app, client, sign_in, admin, make, program
+):
+    alerrt, refresher, instructor, officer = program
+    recent = local_today() - timedelta(days=30)
+    data = csv_bytes(
+        HEADER,
+        f"10442,,ALERRT-REFRESH,,{recent.isoformat()},8,Sgt. Hayes,A-118,Old LMS",
+        f"10442,,,ALERRT,{recent.replace(year=recent.year - 1).strftime('%m/%d/%Y')},,,,Old LMS",
+    )
+    sign_in(admin)
+    preview = upload(client, "records", data)
+    assert preview.status_code == 200, text(preview)
+    assert "2 records to import, earning 2 certification cycles" in text(preview)
+    assert make.db.scalar(select(func.count()).select_from(PriorTraining)) == 0
+
+    assert apply(client, "records", preview.get_data(as_text=True)).status_code == 302
+    cycles = make.db.scalars(select(Certification).order_by(Certification.granted_on)).all()
+    assert [c.source for c in cycles] == [CertificationSource.IMPORTED] * 2
+    assert [c.cycle for c in cycles] == [1, 2]
+    records = make.db.scalars(select(PriorTraining).order_by(PriorTraining.completed_on)).all()
+    assert records[1].certification_id == cycles[1].id
+    assert records[1].instructor_name == "Sgt. Hayes" and records[1].source_system == "Old LMS"
+    with app.test_request_context():
+        assert track_status(officer.id, alerrt).state is CertificationState.CURRENT
+        assert prerequisite_problems(instructor, officer, local_today()) == []
+        ledger = {r.person_id: r for r in hours_ledger(None, period_containing(recent, (7, 1)))}
+        assert ledger[officer.id].hours == Decimal("8.00")
+
+    again = upload(client, "records", data)
+    assert (
+        "0 records to import, earning 0 certification cycles (marked imported); 2 already imported"
+        in text(again)
+    )
+    apply(client, "records", again.get_data(as_text=True))
+    assert make.db.scalar(select(func.count()).select_from(PriorTraining)) == 2
+    assert make.db.scalar(select(func.count()).select_from(Certification)) == 2
+    events = make.db.scalars(select(AuditEvent).where(AuditEvent.action == "import.records")).all()
+    assert [e.details["records"] for e in events] == [2, 0]
+
+
+def test_problems_by_line_and_column_and_nothing_applied(client, sign_in, admin, make, program):
+    future = local_today() + timedelta(days=3)
+    data = csv_bytes(
+        HEADER,
+        "10442,,ALERRT-REFRESH,,2024-03-07,8,,,Old LMS",
+        "99999,,ALERRT-REFRESH,,2024-03-07,8,,,Old LMS",
+        "10442,,NO-SUCH,,2024-03-07,8,,,Old LMS",
+        f"10442,,ALERRT-REFRESH,,{future.isoformat()},8,,,Old LMS",
+        "10442,,ALERRT-REFRESH,,1899-12-31,8,,,Old LMS",
+        "10442,,ALERRT-REFRESH,,2024-03-08,eight,,,Old LMS",
+        "10442,,ALERRT-REFRESH,,2024-03-07,8,,,Old LMS",
+    )
+    sign_in(admin)
+    preview = upload(client, "records", data)
+    assert preview.status_code == 422
+    page = text(preview)
+    assert "3 Employee # no one you coordinate has the employee number 99999" in page
+    assert "4 Course code no course has the code NO-SUCH" in page
+    assert f"5 Completed on {future.isoformat()} is in the future" in page
+    assert "6 Completed on 1899-12-31 is before 1900" in page
+    assert "7 Hours “eight” is not a number of hours" in page
+    assert "8 the same record as line 2" in page
+    assert apply(client, "records", preview.get_data(as_text=True)).status_code == 422
+    assert make.db.scalar(select(func.count()).select_from(PriorTraining)) == 0
+
+
+def test_a_coordinator_imports_only_for_their_organizations(client, sign_in, make, program, fire):
+    coordinator = make.person(Role.COORDINATOR, organization=fire, name="Cap. Lee")
+    sign_in(coordinator)
+    preview = upload(
+        client, "records", csv_bytes(HEADER, "10442,,ALERRT-REFRESH,,2024-03-07,8,,,Old")
+    )
+    assert "no one you coordinate has the employee number 10442" in text(preview)
