@@ -23,6 +23,7 @@ from .credentials.blueprint import bp as credentials_bp
 from .dashboard.blueprint import bp as dashboard_bp
 from .enrollment.blueprint import bp as enrollment_bp
 from .models import Person
+from .organizations.blueprint import bp as organizations_bp
 from .people.blueprint import bp as people_bp
 from .plugins import Registries
 from .ratelimit import make_limiter
@@ -45,6 +46,7 @@ FEATURE_BLUEPRINTS = (
     credentials_bp,
     calendar_bp,
     people_bp,
+    organizations_bp,
 )
 
 

@@ -75,3 +75,8 @@ certificate_revoked = _signals.signal("certificate-revoked")
 
 certificate_superseded = _signals.signal("certificate-superseded")
 """A certificate was replaced by a correction. Kwargs: ``old``, ``new``, ``actor``."""
+
+organization_changed = _signals.signal("organization-changed")
+"""An organization was created, edited, deactivated or reactivated. Kwargs:
+``organization``, ``actor``, ``change`` ("created", "edited", "deactivated",
+"reactivated") and ``reason`` (for (de)activation, else None)."""
