@@ -195,8 +195,14 @@ def create_organization(draft: OrganizationDraft, actor: Person) -> Organization
         active=True,
         **{f.name: getattr(draft, f.name) for f in fields(OrganizationDraft)},
     )
-    db_session().add(organization)
-    db_session().flush()
+    try:
+        with db_session().begin_nested():
+            db_session().add(organization)
+    except IntegrityError:  # the same slug taken by a request at the same moment
+        raise OrganizationError(
+            f"{draft.name} was just created by someone else; look for it in the list.",
+            field="name",
+        ) from None
     audit(
         "organization.created",
         organization,

@@ -32,7 +32,7 @@ def _coordinated(organization_id: int) -> tuple[Person, Organization]:
 
 def people_directory_url(organization: Organization) -> str:
     """The people directory filtered to ``organization`` (the people feature's page)."""
-    # Built from the LMS root: the directory belongs to the people feature.
+    # The people feature serves the directory; its path is part of the issue's contract.
     return f"{url_for('lms.dashboard.home')}people/?organization={organization.id}"
 
 
@@ -114,15 +114,16 @@ def _render_form(form, organization, status=200):
     )
 
 
-def _save(form, organization, viewer, save):
-    """Validate and apply ``form`` with ``save``; a response, or None to show the form again."""
+def _save(form, organization, save):
+    """Validate and apply ``form`` with ``save``: what it returned, or None (show the form)."""
     if not form.validate_on_submit():
         return None
     try:
         saved = save(_draft(form, organization))
     except operations.OrganizationError as exc:
         db_session().rollback()
-        getattr(form, exc.field or "name").errors.append(str(exc))
+        field = getattr(form, exc.field or "name", None) or form.name  # kind/parent: admins'
+        field.errors.append(str(exc))
         return None
     db_session().commit()
     return saved
@@ -132,7 +133,7 @@ def _save(form, organization, viewer, save):
 def new_organization():
     viewer = current_person()
     form = _form(viewer, None, data={"timezone": current_app.config["LMS_TIMEZONE"]})
-    created = _save(form, None, viewer, lambda d: operations.create_organization(d, viewer))
+    created = _save(form, None, lambda d: operations.create_organization(d, viewer))
     if created is not None:
         flash(f"{created.name} is created.", "success")
         return redirect(url_for("lms.organizations.organization", organization_id=created.id))
@@ -146,7 +147,6 @@ def edit_organization(organization_id: int):
     changes = _save(
         form,
         organization,
-        viewer,
         lambda d: operations.update_organization(organization, d, viewer),
     )
     if changes is not None:
