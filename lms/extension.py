@@ -24,6 +24,7 @@ from .dashboard.blueprint import bp as dashboard_bp
 from .enrollment.blueprint import bp as enrollment_bp
 from .imports.blueprint import bp as imports_bp
 from .models import Person
+from .organizations.blueprint import bp as organizations_bp
 from .people.blueprint import bp as people_bp
 from .plugins import Registries
 from .ratelimit import make_limiter
@@ -49,6 +50,7 @@ FEATURE_BLUEPRINTS = (
     people_bp,
     transcripts_bp,
     imports_bp,
+    organizations_bp,
 )
 
 

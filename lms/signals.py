@@ -78,3 +78,8 @@ certificate_superseded = _signals.signal("certificate-superseded")
 
 transcript_issued = _signals.signal("transcript-issued")
 """A signed transcript was issued. Kwargs: ``transcript``, ``actor``."""
+
+organization_changed = _signals.signal("organization-changed")
+"""An organization was created, edited, deactivated or reactivated. Kwargs:
+``organization``, ``actor``, ``change`` ("created", "edited", "deactivated",
+"reactivated") and ``reason`` (for (de)activation, else None)."""

@@ -165,6 +165,10 @@ def create_person(
     """Create a person (with a login when a password is given) and grant roles."""
     if not full_name.strip():
         raise AccountError("A name is required.", field="full_name")
+    if organization.active is False:  # None: a new organization, not yet flushed
+        raise AccountError(
+            f"{organization.name} is inactive: it takes no new people.", field="organization"
+        )
     email = normalize_email(email) if email else None
     if email and find_by_email(email) is not None:
         raise AccountError(f"An account with the email {email} already exists.", field="email")

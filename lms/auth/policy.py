@@ -99,6 +99,15 @@ def coordinates(person: Person, organization: Organization | int | None) -> bool
     return _within(coordinated_organization_ids(person), organization)
 
 
+def can_administer_organizations(person: Person) -> bool:
+    """Create organizations, (de)activate them, change their kind or parent: admins only.
+
+    A training coordinator sees and edits the organizations they coordinate
+    (:func:`coordinates`) but does not reshape the program's structure.
+    """
+    return person.is_admin
+
+
 def can_view_person(viewer: Person, person: Person) -> bool:
     """Oneself, or someone whose organization ``viewer`` manages."""
     return viewer.id == person.id or can_manage_organization(viewer, person.organization_id)

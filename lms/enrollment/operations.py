@@ -90,6 +90,9 @@ def _admit(
     The caller holds the session's lock and has checked the rules. A reason to
     over-enroll seats the person even in a full room; it is kept and audited.
     """
+    problem = rules.organization_problem(organization)
+    if problem:
+        raise EnrollmentError(problem)
     count = count or queries.count_seats(session)
     now = utcnow()
     if count.can_seat(organization):
@@ -153,7 +156,11 @@ def enroll_self(session_id: int, person: Person) -> Enrollment:
     """An officer (or anyone signed in) takes a place in a session meant for them."""
     session = _locked_session(session_id)
     now = utcnow()
-    problem = rules.timing_problem(session, now) or rules.audience_problem(session.course, person)
+    problem = (
+        rules.timing_problem(session, now)
+        or rules.organization_problem(person.organization)
+        or rules.audience_problem(session.course, person)
+    )
     if problem:
         raise EnrollmentError(problem)
     _refuse_if_placed(session, person, yourself=True)
@@ -291,10 +298,12 @@ def cancel_enrollment(
 # --- community groups ------------------------------------------------------------
 
 
-def _group_problem(session: CourseSession, actor: Person) -> str | None:
-    return rules.timing_problem(
-        session, utcnow(), staff=coordinates_session(actor, session)
-    ) or rules.group_audience_problem(session.course)
+def _group_problem(session: CourseSession, group: Organization, actor: Person) -> str | None:
+    return (
+        rules.timing_problem(session, utcnow(), staff=coordinates_session(actor, session))
+        or rules.organization_problem(group)
+        or rules.group_audience_problem(session.course)
+    )
 
 
 def _find_or_create_person(email: str, create) -> tuple[Person, bool]:
@@ -362,7 +371,7 @@ def add_group_member(
 ) -> Enrollment:
     """Name one person of the group for the session: a reserved or free seat, else the waitlist."""
     session = _locked_session(session_id)
-    problem = _group_problem(session, actor)
+    problem = _group_problem(session, group, actor)
     if problem:
         raise EnrollmentError(problem)
     person, problem = _group_member(
@@ -385,7 +394,7 @@ def import_group_roster(
     if problems:
         raise RosterError(problems)
     session = _locked_session(session_id)
-    problem = _group_problem(session, actor)
+    problem = _group_problem(session, group, actor)
     if problem:
         raise RosterError([RosterProblem(None, problem)])
 
@@ -490,7 +499,7 @@ def reserve_group_seats(
     if seats < 0:
         raise EnrollmentError("The number of seats cannot be below zero.", field="seats")
     session = _locked_session(session_id)
-    problem = _group_problem(session, actor)
+    problem = _group_problem(session, group, actor)
     if problem:
         raise EnrollmentError(problem)
     count = queries.count_seats(session)

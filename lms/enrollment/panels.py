@@ -42,7 +42,9 @@ def session_panel(viewer: Person | None, session: CourseSession) -> dict[str, An
         context["cancel_url"] = url_for("lms.enrollment.cancel", enrollment_id=mine.id)
     else:
         problems = [
-            rules.timing_problem(session, now) or rules.audience_problem(session.course, viewer)
+            rules.timing_problem(session, now)
+            or rules.organization_problem(viewer.organization)
+            or rules.audience_problem(session.course, viewer)
         ]
         if problems[0] is None:
             problems = rules.prerequisite_problems(

@@ -89,17 +89,22 @@ class SeatCount:
         return max(self.held_by_org[org_id], self.reserved(org_id))
 
     def cap_for(self, organization: Organization) -> int | None:
-        """The most seats ``organization`` may hold here (None: no cap)."""
+        """The most seats ``organization`` may hold here (None: no cap).
+
+        The session's own cap for the organization wins, then the session's cap
+        for every community group, then the group's default cap.
+        """
         allocation = self.allocations.get(organization.id)
         if allocation is not None and allocation.seat_cap is not None:
             return allocation.seat_cap
         if (
-            self.session.group_seat_cap is not None
-            and organization.kind is OrganizationKind.COMMUNITY_GROUP
-            and organization.slug != PUBLIC_REGISTRANTS_SLUG
+            organization.kind is not OrganizationKind.COMMUNITY_GROUP
+            or organization.slug == PUBLIC_REGISTRANTS_SLUG
         ):
+            return None
+        if self.session.group_seat_cap is not None:
             return self.session.group_seat_cap
-        return None
+        return organization.default_seat_cap
 
     def cap_room(self, organization: Organization) -> int | None:
         cap = self.cap_for(organization)

@@ -18,6 +18,7 @@ from ..models import (
     CourseSession,
     Enrollment,
     EnrollmentStatus,
+    Organization,
     OrganizationKind,
     Person,
     Role,
@@ -59,6 +60,13 @@ def timing_problem(session: CourseSession, now: datetime, *, staff: bool = False
     if session.registration_closes_at and now >= session.registration_closes_at:
         closed = format_local_datetime(session.registration_closes_at, zone)
         return f"Registration closed {closed}."
+    return None
+
+
+def organization_problem(organization: Organization) -> str | None:
+    """Why nobody may take a new place on behalf of ``organization`` (it was deactivated)."""
+    if not organization.active:
+        return f"{organization.name} is inactive: it takes no new enrollments."
     return None
 
 

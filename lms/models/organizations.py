@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, str_enum, utcnow
@@ -17,6 +17,14 @@ class OrganizationKind(enum.StrEnum):
     DEPARTMENT = "department"
     PARTNER_AGENCY = "partner_agency"
     COMMUNITY_GROUP = "community_group"
+
+    @property
+    def label(self) -> str:
+        return {
+            OrganizationKind.DEPARTMENT: "Department",
+            OrganizationKind.PARTNER_AGENCY: "Partner agency",
+            OrganizationKind.COMMUNITY_GROUP: "Community group",
+        }[self]
 
 
 class AgencyType(enum.StrEnum):
@@ -32,11 +40,21 @@ class AgencyType(enum.StrEnum):
     CIVIC = "civic"
     OTHER = "other"
 
+    @property
+    def label(self) -> str:
+        return {AgencyType.EMS: "EMS"}.get(self, self.value.capitalize())
+
 
 class Organization(Base):
     """An agency or group whose people train; records are kept per organization."""
 
     __tablename__ = "lms_organization"
+    __table_args__ = (
+        CheckConstraint(
+            "default_seat_cap IS NULL OR default_seat_cap >= 0",
+            name="default_seat_cap_non_negative",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -48,6 +66,9 @@ class Organization(Base):
     contact_email: Mapped[str | None] = mapped_column(String(254))
     logo_path: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
+    # Community groups: the most seats the group may hold in a session that sets
+    # no cap of its own (see lms.enrollment.queries.SeatCount.cap_for). None: no cap.
+    default_seat_cap: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[Organization | None] = relationship(remote_side=[id])

@@ -214,6 +214,19 @@ lms.imports.records_apply            POST staff     S    D       D     A     A  
 lms.people.person                    GET  admin     S/S  D/D     D/D   D/D   D/D  D/D   D/D   A/A
 lms.people.deactivate                POST admin     S/S  D/D     D/D   D/D   D/D  D/D   D/D   A/A
 lms.people.reactivate                POST admin     S/S  D/D     D/D   D/D   D/D  D/D   D/D   A/A
+
+# Organizations: staff see the ones they coordinate (a scoped coordinator's other agency:
+# 404) and edit them; creating, deactivating and reactivating are an administrator's.
+# A coordinator is added from a group's page (own agency here: not a group, 400 "A").
+lms.organizations.index              GET  staff     S    D       D     A     A    D     D     A
+lms.organizations.new                GET  admin     S    D       D     D     D    D     D     A
+lms.organizations.new                POST admin     S    D       D     D     D    D     D     A
+lms.organizations.organization       GET  staff     S/S  D/D     D/D   A/H   A/H  D/D   D/D   A/A
+lms.organizations.edit               GET  staff     S/S  D/D     D/D   A/H   A/H  D/D   D/D   A/A
+lms.organizations.edit               POST staff     S/S  D/D     D/D   A/H   A/H  D/D   D/D   A/A
+lms.organizations.deactivate         POST admin     S/S  D/D     D/D   D/D   D/D  D/D   D/D   A/A
+lms.organizations.reactivate         POST admin     S/S  D/D     D/D   D/D   D/D  D/D   D/D   A/A
+lms.organizations.add_coordinator    POST staff     S/S  D/D     D/D   A/H   A/H  D/D   D/D   A/A
 """
 
 #: Routes whose ``?organization=`` filter is the object asked about (own/other).

@@ -1,0 +1,1 @@
+"""Organizations: the department, partner agencies and community groups, and their coordinators."""

@@ -1,0 +1,61 @@
+"""Fixtures of the organizations tests: a department, a partner, a school; who runs them."""
+
+from __future__ import annotations
+
+import pytest
+
+from lms.models import AgencyType, OrganizationKind, Role
+from tests.enrollment.helpers import flash_text
+
+
+@pytest.fixture
+def department(make):
+    return make.organization("Missoula Police Department", slug="mpd")
+
+
+@pytest.fixture
+def fire(make):
+    return make.organization(
+        "Missoula Fire Department",
+        slug="mfd",
+        kind=OrganizationKind.PARTNER_AGENCY,
+        agency_type=AgencyType.FIRE,
+    )
+
+
+@pytest.fixture
+def school(make):
+    return make.group("Big Sky High School", slug="big-sky-high")
+
+
+@pytest.fixture
+def admin(make, department):
+    return make.person(Role.ADMIN, organization=department, name="Chief Ada Stone")
+
+
+@pytest.fixture
+def fire_coordinator(make, fire):
+    return make.person(Role.COORDINATOR, organization=fire, name="Capt. Ray Ortiz")
+
+
+@pytest.fixture
+def client_for(app, client, make):
+    """A browser of its own, signed in as ``person`` (``client`` makes them FormClients)."""
+
+    def client_for(person):
+        browser = app.test_client()
+        if person.password_hash is None:
+            make.set_password(person)
+        response = browser.submit(
+            "/training/sign-in", {"email": person.email, "password": make.PASSWORD}
+        )
+        assert response.status_code == 302
+        return browser
+
+    return client_for
+
+
+def page_text(browser, url: str) -> str:
+    response = browser.get(url)
+    assert response.status_code == 200, response.status_code
+    return flash_text(response)
