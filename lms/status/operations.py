@@ -31,7 +31,7 @@ from ..models import (
     utcnow,
 )
 from . import queries
-from .renewal import CyclePlan, NoCycle, plan_cycle
+from .renewal import CycleFacts, CyclePlan, NoCycle, Replan, RouteCourses, plan_cycle, replan_chain
 
 
 @dataclass
@@ -256,13 +256,26 @@ def _replan_after_grants(report: GrantReport, actor: Person | None) -> None:
             _replan_after(cycle, note, actor, report)
 
 
+def _facts(cycle: Certification) -> CycleFacts:
+    """A recorded cycle as the planner sees it."""
+    if cycle.completion_id is not None:
+        course_id = cycle.completion.course_id
+    elif cycle.taught_session_id is not None:
+        course_id = cycle.taught_session.course_id
+    else:
+        course_id = None
+    return CycleFacts(
+        cycle.id, cycle.granted_on, cycle.valid_from, cycle.expires_on, cycle.source, course_id
+    )
+
+
 def _replan_after(
     anchor: Certification, why: str, actor: Person | None, report: GrantReport
 ) -> None:
     """Plan again the live cycles of ``anchor``'s person and track that came after it.
 
     Each is checked against the cycles before it, in order, as when it was
-    granted. Imported cycles stand as recorded. The report gets what changed.
+    granted (:func:`~lms.status.renewal.replan_chain`). The report gets what changed.
     """
     track = anchor.track
     live = list(
@@ -277,47 +290,44 @@ def _replan_after(
         )
     )
     position = (anchor.granted_on, anchor.id)
-    history = [c for c in live if (c.granted_on, c.id) <= position]
-    later = [c for c in live if (c.granted_on, c.id) > position]
+    history = [_facts(c) for c in live if (c.granted_on, c.id) <= position]
+    later = [_facts(c) for c in live if (c.granted_on, c.id) > position]
     if not later:
         return
-    granting = {c.id for c in queries.track_routes([track])[track.id].granting}
+    granting = frozenset(c.id for c in queries.track_routes([track])[track.id].granting)
+    changes = replan_chain(track, history, later, granting)
     numbers = queries.highest_cycle_numbers([anchor.person_id], [track.id])
-    for cycle in later:
-        if cycle.source is CertificationSource.IMPORTED:
-            history.append(cycle)
-            continue
-        day = cycle.granted_on
-        previous = max(
-            (c for c in history if c.granted_on <= day),
-            key=lambda c: (c.expires_on, c.id),
-            default=None,
-        )
-        teaching = cycle.source is CertificationSource.TEACHING
-        plan = plan_cycle(
-            track,
-            previous.expires_on if previous else None,
-            day,
-            grants=not teaching and cycle.completion.course_id in granting,
-            teaching=teaching,
-        )
-        if isinstance(plan, CyclePlan) and (plan.valid_from, plan.expires_on) == (
-            cycle.valid_from,
-            cycle.expires_on,
-        ):
-            history.append(cycle)
-            continue
+    _record_replans(track, changes, why, actor, report, numbers)
+
+
+def _record_replans(
+    track: CertificationTrack,
+    changes: list[Replan],
+    why: str,
+    actor: Person | None,
+    report: GrantReport,
+    numbers: dict[tuple[int, int], int],
+) -> None:
+    """Revoke each cycle whose dates no longer hold, saying why, and record its replacement."""
+    recorded: dict[int, Certification] = {}
+    for change in changes:
+        cycle = db_session().get(Certification, change.cycle.id)
         _revoke(cycle, f"Planned again: {why}.", actor)
         report.revoked.append(cycle)
-        if isinstance(plan, NoCycle):
+        if isinstance(change.plan, NoCycle):
             name = db_session().get(Person, cycle.person_id).full_name
-            report.notes.append(f"{name}, {track.name} (cycle {cycle.cycle}): {plan.reason}")
+            report.notes.append(f"{name}, {track.name} (cycle {cycle.cycle}): {change.plan.reason}")
             continue
+        previous = None
+        if change.previous is not None:
+            previous = recorded.get(change.previous.id) or db_session().get(
+                Certification, change.previous.id
+            )
         replacement = _record_cycle(
             cycle.person_id,
             track,
-            plan,
-            day,
+            change.plan,
+            cycle.granted_on,
             previous,
             numbers,
             actor,
@@ -325,9 +335,29 @@ def _replan_after(
             completion_id=cycle.completion_id,
             taught_session_id=cycle.taught_session_id,
         )
+        recorded[change.replacement.id] = replacement
         report.granted.append(replacement)
-        history.append(replacement)
     db_session().flush()
+
+
+def replan_track(
+    track: CertificationTrack, routes: RouteCourses, why: str, actor: Person | None
+) -> GrantReport:
+    """Plan every live cycle on ``track`` again under its rules (after the track changed).
+
+    The same planning as after a roster correction, from each person's first
+    cycle, with ``routes`` saying which courses still earn the track: a cycle
+    whose dates change is revoked (``why`` says why) and replaced, or not
+    replaced when nothing earns it now. Callers commit.
+    """
+    report = GrantReport()
+    chains = queries.track_chains(track.id)
+    numbers = queries.highest_cycle_numbers(list(chains), [track.id])
+    for chain in chains.values():
+        changes = replan_chain(track, [], chain, routes.granting, routes)
+        _record_replans(track, changes, why, actor, report, numbers)
+    _announce(report, actor)
+    return report
 
 
 def _announce(report: GrantReport, actor: Person | None) -> None:
