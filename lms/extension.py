@@ -25,6 +25,7 @@ from .enrollment.blueprint import bp as enrollment_bp
 from .models import Person
 from .people.blueprint import bp as people_bp
 from .plugins import Registries
+from .programs.blueprint import bp as programs_bp
 from .ratelimit import make_limiter
 from .rosters.blueprint import bp as rosters_bp
 from .scheduling.blueprint import bp as scheduling_bp
@@ -45,6 +46,7 @@ FEATURE_BLUEPRINTS = (
     credentials_bp,
     calendar_bp,
     people_bp,
+    programs_bp,
 )
 
 
