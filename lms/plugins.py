@@ -16,6 +16,7 @@ never to the process, and refuse a second plugin under a name already taken.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -77,6 +78,8 @@ class Param:
             result = self.type(value) if not isinstance(value, self.type) else value
         except (TypeError, ValueError, ArithmeticError):
             raise ValueError(f"expected {self.type.__name__}, got {value!r}") from None
+        if isinstance(result, float) and not math.isfinite(result):
+            raise ValueError(f"expected a finite number, got {value!r}")
         if self.minimum is not None and result < self.minimum:
             raise ValueError(f"must be at least {self.minimum:g}")
         if self.maximum is not None and result > self.maximum:

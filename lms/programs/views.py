@@ -185,7 +185,7 @@ def _given_settings(form, rule) -> dict:
     if not rule.params:
         return {}
     group = getattr(form, settings_field_name(rule))
-    return {key: field.data for key, field in group.form._fields.items() if field.data != ""}
+    return {field.short_name: field.data for field in group if field.data != ""}
 
 
 @allow(ADMIN)

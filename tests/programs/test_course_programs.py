@@ -47,7 +47,12 @@ def test_a_rule_and_its_pass_mark_are_set_and_kept_as_a_version(client, make, ad
 
 @pytest.mark.parametrize(
     ("typed", "message"),
-    [("120", "Must be at most 100."), ("-5", "Must be at least 0."), ("eighty", "Expected float")],
+    [
+        ("120", "Must be at most 100."),
+        ("-5", "Must be at least 0."),
+        ("eighty", "Expected float"),
+        ("nan", "Expected a finite number"),
+    ],
 )
 def test_a_setting_the_rule_refuses_is_a_field_message_and_nothing_is_saved(
     client, make, admin, program, typed, message
