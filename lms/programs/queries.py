@@ -24,7 +24,7 @@ from ..models import (
     Person,
     RenewalMethod,
 )
-from ..status.queries import route_courses, track_chains
+from ..status.queries import cyclic_gc_paused, route_courses, track_chains
 from ..status.renewal import RouteCourses, replan_chain
 from .drafts import TrackDraft
 
@@ -184,28 +184,31 @@ def track_impact(track: CertificationTrack, draft: TrackDraft) -> Impact:
     moves: dict[int, tuple[date, date | None]] = {}
     seen = []
     replanned = 0
-    for person_id, chain in track_chains(track.id).items():
-        changes = replan_chain(rules, [], chain, routes.granting, routes)
-        if not changes:
-            continue
-        replanned += len(changes)
-        gone = {c.cycle.id for c in changes}
-        left = [c for c in chain if c.id not in gone] + [
-            c.replacement for c in changes if c.replacement
-        ]
-        old_due = max(c.expires_on for c in chain)
-        new_due = max((c.expires_on for c in left), default=None)
-        if new_due != old_due:
-            moves[person_id] = (old_due, new_due)
-        seen.append(
-            [person_id]
-            + [
-                [c.cycle.id, str(c.cycle.expires_on), str(getattr(c.plan, "expires_on", None))]
-                for c in changes
+    with cyclic_gc_paused():  # tens of thousands of small objects, no cycles among them
+        for person_id, chain in track_chains(track.id).items():
+            changes = replan_chain(rules, [], chain, routes.granting, routes)
+            if not changes:
+                continue
+            replanned += len(changes)
+            gone = {c.cycle.id for c in changes}
+            left = [c for c in chain if c.id not in gone] + [
+                c.replacement for c in changes if c.replacement
             ]
-        )
-    rows = db_session().execute(select(Person.id, Person.full_name).where(Person.id.in_(moves)))
-    names = dict(rows.all()) if moves else {}
+            old_due = max(c.expires_on for c in chain)
+            new_due = max((c.expires_on for c in left), default=None)
+            if new_due != old_due:
+                moves[person_id] = (old_due, new_due)
+            seen.append(
+                [person_id]
+                + [
+                    [c.cycle.id, str(c.cycle.expires_on), str(getattr(c.plan, "expires_on", None))]
+                    for c in changes
+                ]
+            )
+    names = {}
+    if moves:
+        named = select(Person.id, Person.full_name).where(Person.id.in_(moves))
+        names = dict(db_session().execute(named).all())
     due_changes = sorted(
         (DueChange(pid, names[pid], old, new) for pid, (old, new) in moves.items()),
         key=lambda d: (d.name.casefold(), d.person_id),

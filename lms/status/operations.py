@@ -43,6 +43,53 @@ class GrantReport:
     revoked: list[Certification] = field(default_factory=list)
 
 
+def _new_cycle(
+    person_id: int,
+    track: CertificationTrack,
+    plan: CyclePlan,
+    day: date,
+    previous_id: int | None,
+    cycle_numbers: dict[tuple[int, int], int],
+    actor: Person | None,
+    **origin,
+) -> Certification:
+    """A new cycle added to the session: not flushed, not yet audited."""
+    key = (person_id, track.id)
+    cycle_numbers[key] = cycle_numbers.get(key, 0) + 1
+    cycle = Certification(
+        person_id=person_id,
+        track=track,
+        cycle=cycle_numbers[key],
+        granted_on=day,
+        valid_from=plan.valid_from,
+        expires_on=plan.expires_on,
+        previous_id=previous_id,
+        recorded_by_id=actor.id if actor else None,
+        **origin,
+    )
+    db_session().add(cycle)
+    return cycle
+
+
+def _audit_granted(cycle: Certification, plan: CyclePlan, actor: Person | None) -> None:
+    audit(
+        "certification.granted",
+        cycle,
+        actor=actor,
+        details={
+            "person_id": cycle.person_id,
+            "track": cycle.track.code,
+            "cycle": cycle.cycle,
+            "source": cycle.source.value,
+            "granted_on": cycle.granted_on.isoformat(),
+            "valid_from": plan.valid_from.isoformat(),
+            "expires_on": plan.expires_on.isoformat(),
+            "rule": plan.explanation,
+            "previous_id": cycle.previous_id,
+        },
+    )
+
+
 def _record_cycle(
     person_id: int,
     track: CertificationTrack,
@@ -53,37 +100,18 @@ def _record_cycle(
     actor: Person | None,
     **origin,
 ) -> Certification:
-    key = (person_id, track.id)
-    cycle_numbers[key] = cycle_numbers.get(key, 0) + 1
-    cycle = Certification(
-        person_id=person_id,
-        track=track,
-        cycle=cycle_numbers[key],
-        granted_on=day,
-        valid_from=plan.valid_from,
-        expires_on=plan.expires_on,
-        previous_id=previous.id if previous else None,
-        recorded_by_id=actor.id if actor else None,
+    cycle = _new_cycle(
+        person_id,
+        track,
+        plan,
+        day,
+        previous.id if previous else None,
+        cycle_numbers,
+        actor,
         **origin,
     )
-    db_session().add(cycle)
     db_session().flush()
-    audit(
-        "certification.granted",
-        cycle,
-        actor=actor,
-        details={
-            "person_id": person_id,
-            "track": track.code,
-            "cycle": cycle.cycle,
-            "source": cycle.source.value,
-            "granted_on": day.isoformat(),
-            "valid_from": plan.valid_from.isoformat(),
-            "expires_on": plan.expires_on.isoformat(),
-            "rule": plan.explanation,
-            "previous_id": cycle.previous_id,
-        },
-    )
+    _audit_granted(cycle, plan, actor)
     return cycle
 
 
@@ -297,46 +325,55 @@ def _replan_after(
     granting = frozenset(c.id for c in queries.track_routes([track])[track.id].granting)
     changes = replan_chain(track, history, later, granting)
     numbers = queries.highest_cycle_numbers([anchor.person_id], [track.id])
-    _record_replans(track, changes, why, actor, report, numbers)
+    _record_replans(track, changes, {c.id: c for c in live}, why, actor, report, numbers)
 
 
 def _record_replans(
     track: CertificationTrack,
     changes: list[Replan],
+    cycles: dict[int, Certification],
     why: str,
     actor: Person | None,
     report: GrantReport,
     numbers: dict[tuple[int, int], int],
 ) -> None:
-    """Revoke each cycle whose dates no longer hold, saying why, and record its replacement."""
-    recorded: dict[int, Certification] = {}
+    """Revoke each cycle whose dates no longer hold, saying why, and record its replacement.
+
+    ``cycles`` holds the live cycles by id. The replacements are inserted
+    together, then linked to their previous cycle when that is a replacement
+    too: two flushes, however many cycles change.
+    """
+    replacements: dict[int, Certification] = {}  # a plan's stand-in id -> its new cycle
+    granted = []
     for change in changes:
-        cycle = db_session().get(Certification, change.cycle.id)
+        cycle = cycles[change.cycle.id]
         _revoke(cycle, f"Planned again: {why}.", actor)
         report.revoked.append(cycle)
         if isinstance(change.plan, NoCycle):
             name = db_session().get(Person, cycle.person_id).full_name
             report.notes.append(f"{name}, {track.name} (cycle {cycle.cycle}): {change.plan.reason}")
             continue
-        previous = None
-        if change.previous is not None:
-            previous = recorded.get(change.previous.id) or db_session().get(
-                Certification, change.previous.id
-            )
-        replacement = _record_cycle(
+        previous = change.previous
+        new = _new_cycle(
             cycle.person_id,
             track,
             change.plan,
             cycle.granted_on,
-            previous,
+            None if previous is None or previous.id in replacements else previous.id,
             numbers,
             actor,
             source=cycle.source,
             completion_id=cycle.completion_id,
             taught_session_id=cycle.taught_session_id,
         )
-        recorded[change.replacement.id] = replacement
-        report.granted.append(replacement)
+        replacements[change.replacement.id] = new
+        granted.append((new, change))
+    db_session().flush()
+    for new, change in granted:
+        if change.previous is not None and change.previous.id in replacements:
+            new.previous_id = replacements[change.previous.id].id
+        _audit_granted(new, change.plan, actor)
+        report.granted.append(new)
     db_session().flush()
 
 
@@ -352,10 +389,18 @@ def replan_track(
     """
     report = GrantReport()
     chains = queries.track_chains(track.id)
+    changes = [
+        change
+        for chain in chains.values()
+        for change in replan_chain(track, [], chain, routes.granting, routes)
+    ]
+    live = db_session().scalars(
+        select(Certification).where(
+            Certification.track_id == track.id, Certification.revoked_at.is_(None)
+        )
+    )
     numbers = queries.highest_cycle_numbers(list(chains), [track.id])
-    for chain in chains.values():
-        changes = replan_chain(track, [], chain, routes.granting, routes)
-        _record_replans(track, changes, why, actor, report, numbers)
+    _record_replans(track, changes, {c.id: c for c in live}, why, actor, report, numbers)
     _announce(report, actor)
     return report
 

@@ -135,6 +135,11 @@ class RouteCourses:
         return cycle.course_id in self.granting | self.completing
 
 
+# Ids of replacements not yet recorded: unique in the process (changes planned in one
+# go are recorded together), and sorting after every recorded cycle, as they will.
+_STAND_IN_IDS = count(1 << 62)
+
+
 @dataclass(frozen=True)
 class Replan:
     """A live cycle whose dates no longer hold: its new plan (or why none), from ``previous``."""
@@ -161,8 +166,6 @@ def replan_chain(
     ``renewing``, a cycle whose course no longer earns the track gets no plan.
     """
     standing = list(history)
-    # Replacements have no id yet; they sort after every recorded cycle, as they will.
-    new_ids = count(1 << 62)
     changes = []
     for cycle in later:
         if cycle.source is CertificationSource.IMPORTED:
@@ -195,7 +198,12 @@ def replan_chain(
         replacement = None
         if isinstance(plan, CyclePlan):
             replacement = CycleFacts(
-                next(new_ids), day, plan.valid_from, plan.expires_on, cycle.source, cycle.course_id
+                next(_STAND_IN_IDS),
+                day,
+                plan.valid_from,
+                plan.expires_on,
+                cycle.source,
+                cycle.course_id,
             )
             standing.append(replacement)
         changes.append(Replan(cycle, plan, previous, replacement))
