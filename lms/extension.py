@@ -27,6 +27,7 @@ from .models import Person
 from .organizations.blueprint import bp as organizations_bp
 from .people.blueprint import bp as people_bp
 from .plugins import Registries
+from .programs.blueprint import bp as programs_bp
 from .ratelimit import make_limiter
 from .rosters.blueprint import bp as rosters_bp
 from .scheduling.blueprint import bp as scheduling_bp
@@ -51,6 +52,7 @@ FEATURE_BLUEPRINTS = (
     transcripts_bp,
     imports_bp,
     organizations_bp,
+    programs_bp,
 )
 
 

@@ -16,6 +16,7 @@ never to the process, and refuse a second plugin under a name already taken.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -71,15 +72,18 @@ class Param:
     minimum: float | None = None
     maximum: float | None = None
 
-    def coerce(self, name: str, value: Any) -> Any:
+    def convert(self, value: Any) -> Any:
+        """``value`` as this parameter's type, in range; ValueError says why (not naming it)."""
         try:
             result = self.type(value) if not isinstance(value, self.type) else value
         except (TypeError, ValueError, ArithmeticError):
-            raise ValueError(f"{name}: expected {self.type.__name__}, got {value!r}") from None
+            raise ValueError(f"expected {self.type.__name__}, got {value!r}") from None
+        if isinstance(result, float) and not math.isfinite(result):
+            raise ValueError(f"expected a finite number, got {value!r}")
         if self.minimum is not None and result < self.minimum:
-            raise ValueError(f"{name}: must be at least {self.minimum}")
+            raise ValueError(f"must be at least {self.minimum:g}")
         if self.maximum is not None and result > self.maximum:
-            raise ValueError(f"{name}: must be at most {self.maximum}")
+            raise ValueError(f"must be at most {self.maximum:g}")
         return result
 
 
@@ -119,7 +123,10 @@ class CompletionRule:
     """How a course is completed. Subclass and implement :meth:`evaluate`.
 
     ``params`` declares the parameters a course may set (stored in
-    ``Course.completion_params``); :meth:`parse_params` checks them.
+    ``Course.completion_params``); :meth:`param_problems` checks them (each
+    against its :class:`Param`; override it to check parameters against each
+    other, calling ``super()``) and :meth:`parse_params` fills in defaults.
+    The course's program page shows the problems on their fields.
     """
 
     name: ClassVar[str]
@@ -127,14 +134,30 @@ class CompletionRule:
     description: ClassVar[str] = ""
     params: ClassVar[dict[str, Param]] = {}
 
+    def param_problems(self, raw: Mapping[str, Any]) -> dict[str, str]:
+        """What is wrong with these course parameters, by parameter ("" for the whole set)."""
+        problems = {}
+        unknown = set(raw) - set(self.params)
+        if unknown:
+            problems[""] = f"unknown parameter(s) for {self.name}: {', '.join(sorted(unknown))}"
+        for key, spec in self.params.items():
+            if key in raw:
+                try:
+                    spec.convert(raw[key])
+                except ValueError as exc:
+                    problems[key] = str(exc)
+        return problems
+
     def parse_params(self, raw: Mapping[str, Any] | None) -> dict[str, Any]:
         """Course parameters checked and filled with defaults; ValueError names a bad one."""
         raw = dict(raw or {})
-        unknown = set(raw) - set(self.params)
-        if unknown:
-            raise ValueError(f"unknown parameter(s) for {self.name}: {', '.join(sorted(unknown))}")
+        problems = self.param_problems(raw)
+        if problems:
+            raise ValueError(
+                "; ".join(f"{key}: {why}" if key else why for key, why in problems.items())
+            )
         return {
-            key: spec.coerce(key, raw[key]) if key in raw else spec.default
+            key: spec.convert(raw[key]) if key in raw else spec.default
             for key, spec in self.params.items()
         }
 

@@ -31,7 +31,7 @@ from ..models import (
     utcnow,
 )
 from . import queries
-from .renewal import CyclePlan, NoCycle, plan_cycle
+from .renewal import CycleFacts, CyclePlan, NoCycle, Replan, RouteCourses, plan_cycle, replan_chain
 
 
 @dataclass
@@ -41,6 +41,53 @@ class GrantReport:
     granted: list[Certification] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     revoked: list[Certification] = field(default_factory=list)
+
+
+def _new_cycle(
+    person_id: int,
+    track: CertificationTrack,
+    plan: CyclePlan,
+    day: date,
+    previous_id: int | None,
+    cycle_numbers: dict[tuple[int, int], int],
+    actor: Person | None,
+    **origin,
+) -> Certification:
+    """A new cycle added to the session: not flushed, not yet audited."""
+    key = (person_id, track.id)
+    cycle_numbers[key] = cycle_numbers.get(key, 0) + 1
+    cycle = Certification(
+        person_id=person_id,
+        track=track,
+        cycle=cycle_numbers[key],
+        granted_on=day,
+        valid_from=plan.valid_from,
+        expires_on=plan.expires_on,
+        previous_id=previous_id,
+        recorded_by_id=actor.id if actor else None,
+        **origin,
+    )
+    db_session().add(cycle)
+    return cycle
+
+
+def _audit_granted(cycle: Certification, plan: CyclePlan, actor: Person | None) -> None:
+    audit(
+        "certification.granted",
+        cycle,
+        actor=actor,
+        details={
+            "person_id": cycle.person_id,
+            "track": cycle.track.code,
+            "cycle": cycle.cycle,
+            "source": cycle.source.value,
+            "granted_on": cycle.granted_on.isoformat(),
+            "valid_from": plan.valid_from.isoformat(),
+            "expires_on": plan.expires_on.isoformat(),
+            "rule": plan.explanation,
+            "previous_id": cycle.previous_id,
+        },
+    )
 
 
 def _record_cycle(
@@ -53,37 +100,18 @@ def _record_cycle(
     actor: Person | None,
     **origin,
 ) -> Certification:
-    key = (person_id, track.id)
-    cycle_numbers[key] = cycle_numbers.get(key, 0) + 1
-    cycle = Certification(
-        person_id=person_id,
-        track=track,
-        cycle=cycle_numbers[key],
-        granted_on=day,
-        valid_from=plan.valid_from,
-        expires_on=plan.expires_on,
-        previous_id=previous.id if previous else None,
-        recorded_by_id=actor.id if actor else None,
+    cycle = _new_cycle(
+        person_id,
+        track,
+        plan,
+        day,
+        previous.id if previous else None,
+        cycle_numbers,
+        actor,
         **origin,
     )
-    db_session().add(cycle)
     db_session().flush()
-    audit(
-        "certification.granted",
-        cycle,
-        actor=actor,
-        details={
-            "person_id": person_id,
-            "track": track.code,
-            "cycle": cycle.cycle,
-            "source": cycle.source.value,
-            "granted_on": day.isoformat(),
-            "valid_from": plan.valid_from.isoformat(),
-            "expires_on": plan.expires_on.isoformat(),
-            "rule": plan.explanation,
-            "previous_id": cycle.previous_id,
-        },
-    )
+    _audit_granted(cycle, plan, actor)
     return cycle
 
 
@@ -256,13 +284,26 @@ def _replan_after_grants(report: GrantReport, actor: Person | None) -> None:
             _replan_after(cycle, note, actor, report)
 
 
+def _facts(cycle: Certification) -> CycleFacts:
+    """A recorded cycle as the planner sees it."""
+    if cycle.completion_id is not None:
+        course_id = cycle.completion.course_id
+    elif cycle.taught_session_id is not None:
+        course_id = cycle.taught_session.course_id
+    else:
+        course_id = None
+    return CycleFacts(
+        cycle.id, cycle.granted_on, cycle.valid_from, cycle.expires_on, cycle.source, course_id
+    )
+
+
 def _replan_after(
     anchor: Certification, why: str, actor: Person | None, report: GrantReport
 ) -> None:
     """Plan again the live cycles of ``anchor``'s person and track that came after it.
 
     Each is checked against the cycles before it, in order, as when it was
-    granted. Imported cycles stand as recorded. The report gets what changed.
+    granted (:func:`~lms.status.renewal.replan_chain`). The report gets what changed.
     """
     track = anchor.track
     live = list(
@@ -277,57 +318,91 @@ def _replan_after(
         )
     )
     position = (anchor.granted_on, anchor.id)
-    history = [c for c in live if (c.granted_on, c.id) <= position]
-    later = [c for c in live if (c.granted_on, c.id) > position]
+    history = [_facts(c) for c in live if (c.granted_on, c.id) <= position]
+    later = [_facts(c) for c in live if (c.granted_on, c.id) > position]
     if not later:
         return
-    granting = {c.id for c in queries.track_routes([track])[track.id].granting}
+    granting = frozenset(c.id for c in queries.track_routes([track])[track.id].granting)
+    changes = replan_chain(track, history, later, granting)
     numbers = queries.highest_cycle_numbers([anchor.person_id], [track.id])
-    for cycle in later:
-        if cycle.source is CertificationSource.IMPORTED:
-            history.append(cycle)
-            continue
-        day = cycle.granted_on
-        previous = max(
-            (c for c in history if c.granted_on <= day),
-            key=lambda c: (c.expires_on, c.id),
-            default=None,
-        )
-        teaching = cycle.source is CertificationSource.TEACHING
-        plan = plan_cycle(
-            track,
-            previous.expires_on if previous else None,
-            day,
-            grants=not teaching and cycle.completion.course_id in granting,
-            teaching=teaching,
-        )
-        if isinstance(plan, CyclePlan) and (plan.valid_from, plan.expires_on) == (
-            cycle.valid_from,
-            cycle.expires_on,
-        ):
-            history.append(cycle)
-            continue
+    _record_replans(track, changes, {c.id: c for c in live}, why, actor, report, numbers)
+
+
+def _record_replans(
+    track: CertificationTrack,
+    changes: list[Replan],
+    cycles: dict[int, Certification],
+    why: str,
+    actor: Person | None,
+    report: GrantReport,
+    numbers: dict[tuple[int, int], int],
+) -> None:
+    """Revoke each cycle whose dates no longer hold, saying why, and record its replacement.
+
+    ``cycles`` holds the live cycles by id. The replacements are inserted
+    together, then linked to their previous cycle when that is a replacement
+    too: two flushes, however many cycles change.
+    """
+    replacements: dict[int, Certification] = {}  # a plan's stand-in id -> its new cycle
+    granted = []
+    for change in changes:
+        cycle = cycles[change.cycle.id]
         _revoke(cycle, f"Planned again: {why}.", actor)
         report.revoked.append(cycle)
-        if isinstance(plan, NoCycle):
+        if isinstance(change.plan, NoCycle):
             name = db_session().get(Person, cycle.person_id).full_name
-            report.notes.append(f"{name}, {track.name} (cycle {cycle.cycle}): {plan.reason}")
+            report.notes.append(f"{name}, {track.name} (cycle {cycle.cycle}): {change.plan.reason}")
             continue
-        replacement = _record_cycle(
+        previous = change.previous
+        new = _new_cycle(
             cycle.person_id,
             track,
-            plan,
-            day,
-            previous,
+            change.plan,
+            cycle.granted_on,
+            None if previous is None or previous.id in replacements else previous.id,
             numbers,
             actor,
             source=cycle.source,
             completion_id=cycle.completion_id,
             taught_session_id=cycle.taught_session_id,
         )
-        report.granted.append(replacement)
-        history.append(replacement)
+        replacements[change.replacement.id] = new
+        granted.append((new, change))
     db_session().flush()
+    for new, change in granted:
+        if change.previous is not None and change.previous.id in replacements:
+            new.previous_id = replacements[change.previous.id].id
+        _audit_granted(new, change.plan, actor)
+        report.granted.append(new)
+    db_session().flush()
+
+
+def replan_track(
+    track: CertificationTrack, routes: RouteCourses, why: str, actor: Person | None
+) -> GrantReport:
+    """Plan every live cycle on ``track`` again under its rules (after the track changed).
+
+    The same planning as after a roster correction, from each person's first
+    cycle, with ``routes`` saying which courses still earn the track: a cycle
+    whose dates change is revoked (``why`` says why) and replaced, or not
+    replaced when nothing earns it now. Callers commit.
+    """
+    report = GrantReport()
+    chains = queries.track_chains(track.id)
+    changes = [
+        change
+        for chain in chains.values()
+        for change in replan_chain(track, [], chain, routes.granting, routes)
+    ]
+    live = db_session().scalars(
+        select(Certification).where(
+            Certification.track_id == track.id, Certification.revoked_at.is_(None)
+        )
+    )
+    numbers = queries.highest_cycle_numbers(list(chains), [track.id])
+    _record_replans(track, changes, {c.id: c for c in live}, why, actor, report, numbers)
+    _announce(report, actor)
+    return report
 
 
 def _announce(report: GrantReport, actor: Person | None) -> None:

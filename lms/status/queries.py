@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import aliased, lazyload, selectinload
 
 from ..core import db_session, local_today, to_local
 from ..models import (
@@ -37,6 +37,7 @@ from ..models import (
     TrackRenewalPath,
     utcnow,
 )
+from .renewal import CycleFacts, RouteCourses
 
 
 class CertificationState(enum.StrEnum):
@@ -212,6 +213,48 @@ def highest_cycle_numbers(
         .group_by(Certification.person_id, Certification.track_id)
     )
     return {(p, t): n for p, t, n in rows}
+
+
+def track_chains(track_id: int) -> dict[int, list[CycleFacts]]:
+    """person -> their live cycles on a track in the order granted, as planned; one query."""
+    taught = aliased(CourseSession)
+    rows = db_session().execute(
+        select(
+            Certification.person_id,
+            Certification.id,
+            Certification.granted_on,
+            Certification.valid_from,
+            Certification.expires_on,
+            Certification.source,
+            func.coalesce(Completion.course_id, taught.course_id),
+        )
+        .outerjoin(Completion, Completion.id == Certification.completion_id)
+        .outerjoin(taught, taught.id == Certification.taught_session_id)
+        .where(Certification.track_id == track_id, Certification.revoked_at.is_(None))
+        .order_by(Certification.person_id, Certification.granted_on, Certification.id)
+    )
+    chains: dict[int, list[CycleFacts]] = {}
+    for person_id, *facts in rows:
+        chains.setdefault(person_id, []).append(CycleFacts(*facts))
+    return chains
+
+
+def route_courses(track_id: int) -> RouteCourses:
+    """Every course (retired ones too) that grants or renews a track: what earned its cycles."""
+    granting = db_session().scalars(select(Course.id).where(Course.grants_track_id == track_id))
+    paths = db_session().execute(
+        select(TrackRenewalPath.method, TrackRenewalPath.course_id).where(
+            TrackRenewalPath.track_id == track_id
+        )
+    )
+    by_method: dict[RenewalMethod, set[int]] = {method: set() for method in RenewalMethod}
+    for method, course_id in paths:
+        by_method[method].add(course_id)
+    return RouteCourses(
+        granting=frozenset(granting),
+        completing=frozenset(by_method[RenewalMethod.COMPLETE_COURSE]),
+        teaching=frozenset(by_method[RenewalMethod.TEACH_SESSION]),
+    )
 
 
 # --- how tracks are earned and renewed, and whom they concern -------------------

@@ -78,6 +78,7 @@ class World:
     feed_tokens: dict[str, str] = field(default_factory=dict)  # role -> its feed token
     claim_tokens: dict[str, str] = field(default_factory=dict)  # "member_a", "member_b"
     transcripts: dict[str, IssuedTranscript] = field(default_factory=dict)  # as certificates
+    track_id: int = 0  # the department's certification track (tracks are not per agency)
 
 
 def build_world(make) -> World:
@@ -175,6 +176,7 @@ def build_world(make) -> World:
         enrollments=enrollments,
         certificates=certificates,
     )
+    world.track_id = make.track("ALERRT", name="ALERRT active-threat response").id
     for role, person in people.items():
         world.feed_tokens[role] = calendar_operations.regenerate_feed_token(person)
     world.claim_tokens["member_a"] = enrollment_operations.create_claim_token(
@@ -306,6 +308,8 @@ def path_values(world: World, endpoint: str, names: set[str], role: str) -> list
                 row["token"] = _feed_token(world, role, which)
         if "code" in names:
             row["code"] = world.courses[COURSE[role][which]]
+        if "track_id" in names:
+            row["track_id"] = world.track_id
         if "serial" in names:
             issued = (
                 world.transcripts if endpoint.startswith("lms.transcripts.") else world.certificates

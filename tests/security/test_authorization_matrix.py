@@ -227,6 +227,16 @@ lms.organizations.edit               POST staff     S/S  D/D     D/D   A/H   A/H
 lms.organizations.deactivate         POST admin     S/S  D/D     D/D   D/D   D/D  D/D   D/D   A/A
 lms.organizations.reactivate         POST admin     S/S  D/D     D/D   D/D   D/D  D/D   D/D   A/A
 lms.organizations.add_coordinator    POST staff     S/S  D/D     D/D   A/H   A/H  D/D   D/D   A/A
+# Certification programs (tracks, renewal paths, courses' rules and prerequisites):
+# administrators only, department-wide (a track belongs to no agency: one track asked).
+lms.programs.index                   GET  admin     S    D       D     D     D    D     D     A
+lms.programs.new_track               GET  admin     S    D       D     D     D    D     D     A
+lms.programs.new_track               POST admin     S    D       D     D     D    D     D     A
+lms.programs.track                   GET  admin     S    D       D     D     D    D     D     A
+lms.programs.edit_track              GET  admin     S    D       D     D     D    D     D     A
+lms.programs.edit_track              POST admin     S    D       D     D     D    D     D     A
+lms.programs.course                  GET  admin     S/S  D/D     D/D   D/D   D/D  D/D   D/D   A/A
+lms.programs.course                  POST admin     S/S  D/D     D/D   D/D   D/D  D/D   D/D   A/A
 """
 
 #: Routes whose ``?organization=`` filter is the object asked about (own/other).

@@ -1,0 +1,1 @@
+"""Certification programs: tracks, their renewal paths, course prerequisites and rules."""
