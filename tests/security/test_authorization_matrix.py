@@ -191,6 +191,10 @@ lms.compliance.post_roster           GET  staff     S/S  D/D     D/D   A/H   A/H
 lms.people.person                    GET  admin     S/S  D/D     D/D   D/D   D/D  D/D   D/D   A/A
 lms.people.deactivate                POST admin     S/S  D/D     D/D   D/D   D/D  D/D   D/D   A/A
 lms.people.reactivate                POST admin     S/S  D/D     D/D   D/D   D/D  D/D   D/D   A/A
+
+# The audit log (every organization's events, and the CSV of them): administrators only.
+lms.audit_trail.index                GET  admin     S    D       D     D     D    D     D     A
+lms.audit_trail.export_csv           GET  admin     S    D       D     D     D    D     D     A
 """
 
 #: Routes whose ``?organization=`` filter is the object asked about (own/other).
