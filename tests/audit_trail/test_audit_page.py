@@ -173,7 +173,7 @@ def test_paging_seeks_through_every_event_once_without_offset(app, make, program
 
     seen, pages, url = [], [], AUDIT + "?action=course.retired"
     with audit_selects(make.db.get_bind()) as selects:
-        while url:
+        while url and len(pages) < 5:  # a cursor that does not move would loop
             text = client.get(url).get_data(as_text=True)
             pages.append(text)
             seen += [int(i) for i in _event_ids(text)]
