@@ -100,7 +100,7 @@ def _granted(e, n):
     d = e.details or {}
     return Description(
         f"{subject(e, n)} was certified on {plain(d.get('track'))} "
-        f"(cycle {plain(d.get('cycle'))}, {plain(d.get('source'))}): "
+        f"(cycle {plain(d.get('cycle'))}, earned by {plain(d.get('source'))}): "
         f"valid {plain(d.get('valid_from'))} to {plain(d.get('expires_on'))}"
     )
 
