@@ -34,6 +34,11 @@ class AuditFilterForm(Form):
     before = IntegerField(validators=[Optional(), NumberRange(min=1)])
     after = IntegerField(validators=[Optional(), NumberRange(min=1)])
 
+    def validate_object_id(self, field) -> None:
+        # Ids are only unique within a type (and only the pair is indexed).
+        if field.data and not self.object_type.data:
+            raise ValidationError("Give the object type too.")
+
     def validate_end(self, field) -> None:
         if field.data and self.start.data and field.data < self.start.data:
             raise ValidationError("The last day comes before the first.")

@@ -76,7 +76,6 @@ def _filter_args() -> dict[str, str]:
 
 @allow(ADMIN)
 def index():
-    current_person()
     asked = _asked()
     page, rows = None, []
     if asked.filters is not None:

@@ -156,6 +156,9 @@ def test_a_range_that_ends_before_it_starts_is_refused(app, make, program):
     response = client.get(AUDIT, query_string={"start": "2026-05-02", "end": "2026-05-01"})
     assert response.status_code == 400
     assert "The last day comes before the first." in visible(response)
+    response = client.get(AUDIT, query_string={"object_id": "12"})
+    assert response.status_code == 400
+    assert "Give the object type too." in visible(response)
     response = client.get("/training/audit/events.csv", query_string={"action": "no.such"})
     assert response.status_code == 400
 
