@@ -108,6 +108,16 @@ def acting_person() -> Person | None:
     return mapped[1]
 
 
+def _subject_person_id(obj: Any, details: dict[str, Any]) -> int | None:
+    """The person an event is about: the object if a person, its holder, or details' person."""
+    if isinstance(obj, Person):
+        return obj.id
+    for candidate in (getattr(obj, "person_id", None), details.get("person_id")):
+        if isinstance(candidate, int) and not isinstance(candidate, bool):
+            return candidate
+    return None
+
+
 def audit(
     action: str,
     obj: Any = None,
@@ -133,6 +143,7 @@ def audit(
         organization_id=organization_id,
         source_address=request.remote_addr if has_request_context() else None,
         details=details or {},
+        subject_person_id=_subject_person_id(obj, details or {}),
     )
     db_session().add(event)
     return event

@@ -11,6 +11,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 
 from . import boundary, builtins, config, web
+from .audit_trail.blueprint import bp as audit_trail_bp
 from .auth import hosted
 from .auth import operations as auth_operations
 from .auth.blueprint import bp as auth_bp
@@ -53,6 +54,7 @@ FEATURE_BLUEPRINTS = (
     imports_bp,
     organizations_bp,
     programs_bp,
+    audit_trail_bp,
 )
 
 

@@ -237,6 +237,9 @@ lms.programs.edit_track              GET  admin     S    D       D     D     D  
 lms.programs.edit_track              POST admin     S    D       D     D     D    D     D     A
 lms.programs.course                  GET  admin     S/S  D/D     D/D   D/D   D/D  D/D   D/D   A/A
 lms.programs.course                  POST admin     S/S  D/D     D/D   D/D   D/D  D/D   D/D   A/A
+# The audit log (every organization's events, and the CSV of them): administrators only.
+lms.audit_trail.index                GET  admin     S    D       D     D     D    D     D     A
+lms.audit_trail.export_csv           GET  admin     S    D       D     D     D    D     D     A
 """
 
 #: Routes whose ``?organization=`` filter is the object asked about (own/other).
