@@ -10,11 +10,13 @@ plugin's, a host's) reads through :func:`~.words.fallback`.
 from __future__ import annotations
 
 from ..models import AuditEvent
-from . import people_sentences, record_sentences
+from . import people_sentences, program_sentences, record_sentences
 from .registry import Registry
 from .words import Description, Names, fallback
 
-ACTIONS = Registry.merged([people_sentences.SENTENCES, record_sentences.SENTENCES]).actions
+ACTIONS = Registry.merged(
+    [people_sentences.SENTENCES, record_sentences.SENTENCES, program_sentences.SENTENCES]
+).actions
 
 
 def action_choices() -> list[tuple[str, str]]:
