@@ -187,10 +187,21 @@ lms.compliance.hours                 GET  staff     S/S  D/D     D/D   A/H   A/H
 lms.compliance.hours_csv             GET  staff     S/S  D/D     D/D   A/H   A/H  D/D   D/D   A/A
 lms.compliance.post_roster           GET  staff     S/S  D/D     D/D   A/H   A/H  D/D   D/D   A/A
 
-# People's accounts (deactivation, reactivation): administrators only.
-lms.people.person                    GET  admin     S/S  D/D     D/D   D/D   D/D  D/D   D/D   A/A
-lms.people.deactivate                POST admin     S/S  D/D     D/D   D/D   D/D  D/D   D/D   A/A
-lms.people.reactivate                POST admin     S/S  D/D     D/D   D/D   D/D  D/D   D/D   A/A
+# People: the directory, adding people and a person's page are for staff, over the
+# organizations they coordinate (a person of another agency: 404). Editing, roles,
+# invitations and the account (deactivation, reactivation): the same, for people who hold
+# no role beyond the coordinator's scope (see can_manage_person).
+lms.people.directory                 GET  staff     S    D       D     A     A    D     D     A
+lms.people.new                       GET  staff     S    D       D     A     A    D     D     A
+lms.people.new                       POST staff     S    D       D     A     A    D     D     A
+lms.people.person                    GET  staff     S/S  D/D     D/D   A/H   A/H  D/D   D/D   A/A
+lms.people.edit                      GET  staff     S/S  D/D     D/D   A/H   A/H  D/D   D/D   A/A
+lms.people.edit                      POST staff     S/S  D/D     D/D   A/H   A/H  D/D   D/D   A/A
+lms.people.grant_role                POST staff     S/S  D/D     D/D   A/H   A/H  D/D   D/D   A/A
+lms.people.remove_role               POST staff     S/S  D/D     D/D   A/H   A/H  D/D   D/D   A/A
+lms.people.invite                    POST staff     S/S  D/D     D/D   A/H   A/H  D/D   D/D   A/A
+lms.people.deactivate                POST staff     S/S  D/D     D/D   A/H   A/H  D/D   D/D   A/A
+lms.people.reactivate                POST staff     S/S  D/D     D/D   A/H   A/H  D/D   D/D   A/A
 """
 
 #: Routes whose ``?organization=`` filter is the object asked about (own/other).
