@@ -1,7 +1,7 @@
 """The people directory: search, filter, sort and page people in the database.
 
 Filtering (including certification status, through :mod:`lms.status.sql`),
-sorting and paging run as one SQL query plus one count, whatever the number of
+sorting, paging and counting run as one SQL query, whatever the number of
 people; the page's rows then get their status on every track and their roles in
 one query each. Nothing is computed per row.
 """
@@ -18,7 +18,7 @@ from ..core import db_session, local_today
 from ..models import CertificationTrack, Organization, Person, Role, RoleAssignment
 from ..status import queries as status_queries
 from ..status.queries import CertificationState, TrackStatus
-from ..status.sql import latest_expiry, state_clause
+from ..status.sql import next_expiry, state_clause
 
 PAGE_SIZE = 50
 
@@ -69,7 +69,6 @@ class DirectoryRow:
     job_title: str | None
     active: bool
     organization: str
-    due_on: date | None
     roles: list[str] = field(default_factory=list)
     statuses: list[TrackStatus] = field(default_factory=list)
 
@@ -111,29 +110,23 @@ def directory_page(
 ) -> DirectoryPage:
     """One page of the people in ``scope`` (None: everyone) matching ``filters``.
 
-    The due date shown and sorted by is the latest expiry on the chosen track,
-    or without one the soonest of the person's latest expiries on any track.
+    Sorted by due date: the latest expiry on the chosen track, or without one
+    the soonest of the person's latest expiries on any track; never certified last.
     Status on a track follows :func:`lms.status.queries.state_on`: someone
     without a live cycle is "never certified" on it.
     """
     day = day or local_today()
-    chosen = [filters.track.id] if filters.track else [t.id for t in tracks]
-    due = latest_expiry(chosen, day, per_track=False)
-    query = (
-        select(
-            Person.id,
-            Person.full_name,
-            Person.email,
-            Person.badge_number,
-            Person.employee_number,
-            Person.job_title,
-            Person.active,
-            Organization.name,
-            due.c.expires_on,
-        )
-        .join(Organization, Organization.id == Person.organization_id)
-        .outerjoin(due, due.c.person_id == Person.id)
+    columns = (
+        Person.id,
+        Person.full_name,
+        Person.email,
+        Person.badge_number,
+        Person.employee_number,
+        Person.job_title,
+        Person.active,
+        Organization.name,
     )
+    query = select(*columns).join(Organization, Organization.id == Person.organization_id)
     if scope is not None:
         query = query.where(Person.organization_id.in_(scope or {-1}))
     if filters.search:
@@ -149,23 +142,35 @@ def directory_page(
     if filters.activity is not Activity.ANY:
         query = query.where(Person.active.is_(filters.activity is Activity.ACTIVE))
     if filters.track is not None and filters.state is not None:
-        query = query.where(state_clause(filters.track, filters.state, due.c.expires_on, day))
+        query = query.where(state_clause(filters.track, filters.state, Person.id, day))
 
-    total = db_session().scalar(select(func.count()).select_from(query.subquery()))
     name_order = (func.lower(Person.full_name), Person.id)
-    order = {
-        Sort.NAME: name_order,
-        Sort.ORGANIZATION: (func.lower(Organization.name), *name_order),
-        Sort.DUE: (due.c.expires_on.is_(None), due.c.expires_on, *name_order),
-    }[filters.sort]
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(filters.page, pages)
-    found = db_session().execute(
-        query.order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    )
-    rows = [DirectoryRow(*row) for row in found]
+    if filters.sort is Sort.DUE:
+        # Only this order needs everyone's latest expiry: aggregate it just then.
+        chosen = [filters.track.id] if filters.track else [t.id for t in tracks]
+        due = next_expiry(chosen, day)
+        query = query.outerjoin(due, due.c.person_id == Person.id)
+        order = (due.c.expires_on.is_(None), due.c.expires_on, *name_order)
+    elif filters.sort is Sort.ORGANIZATION:
+        order = (func.lower(Organization.name), *name_order)
+    else:
+        order = name_order
+    # The total rides along each row (a window count): one pass over the matches.
+    query = query.add_columns(func.count().over().label("total")).order_by(*order)
+    page = filters.page
+    found = _page_of(query, page)
+    if not found and page > 1:  # past the end: show the last page
+        total = db_session().scalar(select(func.count()).select_from(query.subquery()))
+        page = max(1, -(-total // PAGE_SIZE))
+        found = _page_of(query, page)
+    total = found[0][-1] if found else 0
+    rows = [DirectoryRow(*row[:-1]) for row in found]
     _add_roles_and_statuses(rows, tracks, day)
     return DirectoryPage(rows, total, page)
+
+
+def _page_of(query, page: int) -> list:
+    return db_session().execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
 
 
 def _add_roles_and_statuses(rows: list[DirectoryRow], tracks, day: date) -> None:

@@ -3,54 +3,68 @@
 Pages that filter, sort and page thousands of people by status (the people
 directory) must do it in the database rather than load everyone. These
 clauses say the same thing as ``state_on`` over the latest live expiry of
-``latest_expiries``; ``tests/status/test_state_sql.py`` holds them to it.
+``latest_expiries``; ``tests/people/test_directory.py`` holds them to it.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.sql import Subquery
 
 from ..models import Certification, CertificationTrack
 from .queries import CertificationState, _counts_on
 
 
-def latest_expiry(track_ids: list[int], day: date, *, per_track: bool = True) -> Subquery:
-    """Subquery ``(person_id[, track_id], expires_on)``: latest live expiry granted by ``day``.
+def next_expiry(track_ids: list[int], day: date) -> Subquery:
+    """Subquery ``(person_id, expires_on)``: when each person is next due on these tracks.
 
-    With ``per_track`` False, one row per person: the soonest of their
-    per-track latest expiries (when they are next due on any of these tracks).
+    The soonest of their latest live expiries (granted by ``day``) per track;
+    on one track, simply its latest live expiry.
     """
     latest = (
         select(
             Certification.person_id,
-            Certification.track_id,
             func.max(Certification.expires_on).label("expires_on"),
         )
         .where(Certification.track_id.in_(track_ids or [-1]), _counts_on(day))
         .group_by(Certification.person_id, Certification.track_id)
+        .subquery("latest_per_track")
     )
-    if per_track:
-        return latest.subquery("latest_expiry")
-    inner = latest.subquery("latest_per_track")
     return (
-        select(inner.c.person_id, func.min(inner.c.expires_on).label("expires_on"))
-        .group_by(inner.c.person_id)
+        select(latest.c.person_id, func.min(latest.c.expires_on).label("expires_on"))
+        .group_by(latest.c.person_id)
         .subquery("next_expiry")
     )
 
 
 def state_clause(
-    track: CertificationTrack, state: CertificationState, expires_on, day: date
+    track: CertificationTrack, state: CertificationState, person_id, day: date
 ) -> ColumnElement[bool]:
-    """True where a latest expiry ``expires_on`` (NULL: none) means ``state`` on ``day``."""
+    """True where the person ``person_id`` (a column) is in ``state`` on ``track`` on ``day``.
+
+    Written as (anti-)semi-joins on the person's live cycles rather than over
+    their latest expiry: "the latest expiry is after X" is "some live cycle
+    expires after X", which the database answers from the status index
+    without aggregating every cycle of the department first.
+    """
+
+    def held(*conditions) -> ColumnElement[bool]:
+        return exists().where(
+            Certification.person_id == person_id,
+            Certification.track_id == track.id,
+            _counts_on(day),
+            *conditions,
+        )
+
     due_soon_until = day + timedelta(days=track.renewal_window_days)
     if state is CertificationState.NEVER:
-        return expires_on.is_(None)
+        return ~held()
     if state is CertificationState.EXPIRED:
-        return expires_on <= day
+        return and_(held(), ~held(Certification.expires_on > day))
     if state is CertificationState.DUE_SOON:
-        return and_(expires_on > day, expires_on <= due_soon_until)
-    return expires_on > due_soon_until
+        return and_(
+            held(Certification.expires_on > day), ~held(Certification.expires_on > due_soon_until)
+        )
+    return held(Certification.expires_on > due_soon_until)

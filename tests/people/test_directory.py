@@ -181,6 +181,9 @@ def test_pages_of_fifty(client, sign_in, make):
     assert "55 people, page 1 of 2" in flash_text(first)
     second = client.get(DIRECTORY, query_string={"q": "recruit", "page": 2})
     assert names(second) == [f"Recruit {n:03d}" for n in range(50, 55)]
+    past_the_end = client.get(DIRECTORY, query_string={"q": "recruit", "page": 9})
+    assert names(past_the_end) == names(second)
+    assert "55 people, page 2 of 2" in flash_text(past_the_end)
     assert client.get(DIRECTORY, query_string={"page": 0}).status_code == 400
 
 

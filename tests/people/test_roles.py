@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import select
 
+from lms.auth.policy import can_grant_role
 from lms.models import AuditEvent, Role, RoleAssignment
 from tests.enrollment.helpers import flash_text
 
@@ -164,3 +165,14 @@ def test_a_coordinator_cannot_remove_an_admin_role_or_one_outside_their_scope(
     sign_in(place["coordinator"])
     assert remove(client, officer, fire_grant).status_code == 403
     assert ("instructor", place["fire"].id) in grants(make, officer)
+
+
+def test_the_grant_rule_never_lets_a_coordinator_make_an_admin_or_an_unscoped_coordinator(place):
+    coordinator, police, fire = place["coordinator"], place["police"], place["fire"]
+    assert can_grant_role(coordinator, Role.INSTRUCTOR, police.id)
+    assert can_grant_role(coordinator, Role.COORDINATOR, police.id)
+    assert not can_grant_role(coordinator, Role.ADMIN, police.id)
+    assert not can_grant_role(coordinator, Role.ADMIN, None)
+    assert not can_grant_role(coordinator, Role.COORDINATOR, None)
+    assert not can_grant_role(coordinator, Role.OFFICER, fire.id)
+    assert can_grant_role(place["admin"], Role.ADMIN, None)
