@@ -43,10 +43,11 @@ from lms.status.queries import CertificationState, all_tracks  # noqa: E402
 
 PASSWORD = "Benchmark-Password-2026"
 STATES = ("current", "due_soon", "expired", "never")
-#: (label, query string) of the page cases; the status ones carry the budget.
+#: (label, query string) of the page cases; the budget is on the four "status=" ones
+#: (officers filtered by status on ALERRT, sorted by name, first page).
 CASES = [(f"status={s}", {"track": "1", "state": s, "role": "officer"}) for s in STATES] + [
-    ("status=expired, due", {"track": "1", "state": "expired", "sort": "due"}),
-    ("status=current, p.40", {"track": "1", "state": "current", "page": "40"}),
+    ("expired, by due date", {"track": "1", "state": "expired", "sort": "due"}),
+    ("current, page 40", {"track": "1", "state": "current", "page": "40"}),
     ("everyone, by due date", {"sort": "due", "activity": "any"}),
     ("search 'officer 0042'", {"q": "officer 0042"}),
 ]

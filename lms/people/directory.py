@@ -146,11 +146,9 @@ def directory_page(
 
     name_order = (func.lower(Person.full_name), Person.id)
     if filters.sort is Sort.DUE:
-        # Only this order needs everyone's latest expiry: aggregate it just then.
         chosen = [filters.track.id] if filters.track else [t.id for t in tracks]
-        due = next_expiry(chosen, day)
-        query = query.outerjoin(due, due.c.person_id == Person.id)
-        order = (due.c.expires_on.is_(None), due.c.expires_on, *name_order)
+        due = next_expiry(Person.id, chosen, day)
+        order = (due.is_(None), due, *name_order)
     elif filters.sort is Sort.ORGANIZATION:
         order = (func.lower(Organization.name), *name_order)
     else:

@@ -54,6 +54,10 @@ def _managed_person(person_id: int) -> tuple[Person, Person]:
     return viewer, person
 
 
+def _name(organization: Organization | None) -> str | None:
+    return organization.name if organization else None
+
+
 def _scope_organizations(viewer: Person) -> list[Organization]:
     return organizations(coordinated_organization_ids(viewer))
 
@@ -73,8 +77,7 @@ def _grant_form(viewer: Person, formdata=None) -> GrantRoleForm:
 def _remove_form(person: Person, formdata=None) -> RemoveRoleForm:
     form = RemoveRoleForm(formdata=formdata, prefix="remove")
     form.grant.choices = choices(
-        (g.id, role_label(g.role, g.organization.name if g.organization else None))
-        for g in person.roles
+        (g.id, role_label(g.role, _name(g.organization))) for g in person.roles
     )
     return form
 
@@ -89,10 +92,7 @@ def _page(viewer: Person, person: Person, status: int = 200, **forms):
             "lms/people/person.html",
             person=person,
             can_manage=can_manage_person(viewer, person),
-            roles=[
-                role_label(g.role, g.organization.name if g.organization else None)
-                for g in person.roles
-            ],
+            roles=[role_label(g.role, _name(g.organization)) for g in person.roles],
             last_deactivation=queries.last_deactivation(person),
             overview=status_queries.person_overview(person),
             enrollments=queries.recent_enrollments(person),
@@ -169,10 +169,6 @@ def grant_role(person_id: int):
             flash(f"{person.full_name} is now {role_label(role, _name(organization))}.", "success")
             return redirect(url_for("lms.people.person", person_id=person.id) + "#roles")
     return _page(viewer, person, status=400, grant_form=form)
-
-
-def _name(organization: Organization | None) -> str | None:
-    return organization.name if organization else None
 
 
 @allow(STAFF)

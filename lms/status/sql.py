@@ -11,32 +11,31 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sqlalchemy import ColumnElement, and_, exists, func, select
-from sqlalchemy.sql import Subquery
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from ..models import Certification, CertificationTrack
 from .queries import CertificationState, _counts_on
 
 
-def next_expiry(track_ids: list[int], day: date) -> Subquery:
-    """Subquery ``(person_id, expires_on)``: when each person is next due on these tracks.
+def next_expiry(person_id, track_ids: list[int], day: date) -> ScalarSelect:
+    """When the person ``person_id`` (a column) is next due on these tracks (NULL: never).
 
-    The soonest of their latest live expiries (granted by ``day``) per track;
-    on one track, simply its latest live expiry.
+    The soonest of their latest live expiries (granted by ``day``) per track.
+    Correlated, so the database looks up only the people already filtered,
+    each from the status index, instead of aggregating every cycle.
     """
     latest = (
-        select(
-            Certification.person_id,
-            func.max(Certification.expires_on).label("expires_on"),
+        select(func.max(Certification.expires_on).label("expires_on"))
+        .where(
+            Certification.person_id == person_id,
+            Certification.track_id.in_(track_ids or [-1]),
+            _counts_on(day),
         )
-        .where(Certification.track_id.in_(track_ids or [-1]), _counts_on(day))
-        .group_by(Certification.person_id, Certification.track_id)
+        .group_by(Certification.track_id)
+        .correlate_except(Certification)
         .subquery("latest_per_track")
     )
-    return (
-        select(latest.c.person_id, func.min(latest.c.expires_on).label("expires_on"))
-        .group_by(latest.c.person_id)
-        .subquery("next_expiry")
-    )
+    return select(func.min(latest.c.expires_on)).scalar_subquery()
 
 
 def state_clause(

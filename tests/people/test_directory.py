@@ -151,14 +151,24 @@ def test_the_status_filter_agrees_with_the_status_computation(app, client, sign_
     assert got == expected
 
 
-def test_sort_by_due_date_and_by_organization(client, sign_in, world):
+def test_sort_by_due_date_and_by_organization(client, sign_in, make, world):
+    today = local_today()
+    tems = make.track("TEMS", name="Tactical medicine")
+    make.certification(world["rivera"], tems, today - timedelta(days=800), today - timedelta(100))
     sign_in(world["admin"])
-    due = names(client.get(DIRECTORY, query_string={"sort": "due", "role": "officer"}))
+    query = {"sort": "due", "role": "officer", "track": world["track"].id}
     # Expired first (most overdue), then due soon, current; never certified last, by name.
-    assert due == [
+    assert names(client.get(DIRECTORY, query_string=query)) == [
         "Sgt. Erin Hayes",
         "Ofc. Marcus Bell",
         "Ofc. Sofia Rivera",
+        "FF Ana Ruiz",
+    ]
+    # Without a track: when each is next due on any track (Rivera's medicine lapsed first).
+    assert names(client.get(DIRECTORY, query_string={"sort": "due", "role": "officer"})) == [
+        "Ofc. Sofia Rivera",
+        "Sgt. Erin Hayes",
+        "Ofc. Marcus Bell",
         "FF Ana Ruiz",
     ]
     by_org = names(client.get(DIRECTORY, query_string={"sort": "organization", "q": "a"}))
