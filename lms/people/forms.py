@@ -95,7 +95,7 @@ class PersonForm(Form):
 class GrantRoleForm(Form):
     """Grant a role, scoped to an organization where it matters, for a reason."""
 
-    role = SelectField("Role")
+    role = SelectField("Role", validators=[DataRequired("Choose a role.")])
     organization = SelectField("Scope", default="")
     reason = _reason_field()
 

@@ -65,7 +65,7 @@ def _scope_organizations(viewer: Person) -> list[Organization]:
 def _grant_form(viewer: Person, formdata=None) -> GrantRoleForm:
     form = GrantRoleForm(formdata=formdata, prefix="grant")
     roles = [r for r in Role if r is not Role.ADMIN or can_grant_role(viewer, r, None)]
-    form.role.choices = choices((r.value, r.label) for r in roles)
+    form.role.choices = choices([("", "Choose a role")] + [(r.value, r.label) for r in roles])
     unscoped = [("", "The person's organization, or all (administrator, coordinator)")]
     form.organization.choices = choices(
         (unscoped if viewer.is_admin else [("", "The person's organization")])

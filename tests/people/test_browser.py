@@ -42,6 +42,9 @@ def test_a_coordinator_adds_invites_and_finds_a_person(page, make, browser_sign_
     link = page.get_by_label("Sign-up link for Sgt. Erin Hayes").input_value()
     assert re.search(r"/training/claim/[A-Za-z0-9_-]{30,}$", link)
     page.screenshot(path="/tmp/people_person_1280.png", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path="/tmp/people_person_390.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     nav.get_by_role("link", name="People").click()
     page.get_by_label("Certification").select_option(label="ALERRT response")

@@ -88,6 +88,7 @@ def test_bad_grants_get_a_field_message_and_change_nothing(client, sign_in, make
     sign_in(place["admin"])
     cases = [
         ("Give a reason.", ("instructor", None, " ")),
+        ("Choose a role.", ("", None, "x")),
         ("scope is a community group", ("group_coordinator", place["fire"], "x")),
         ("An instructor teaches for the department", ("instructor", place["school"], "x")),
         ("An administrator's role has no scope.", ("admin", place["police"], "x")),
