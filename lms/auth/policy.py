@@ -193,9 +193,30 @@ def can_revoke_certificate(viewer: Person, certificate: Certificate) -> bool:
 # --- accounts ---------------------------------------------------------------------------
 
 
-def can_manage_accounts(person: Person) -> bool:
-    """Deactivate and reactivate accounts: administrators only (for now)."""
-    return person.is_admin
+def can_manage_person(viewer: Person, person: Person) -> bool:
+    """Edit, invite, deactivate or reactivate ``person``, and change their roles.
+
+    An administrator: anyone. A training coordinator: people of an organization
+    they coordinate, unless a role of the person reaches beyond that scope (an
+    administrator, an unscoped coordinator, a role elsewhere): nobody changes
+    someone who holds more than they do.
+    """
+    if viewer.is_admin:
+        return True
+    if not coordinates(viewer, person.organization_id):
+        return False
+    return all(can_grant_role(viewer, grant.role, grant.organization_id) for grant in person.roles)
+
+
+def can_grant_role(viewer: Person, role: Role, organization_id: int | None) -> bool:
+    """Grant or remove ``role`` scoped to ``organization_id`` (None: unscoped).
+
+    Administrators grant everything; a training coordinator only scoped roles in
+    organizations they coordinate, never administrator.
+    """
+    if viewer.is_admin:
+        return True
+    return role is not Role.ADMIN and coordinates(viewer, organization_id)
 
 
 # --- route access -----------------------------------------------------------------------

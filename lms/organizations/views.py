@@ -32,8 +32,7 @@ def _coordinated(organization_id: int) -> tuple[Person, Organization]:
 
 def people_directory_url(organization: Organization) -> str:
     """The people directory filtered to ``organization`` (the people feature's page)."""
-    # The people feature serves the directory; its path is part of the issue's contract.
-    return f"{url_for('lms.dashboard.home')}people/?organization={organization.id}"
+    return url_for("lms.people.directory", organization=organization.id)
 
 
 @allow(STAFF)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..core import db_session
-from ..models import AuditEvent, Person
+from ..models import AuditEvent, Enrollment, Person
 
 
 def person_by_id(person_id: int) -> Person | None:
+    """The person with this id, or None."""
     return db_session().get(Person, person_id)
 
 
@@ -23,4 +24,18 @@ def last_deactivation(person: Person) -> AuditEvent | None:
         )
         .order_by(AuditEvent.id.desc())
         .limit(1)
+    )
+
+
+def recent_enrollments(person: Person, limit: int = 10) -> list[Enrollment]:
+    """The person's latest places (any status), the most recently made first."""
+    return list(
+        db_session()
+        .scalars(
+            select(Enrollment)
+            .where(Enrollment.person_id == person.id)
+            .order_by(Enrollment.id.desc())
+            .limit(limit)
+        )
+        .unique()
     )

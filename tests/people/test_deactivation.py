@@ -173,17 +173,21 @@ def test_a_reason_is_required_and_an_admin_cannot_deactivate_themselves(
     assert "Ofc. Sofia Rivera is already active." in flash_text(again)
 
 
-def test_only_admins_reach_the_person_page(app, client, make, admin, officer):
-    coordinator = make.person(Role.COORDINATOR, scope=None, password=make.PASSWORD)
+def test_who_reaches_the_person_page_and_changes_the_account(
+    app, client, make, admin, officer, school_with_member
+):
+    school, group_coordinator, member = school_with_member
+    fire = make.organization("Missoula Fire Department")
+    fire_coordinator = make.person(Role.COORDINATOR, organization=fire, password=make.PASSWORD)
     url = person_page(officer)
     anonymous = client.get(url)
     assert anonymous.status_code == 302 and "/training/sign-in" in anonymous.headers["Location"]
-    for person in (officer, coordinator):
+    for person, status in ((officer, 403), (group_coordinator, 403), (fire_coordinator, 404)):
         browser = signed_in(app, make, person)
-        assert browser.get(url).status_code == 403
+        assert browser.get(url).status_code == status
         token = browser.csrf_token("/training/account")
         posted = browser.post(f"{url}/deactivate", data={"csrf_token": token, "reason": "x"})
-        assert posted.status_code == 403
+        assert posted.status_code == status
     make.db.expire_all()
     assert officer.active
 
@@ -193,6 +197,30 @@ def test_only_admins_reach_the_person_page(app, client, make, admin, officer):
     assert no_csrf.status_code == 400
     make.db.expire_all()
     assert officer.active
+
+    # A coordinator of the officer's agency deactivates them, but not an admin of it,
+    # nor themselves.
+    coordinator = make.person(
+        Role.COORDINATOR, organization=officer.organization, password=make.PASSWORD
+    )
+    browser = signed_in(app, make, coordinator)
+    done = browser.submit(
+        url, {"reason": "Retired"}, action=f"{url}/deactivate", follow_redirects=True
+    )
+    assert "Ofc. Sofia Rivera is deactivated." in flash_text(done)
+    chief = make.person(Role.ADMIN, organization=officer.organization, name="Chief Two")
+    assert "Deactivate" not in flash_text(browser.get(person_page(chief)))
+    token = browser.csrf_token(url)
+    refused = browser.post(
+        f"{person_page(chief)}/deactivate", data={"csrf_token": token, "reason": "x"}
+    )
+    assert refused.status_code == 403
+    mine = browser.submit(
+        person_page(coordinator), {"reason": "x"}, action=f"{person_page(coordinator)}/deactivate"
+    )
+    assert "You cannot deactivate your own account." in flash_text(mine)
+    make.db.expire_all()
+    assert not officer.active and chief.active and coordinator.active
 
 
 def test_the_cli_deactivates_and_reactivates_with_a_reason(app, runner, make, officer):

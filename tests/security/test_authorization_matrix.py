@@ -210,11 +210,6 @@ lms.imports.records_template         GET  staff     S    D       D     A     A  
 lms.imports.records_preview          POST staff     S    D       D     A     A    D     D     A
 lms.imports.records_apply            POST staff     S    D       D     A     A    D     D     A
 
-# People's accounts (deactivation, reactivation): administrators only.
-lms.people.person                    GET  admin     S/S  D/D     D/D   D/D   D/D  D/D   D/D   A/A
-lms.people.deactivate                POST admin     S/S  D/D     D/D   D/D   D/D  D/D   D/D   A/A
-lms.people.reactivate                POST admin     S/S  D/D     D/D   D/D   D/D  D/D   D/D   A/A
-
 # Organizations: staff see the ones they coordinate (a scoped coordinator's other agency:
 # 404) and edit them; creating, deactivating and reactivating are an administrator's.
 # A coordinator is added from a group's page (own agency here: not a group, 400 "A").
@@ -240,6 +235,21 @@ lms.programs.course                  POST admin     S/S  D/D     D/D   D/D   D/D
 # The audit log (every organization's events, and the CSV of them): administrators only.
 lms.audit_trail.index                GET  admin     S    D       D     D     D    D     D     A
 lms.audit_trail.export_csv           GET  admin     S    D       D     D     D    D     D     A
+# People: the directory, adding people and a person's page are for staff, over the
+# organizations they coordinate (a person of another agency: 404). Editing, roles,
+# invitations and the account (deactivation, reactivation): the same, for people who hold
+# no role beyond the coordinator's scope (see can_manage_person).
+lms.people.directory                 GET  staff     S    D       D     A     A    D     D     A
+lms.people.new                       GET  staff     S    D       D     A     A    D     D     A
+lms.people.new                       POST staff     S    D       D     A     A    D     D     A
+lms.people.person                    GET  staff     S/S  D/D     D/D   A/H   A/H  D/D   D/D   A/A
+lms.people.edit                      GET  staff     S/S  D/D     D/D   A/H   A/H  D/D   D/D   A/A
+lms.people.edit                      POST staff     S/S  D/D     D/D   A/H   A/H  D/D   D/D   A/A
+lms.people.grant_role                POST staff     S/S  D/D     D/D   A/H   A/H  D/D   D/D   A/A
+lms.people.remove_role               POST staff     S/S  D/D     D/D   A/H   A/H  D/D   D/D   A/A
+lms.people.invite                    POST staff     S/S  D/D     D/D   A/H   A/H  D/D   D/D   A/A
+lms.people.deactivate                POST staff     S/S  D/D     D/D   A/H   A/H  D/D   D/D   A/A
+lms.people.reactivate                POST staff     S/S  D/D     D/D   A/H   A/H  D/D   D/D   A/A
 """
 
 #: Routes whose ``?organization=`` filter is the object asked about (own/other).

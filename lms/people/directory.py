@@ -1,0 +1,200 @@
+"""The people directory: search, filter, sort and page people in the database.
+
+Filtering (including certification status, through :mod:`lms.status.sql`),
+sorting, paging and counting run as one SQL query, whatever the number of
+people; the page's rows then get their status on every track and their roles in
+one query each. Nothing is computed per row.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import exists, func, or_, select
+
+from ..core import db_session, local_today
+from ..models import CertificationTrack, Organization, Person, Role, RoleAssignment
+from ..status import queries as status_queries
+from ..status.queries import CertificationState, TrackStatus
+from ..status.sql import next_expiry, state_clause
+
+PAGE_SIZE = 50
+
+
+class Activity(enum.StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    ANY = "any"
+
+    @property
+    def label(self) -> str:
+        return {"active": "Active", "inactive": "Deactivated", "any": "Active or not"}[self.value]
+
+
+class Sort(enum.StrEnum):
+    NAME = "name"
+    ORGANIZATION = "organization"
+    DUE = "due"
+
+    @property
+    def label(self) -> str:
+        return {"name": "Name", "organization": "Organization", "due": "Due date"}[self.value]
+
+
+@dataclass
+class DirectoryFilters:
+    """What the directory was asked for (already validated)."""
+
+    search: str = ""
+    organization_id: int | None = None
+    role: Role | None = None
+    activity: Activity = Activity.ACTIVE
+    track: CertificationTrack | None = None
+    state: CertificationState | None = None
+    sort: Sort = Sort.NAME
+    page: int = 1
+
+
+@dataclass
+class DirectoryRow:
+    """One person as the directory lists them."""
+
+    id: int
+    full_name: str
+    email: str | None
+    badge_number: str | None
+    employee_number: str | None
+    job_title: str | None
+    active: bool
+    organization: str
+    roles: list[str] = field(default_factory=list)
+    statuses: list[TrackStatus] = field(default_factory=list)
+
+
+@dataclass
+class DirectoryPage:
+    rows: list[DirectoryRow]
+    total: int
+    page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its wildcards taken literally."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _searched(text: str):
+    pattern = _like(text)
+    columns = (
+        Person.full_name,
+        Person.preferred_name,
+        Person.email,
+        Person.badge_number,
+        Person.employee_number,
+    )
+    return or_(*(func.lower(column).like(pattern, escape="\\") for column in columns))
+
+
+def directory_page(
+    scope: set[int] | None,
+    filters: DirectoryFilters,
+    tracks: list[CertificationTrack],
+    day: date | None = None,
+) -> DirectoryPage:
+    """One page of the people in ``scope`` (None: everyone) matching ``filters``.
+
+    Sorted by due date: the latest expiry on the chosen track, or without one
+    the soonest of the person's latest expiries on any track; never certified last.
+    Status on a track follows :func:`lms.status.queries.state_on`: someone
+    without a live cycle is "never certified" on it.
+    """
+    day = day or local_today()
+    columns = (
+        Person.id,
+        Person.full_name,
+        Person.email,
+        Person.badge_number,
+        Person.employee_number,
+        Person.job_title,
+        Person.active,
+        Organization.name,
+    )
+    query = select(*columns).join(Organization, Organization.id == Person.organization_id)
+    if scope is not None:
+        query = query.where(Person.organization_id.in_(scope or {-1}))
+    if filters.search:
+        query = query.where(_searched(filters.search))
+    if filters.organization_id is not None:
+        query = query.where(Person.organization_id == filters.organization_id)
+    if filters.role is not None:
+        query = query.where(
+            exists().where(
+                RoleAssignment.person_id == Person.id, RoleAssignment.role == filters.role
+            )
+        )
+    if filters.activity is not Activity.ANY:
+        query = query.where(Person.active.is_(filters.activity is Activity.ACTIVE))
+    if filters.track is not None and filters.state is not None:
+        query = query.where(state_clause(filters.track, filters.state, Person.id, day))
+
+    name_order = (func.lower(Person.full_name), Person.id)
+    if filters.sort is Sort.DUE:
+        chosen = [filters.track.id] if filters.track else [t.id for t in tracks]
+        due = next_expiry(Person.id, chosen, day)
+        order = (due.is_(None), due, *name_order)
+    elif filters.sort is Sort.ORGANIZATION:
+        order = (func.lower(Organization.name), *name_order)
+    else:
+        order = name_order
+    # The total rides along each row (a window count): one pass over the matches.
+    query = query.add_columns(func.count().over().label("total")).order_by(*order)
+    page = filters.page
+    found = _page_of(query, page)
+    if not found and page > 1:  # past the end: show the last page
+        total = db_session().scalar(select(func.count()).select_from(query.subquery()))
+        page = max(1, -(-total // PAGE_SIZE))
+        found = _page_of(query, page)
+    total = found[0][-1] if found else 0
+    rows = [DirectoryRow(*row[:-1]) for row in found]
+    _add_roles_and_statuses(rows, tracks, day)
+    return DirectoryPage(rows, total, page)
+
+
+def _page_of(query, page: int) -> list:
+    return db_session().execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+
+
+def _add_roles_and_statuses(rows: list[DirectoryRow], tracks, day: date) -> None:
+    """Each row's roles (with scopes) and status per track: two queries for the page."""
+    ids = [row.id for row in rows]
+    if not ids:
+        return
+    grants = db_session().execute(
+        select(RoleAssignment.person_id, RoleAssignment.role, Organization.name)
+        .outerjoin(Organization, Organization.id == RoleAssignment.organization_id)
+        .where(RoleAssignment.person_id.in_(ids))
+        .order_by(RoleAssignment.id)
+    )
+    by_person: dict[int, list[str]] = {}
+    for person_id, role, organization in grants:
+        by_person.setdefault(person_id, []).append(role_label(role, organization))
+    statuses = status_queries.statuses_for(ids, tracks, day)
+    for row in rows:
+        row.roles = by_person.get(row.id, [])
+        row.statuses = [statuses[row.id, track.id] for track in tracks]
+
+
+def role_label(role: Role, organization: str | None) -> str:
+    """ "Training coordinator (Missoula Fire Department)", "Administrator", "... (all)"."""
+    if organization:
+        return f"{role.label} ({organization})"
+    if role is Role.COORDINATOR:
+        return f"{role.label} (all organizations)"
+    return role.label

@@ -1,0 +1,69 @@
+"""Certification status in SQL: the rule of :func:`~lms.status.queries.state_on`, as clauses.
+
+Pages that filter, sort and page thousands of people by status (the people
+directory) must do it in the database rather than load everyone. These
+clauses say the same thing as ``state_on`` over the latest live expiry of
+``latest_expiries``; ``tests/people/test_directory.py`` holds them to it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy.sql.selectable import ScalarSelect
+
+from ..models import Certification, CertificationTrack
+from .queries import CertificationState, _counts_on
+
+
+def next_expiry(person_id, track_ids: list[int], day: date) -> ScalarSelect:
+    """When the person ``person_id`` (a column) is next due on these tracks (NULL: never).
+
+    The soonest of their latest live expiries (granted by ``day``) per track.
+    Correlated, so the database looks up only the people already filtered,
+    each from the status index, instead of aggregating every cycle.
+    """
+    latest = (
+        select(func.max(Certification.expires_on).label("expires_on"))
+        .where(
+            Certification.person_id == person_id,
+            Certification.track_id.in_(track_ids or [-1]),
+            _counts_on(day),
+        )
+        .group_by(Certification.track_id)
+        .correlate_except(Certification)
+        .subquery("latest_per_track")
+    )
+    return select(func.min(latest.c.expires_on)).scalar_subquery()
+
+
+def state_clause(
+    track: CertificationTrack, state: CertificationState, person_id, day: date
+) -> ColumnElement[bool]:
+    """True where the person ``person_id`` (a column) is in ``state`` on ``track`` on ``day``.
+
+    Written as (anti-)semi-joins on the person's live cycles rather than over
+    their latest expiry: "the latest expiry is after X" is "some live cycle
+    expires after X", which the database answers from the status index
+    without aggregating every cycle of the department first.
+    """
+
+    def held(*conditions) -> ColumnElement[bool]:
+        return exists().where(
+            Certification.person_id == person_id,
+            Certification.track_id == track.id,
+            _counts_on(day),
+            *conditions,
+        )
+
+    due_soon_until = day + timedelta(days=track.renewal_window_days)
+    if state is CertificationState.NEVER:
+        return ~held()
+    if state is CertificationState.EXPIRED:
+        return and_(held(), ~held(Certification.expires_on > day))
+    if state is CertificationState.DUE_SOON:
+        return and_(
+            held(Certification.expires_on > day), ~held(Certification.expires_on > due_soon_until)
+        )
+    return held(Certification.expires_on > due_soon_until)
