@@ -226,3 +226,25 @@ def _seat_cap(e, n):
     return Description(
         f"{actor(e, n)} set the seat cap of {organization} in {session_of(e, n)}", (cap,)
     )
+
+
+@SENTENCES.describes("person.updated", "Person edited")
+def _person_updated(e, n):
+    base = said(e, n, "edited", possessive(subject(e, n)), "details")
+    return Description(base.sentence, field_changes((e.details or {}).get("changes")), None)
+
+
+def _role_words(e: AuditEvent) -> str:
+    d = e.details or {}
+    role = str(d.get("role") or "a role").replace("_", " ")
+    return f"{role} of {d['organization']}" if d.get("organization") else role
+
+
+@SENTENCES.describes("person.role_granted", "Role granted")
+def _role_granted(e, n):
+    return said(e, n, "made", subject(e, n), _role_words(e))
+
+
+@SENTENCES.describes("person.role_removed", "Role removed")
+def _role_removed(e, n):
+    return said(e, n, "removed", possessive(subject(e, n)), "role", _role_words(e))

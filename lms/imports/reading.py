@@ -14,8 +14,6 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from openpyxl import load_workbook
-
 from ..boundary import text_problem
 
 #: What a column may be mapped to besides a field: its values are not read.
@@ -106,6 +104,10 @@ def _cell_text(value: object) -> str:
 
 def _read_xlsx(data: bytes) -> tuple[Table | None, list[Problem]]:
     try:
+        # Imported here, not at the top: openpyxl reads /etc/mime.types when imported,
+        # and importing lms must do no I/O (a host imports it at start-up).
+        from openpyxl import load_workbook
+
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         return None, [Problem(None, None, f"the file is not a readable Excel workbook ({exc}).")]
