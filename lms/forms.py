@@ -7,7 +7,7 @@ added later is covered without a line of its own:
 
 - text fields refuse control characters (text areas allow line breaks);
 - whole-number fields, and choices coerced to numbers, refuse values no
-  database column holds;
+  database column holds; decimal fields refuse NaN and infinity;
 - date fields refuse years before 1900 or after 2200.
 
 Names take :class:`PersonName` explicitly, which also refuses invisible and
@@ -15,6 +15,9 @@ bidirectional-override characters.
 """
 
 from __future__ import annotations
+
+import math
+from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import Form as PlainForm
@@ -65,6 +68,23 @@ class WholeNumberInRange:
                 raise StopValidation("That number is too large.")
 
 
+class FiniteNumber:
+    """A number, not NaN or infinity (``Decimal("sNaN")`` even breaks range checks)."""
+
+    field_flags: dict = {}
+
+    def __call__(self, form, field) -> None:
+        value = field.data
+        if isinstance(value, Decimal):
+            finite = value.is_finite()
+        elif isinstance(value, float):
+            finite = math.isfinite(value)
+        else:  # empty
+            return
+        if not finite:
+            raise StopValidation("Enter a number.")
+
+
 class SaneDate:
     """A date between 1900 and 2200."""
 
@@ -84,6 +104,8 @@ def _boundary_checks(field) -> list:
         return [CleanText()]
     if issubclass(kind, fields.IntegerField):
         return [WholeNumberInRange()]
+    if issubclass(kind, (fields.DecimalField, fields.FloatField)):
+        return [FiniteNumber()]
     if issubclass(kind, (fields.SelectField, fields.SelectMultipleField, fields.RadioField)):
         return [CleanText(), WholeNumberInRange()]
     if issubclass(kind, (fields.DateField, fields.DateTimeField, fields.DateTimeLocalField)):

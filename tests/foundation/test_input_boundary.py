@@ -8,9 +8,12 @@ why, and nothing is written.
 from __future__ import annotations
 
 import pytest
+from werkzeug.datastructures import MultiDict
 
 from lms.boundary import name_problem, parse_id, text_problem
+from lms.forms import SubForm
 from lms.models import Role
+from lms.rosters.forms import EvaluationRowForm
 from tests.enrollment.helpers import flash_text
 
 TOO_BIG = "2147483648"
@@ -80,3 +83,12 @@ def test_names_in_every_script_pass_and_invisible_characters_do_not():
         assert name_problem(name), name
     assert text_problem("line one\nline two", multiline=True) is None
     assert text_problem("line one\nline two")
+
+
+@pytest.mark.parametrize("value", ["sNaN", "NaN", "Infinity", "-inf"])
+def test_a_score_that_is_not_a_number_is_a_form_message(value):
+    """``Decimal("sNaN")`` made the range check raise (a 500 the fuzz test found)."""
+    assert issubclass(EvaluationRowForm, SubForm)
+    form = EvaluationRowForm(MultiDict({"enrollment_id": "1", "teach_back": value}))
+    assert not form.validate()
+    assert form.teach_back.errors == ["Enter a number."]
