@@ -49,11 +49,6 @@ def parse_id(value: object) -> int | None:
     return number if 1 <= number <= MAX_ID else None
 
 
-def query_id(name: str) -> int | None:
-    """The query-string parameter ``name`` as an id; None when absent or not an id."""
-    return parse_id(request.args.get(name, ""))
-
-
 def query_text(name: str) -> str:
     """The query-string parameter ``name`` as one line of text; "" when absent or not text.
 

@@ -193,9 +193,7 @@ def _unbound_names(unbound: UnboundField, name: str) -> list[str]:
 
 #: Query names the source reads in ways a regex cannot see (a filter's name passed on).
 KNOWN_QUERY_NAMES = ("organization", "course", "page", "serial", "sig", "next", "period")
-_QUERY_READ = re.compile(
-    r"""(?:request\.args\.get(?:list)?|query_id|_list_filter)\(\s*["']([\w-]+)["']"""
-)
+_QUERY_READ = re.compile(r"""(?:request\.args\.get(?:list)?|_list_filter)\(\s*["']([\w-]+)["']""")
 
 
 def query_names() -> list[str]:
