@@ -1,9 +1,9 @@
 """Plugin contracts and their registries.
 
 Four things are pluggable: course types, completion rules, certificate
-layouts and transcript layouts. A plugin is a small class with documented class attributes; a
-third-party package exposes a ``register(registries)`` function in the
-``lms.plugins`` entry-point group::
+layouts and transcript layouts. A plugin is a small class with documented
+class attributes; a third-party package exposes a ``register(registries)``
+function in the ``lms.plugins`` entry-point group::
 
     [options.entry_points]
     lms.plugins =

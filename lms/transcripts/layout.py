@@ -187,9 +187,9 @@ class TranscriptLayout:
         y = top - sizes["issuer"] - 2
         self._fitted(out, (x0, y), "issuer", values, "bold", "accent", qr_x - 16 - x0)
         y -= sizes["title"] + 4
-        self._text(out, x0, y, spec.texts["title"], "bold", sizes["title"], "accent")
+        self._fitted(out, (x0, y), "title", values, "bold", "accent", qr_x - 16 - x0)
         y -= sizes["subtitle"] + 7.5
-        self._text(out, x0, y, spec.texts["subtitle"], "text", sizes["subtitle"], "muted")
+        self._fitted(out, (x0, y), "subtitle", values, "text", "muted", qr_x - 16 - x0)
         self._qr(out, payload, qr_x, top - qr_size, qr_size)
         caption, caption_size = spec.texts["qr_caption"], sizes["qr_caption"]
         self._text(

@@ -67,6 +67,8 @@ TEXTS = (
 )  # fmt: skip
 #: Texts drawn on every page, where the page number is known.
 FOOTER_TEXTS = frozenset({"footer", "page_number", "notice"})
+#: Texts that show no value.
+PLAIN_TEXTS = frozenset({"qr_caption", "continued"})
 
 
 def long_date(iso: str) -> str:
@@ -164,6 +166,13 @@ def _text(raw: Any, where: str, allowed: frozenset[str]) -> str:
     return raw
 
 
+def _allowed(text_key: str) -> frozenset[str]:
+    """The values a layout's text may show."""
+    if text_key in PLAIN_TEXTS:
+        return frozenset()
+    return HEAD_FIELDS | PAGE_FIELDS if text_key in FOOTER_TEXTS else HEAD_FIELDS
+
+
 def _mapping(spec: Mapping[str, Any], key: str, where: str, required=()) -> Mapping[str, Any]:
     found = spec.get(key)
     if not isinstance(found, Mapping):
@@ -184,6 +193,10 @@ def _sections(raw: Any, where: str, room: float) -> tuple[Section, ...]:
         if rows not in ROW_FIELDS:
             raise LayoutError(f"{here}: 'rows' must be one of {sorted(ROW_FIELDS)}")
         raw_columns = section.get("columns") or []
+        if not isinstance(raw_columns, list) or not all(
+            isinstance(c, Mapping) for c in raw_columns
+        ):
+            raise LayoutError(f"{here}: 'columns' must be a list of objects")
         shares = [
             _number(c.get("width"), f"{here} column {j + 1} width", 1, 10_000)
             for j, c in enumerate(raw_columns)
@@ -256,14 +269,7 @@ def parse_transcript_layout(
     raw_sizes = _mapping(spec, "sizes", where, SIZES)
     sizes = {key: _number(raw_sizes[key], f"{where} size {key!r}", 4, 72) for key in SIZES}
     raw_texts = _mapping(spec, "texts", where, (*TEXTS, "details", "details_separator"))
-    texts = {
-        key: _text(
-            raw_texts[key],
-            f"{where} text {key!r}",
-            HEAD_FIELDS | PAGE_FIELDS if key in FOOTER_TEXTS else HEAD_FIELDS,
-        )
-        for key in TEXTS
-    }
+    texts = {key: _text(raw_texts[key], f"{where} text {key!r}", _allowed(key)) for key in TEXTS}
     details = raw_texts["details"]
     if not isinstance(details, list):
         raise LayoutError(f"{where}: text 'details' must be a list of texts")

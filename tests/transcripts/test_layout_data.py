@@ -92,6 +92,10 @@ def _broken(change) -> dict:
             lambda s: s["texts"].update(record_line="As of {as_of:iso}"),
             "text 'record_line': unknown format 'iso'",
         ),
+        (
+            lambda s: s["texts"].update(qr_caption="Scan for {holder}"),
+            "text 'qr_caption': unknown placeholder {holder}",
+        ),
         (lambda s: s["sections"].pop(2), "the sections must show each of"),
         (lambda s: s["sizes"].pop("cell"), "'sizes' lacks 'cell'"),
         (lambda s: s["colors"].update(rule="grey"), "color 'rule'"),
