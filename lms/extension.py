@@ -129,6 +129,7 @@ class LMS:
         )
         if app.config["LMS_LOAD_PLUGINS"]:
             state.loaded_plugins = registries.load_entry_points()
+        config.validate_layouts(app.config, registries.transcript_layouts)
         state.extras["person_for_user"] = person_for_user
         app.extensions["lms"] = state
 
