@@ -110,6 +110,7 @@ def test_the_alerrt_track_s_history_shows_its_one_edit(demo, client):
             "(11 records, 11 cycles, 4 people)",
         ),
         ("person.deactivated", "Dana Whitfield deactivated Ofc. Walter Pruitt"),
+        ("track.updated", "Dana Whitfield changed the certification track ALERRT"),
         ("track.updated", "renewal window days: 60 → 90"),
     ],
 )
