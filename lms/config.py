@@ -22,7 +22,9 @@ class Option:
 OPTIONS: dict[str, Option] = {
     "LMS_SITE_NAME": Option("Active-Threat Training", "Name shown in page titles and headers."),
     "LMS_DEPARTMENT_NAME": Option(
-        "Police Department", "Issuing department, shown on pages and certificates."
+        "Police Department",
+        "The department's name until its organization exists (created with this name by "
+        "create-admin); then the name set on its organization page is shown and printed.",
     ),
     "LMS_TIMEZONE": Option(
         "America/Denver", "IANA time zone of the department; times are shown in it."
