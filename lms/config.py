@@ -24,7 +24,8 @@ OPTIONS: dict[str, Option] = {
     "LMS_DEPARTMENT_NAME": Option(
         "Police Department",
         "The department's name until its organization exists (created with this name by "
-        "create-admin); then the name set on its organization page is shown and printed.",
+        "create-admin); pages and transcripts then show the name set on its organization "
+        "page. Calendar feeds keep this value (a feed revalidates with one query).",
     ),
     "LMS_TIMEZONE": Option(
         "America/Denver", "IANA time zone of the department; times are shown in it."

@@ -21,7 +21,7 @@ from flask import (
 
 from ..auth.policy import PUBLIC, SIGNED_IN, allow, current_person
 from ..catalog import queries as catalog_queries
-from ..core import acting_person, db_session, department_name, department_zone, local_today
+from ..core import acting_person, db_session, department_zone, local_today
 from ..models import Audience, CourseSession, Person
 from . import operations, private_queries, queries, render
 from .forms import NewFeedLinkForm, StopFeedForm
@@ -53,7 +53,7 @@ def _etag(kind: str, *parts: Any) -> str:
             kind,
             url_for("lms.calendar.index", _external=True),
             config["LMS_SITE_NAME"],
-            department_name(),
+            config["LMS_DEPARTMENT_NAME"],
             config["LMS_TIMEZONE"],
             current_app.config["LMS_CALENDAR_REFRESH_MINUTES"],
             *parts,
@@ -206,7 +206,7 @@ def public_feed():
     source = url_for("lms.calendar.public_feed", _external=True, **source_args)
     etag = _etag("public", source, queries.public_fingerprint(selection, window))
     site = current_app.config["LMS_SITE_NAME"]
-    department = department_name()
+    department = current_app.config["LMS_DEPARTMENT_NAME"]
     if audiences:
         labels = ", ".join(a.label for a in sorted(audiences))
         name = f"{site}: public sessions ({labels})"
