@@ -3,8 +3,9 @@
 Each line is matched to a person by employee number, else by email (emails are
 kept lower-cased, so the match ignores case). The plan lists who would be
 created, who updated (field by field, old -> new), who is left as is and, when
-asked, who of one organization would be deactivated for missing from the file;
-or every problem, by line and column. An empty cell never blanks a field: an
+asked, who of one organization would be deactivated for missing from the file
+and who would be given a role (Officer) they lack in their organization; or
+every problem, by line and column. An empty cell never blanks a field: an
 export that lacks a value says nothing about it.
 """
 
