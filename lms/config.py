@@ -23,7 +23,10 @@ class Option:
 OPTIONS: dict[str, Option] = {
     "LMS_SITE_NAME": Option("Active-Threat Training", "Name shown in page titles and headers."),
     "LMS_DEPARTMENT_NAME": Option(
-        "Police Department", "Issuing department, shown on pages and certificates."
+        "Police Department",
+        "The department's name until its organization exists (created with this name by "
+        "create-admin); pages and transcripts then show the name set on its organization "
+        "page. Calendar feeds keep this value (a feed revalidates with one query).",
     ),
     "LMS_TIMEZONE": Option(
         "America/Denver", "IANA time zone of the department; times are shown in it."

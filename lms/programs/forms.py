@@ -25,7 +25,7 @@ from ..models import RenewalBasis
 from ..plugins import CompletionRule, Param
 
 BASIS_LABELS = {
-    RenewalBasis.PREVIOUS_EXPIRY: "the previous expiry (renewing early in the window loses none)",
+    RenewalBasis.PREVIOUS_EXPIRY: "the previous expiry",
     RenewalBasis.COMPLETION: "the day of the renewal",
 }
 
