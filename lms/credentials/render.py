@@ -52,6 +52,9 @@ from .signing import (
 )
 
 PRODUCER = "lms certificate renderer (reportlab TrueType parsing)"
+#: Baseline to baseline of a block's two lines, in font sizes: the accents of
+#: the second line's capitals clear the first line's descenders.
+LEADING = 1.25
 
 
 @lru_cache(maxsize=16)
@@ -273,15 +276,17 @@ class PreparedLayout:
             limit = block.max_width * self.width
             if width > limit:
                 size = max(block.min_size, size * limit / width)
-                if font.text_width(text, size) > limit and " " in text:
+                # Shrunk to exactly the limit, the width may round a hair above it.
+                too_wide = font.text_width(text, size) > limit * 1.000001
+                if too_wide and " " in text:
                     lines = _two_lines(font, text)
                     widest = max(font.text_width(line, 1000) for line, _ in lines) / 1000
                     size = min(block.size, limit / widest)
-                elif font.text_width(text, size) > limit:
+                elif too_wide:
                     size = limit / (width / block.size)  # never cut a name: shrink to fit
                 lines = [(line, font.text_width(line, size)) for line, _ in lines]
         ops = []
-        leading = size * 1.15
+        leading = size * LEADING
         y = y0 + (leading / 2 if len(lines) == 2 else 0)
         for line, line_width in lines:
             x = x0 - line_width / 2 if block.align == "center" else x0
