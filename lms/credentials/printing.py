@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from flask import current_app, has_request_context, url_for
 
 from ..core import registries, state
 from ..models import Certificate
-from ..plugins import UnknownPluginError
+from ..plugins import CertificateLayout, UnknownPluginError
 from ..resources import layouts_dir
 from .batch import render_merged
-from .layouts import LayoutError, LayoutSpec, parse_layout
+from .layouts import LayoutError, LayoutSpec, parse_layout, placement_problems
 from .pdf import ImageError, PdfImage
-from .render import Branding, PreparedLayout, image_for
+from .render import Branding, PreparedLayout, font_for, image_for
 
 
 class LayoutUnavailable(RuntimeError):
@@ -38,11 +39,42 @@ def layout_spec(name: str) -> LayoutSpec:
     found = cache.get(id(plugin))
     if found is None or found[0] is not plugin:
         try:
-            spec = parse_layout(plugin.spec, plugin.base_dir, layouts_dir() / "shared")
+            spec = checked_layout(plugin)
         except LayoutError as exc:
             raise LayoutUnavailable(str(exc)) from None
         found = cache[id(plugin)] = (plugin, spec)
     return found[1]
+
+
+def checked_layout(plugin: CertificateLayout) -> LayoutSpec:
+    """A layout's data parsed, its fonts read and its placement checked on every paper size.
+
+    LayoutError names the layout and every problem: a missing or unreadable
+    font, text or a QR code off the printable area, a QR code too small to scan.
+    """
+    spec = parse_layout(plugin.spec, plugin.base_dir, layouts_dir() / "shared")
+
+    def readable_font(path: Path):
+        try:
+            return font_for(path)
+        except Exception as exc:  # whatever the font parser raises for a file it cannot read
+            raise LayoutError(
+                f"layout {spec.name!r}: the font {path.name} cannot be read ({exc})"
+            ) from None
+
+    problems = placement_problems(spec, readable_font)
+    if problems:
+        raise LayoutError(
+            f"layout {spec.name!r} places things where they cannot print:\n  "
+            + "\n  ".join(problems)
+        )
+    return spec
+
+
+def check_installed_layouts(layouts: Iterable[CertificateLayout]) -> None:
+    """Refuse to start with a layout that cannot print (LayoutError says which and why)."""
+    for plugin in layouts:
+        checked_layout(plugin)
 
 
 def organization_logo(certificate: Certificate) -> tuple[str, PdfImage] | None:
