@@ -6,9 +6,17 @@ import hashlib
 from collections.abc import Sequence
 
 from .fonts import EmbeddableFont, merge_keys
-from .pdf import PdfWriter, catalog_object, stream_body, text_string, write_font, write_qr_font
-from .render import PRODUCER, PreparedLayout
-from .signing import CertificateFacts
+from .pdf import (
+    DocumentInfo,
+    PdfWriter,
+    catalog_object,
+    stream_body,
+    write_font,
+    write_output_intent,
+    write_qr_font,
+)
+from .render import PRODUCER, PreparedLayout, cert_created
+from .signing import CertificateFacts, clean_text
 
 
 def render_merged(
@@ -73,15 +81,33 @@ def render_merged(
         b"<< /Type /Pages /Kids [%s] /Count %d >>"
         % (b" ".join(b"%d 0 R" % k for k in kids), len(kids)),
     )
-    writer.write(catalog, catalog_object(root))
-    info = writer.add(
-        b"<< /Title %s /Author %s /Creator %s /Producer %s >>"
-        % (
-            text_string(title),
-            text_string(author),
-            text_string("lms certificates"),
-            text_string(PRODUCER),
-        )
-    )
+    metadata = writer.reserve()
+    writer.write(catalog, catalog_object(root, metadata, write_output_intent(writer)))
+    document = merged_info(items, title=title, author=author)
+    writer.write(metadata, document.metadata_body())
+    info = writer.add(b"<< %s >>" % document.info_entries())
     digest = hashlib.sha256("\n".join(c.serial for c, _ in items).encode()).digest()[:16]
     return writer.finish(catalog, info, digest)
+
+
+def merged_info(
+    items: Sequence[tuple[CertificateFacts, PreparedLayout]], *, title: str, author: str
+) -> DocumentInfo:
+    """The merged file's metadata, as a single certificate has it: what, by whom, when."""
+    certificates = [cert for cert, _ in items]
+    courses = sorted(
+        {(clean_text(c.course_title), clean_text(c.course_code)) for c in certificates}
+    )
+    layouts = sorted({layout.spec.name for _, layout in items})
+    count = f"{len(certificates)} certificate{'s' if len(certificates) != 1 else ''}"
+    return DocumentInfo(
+        title=title,
+        author=author,
+        subject=(
+            f"{count} of {courses[0][0]} ({courses[0][1]})." if len(courses) == 1 else f"{count}."
+        ),
+        keywords=" ".join(["certificates", *(code for _, code in courses)]),
+        creator=f"lms certificates, layout {', '.join(layouts)}",
+        producer=PRODUCER,
+        created=max(cert_created(c) for c in certificates),
+    )

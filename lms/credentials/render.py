@@ -32,6 +32,7 @@ from .art import rgb, vector_art
 from .fonts import EmbeddableFont, repertoire_key
 from .layouts import PLACEHOLDER, STATIC_FIELDS, LayoutSpec, Placement, TextBlock
 from .pdf import (
+    DocumentInfo,
     PdfImage,
     PdfWriter,
     catalog_object,
@@ -40,6 +41,7 @@ from .pdf import (
     text_string,
     trailer,
     write_font,
+    write_output_intent,
     write_qr_font,
 )
 from .signing import (
@@ -128,12 +130,15 @@ def _fill(template: str, values: dict[str, str]) -> str:
 
 @dataclass(frozen=True)
 class _Skeleton:
-    """Header and shared objects of a one-page certificate, ready to copy."""
+    """Header and shared objects of a one-page certificate, ready to copy.
+
+    The certificate's own objects follow it, numbered in this order: its
+    content stream, its information dictionary, its XMP metadata.
+    """
 
     prefix: bytes
     xref_entries: bytes
     content_number: int
-    info_number: int
 
 
 @dataclass
@@ -185,16 +190,6 @@ class PreparedLayout:
         self.qr_box = (qx * self.width, qy * self.height, qsize * self.width)
         self._skeletons: dict[tuple, _Skeleton] = {}
         self._ops_cache: dict[tuple[int, str], bytes] = {}
-        self._info_fixed = b"".join(
-            (
-                b" /Author ",
-                text_string(self._static_values["organization"]),
-                b" /Creator ",
-                text_string(f"lms certificates, layout {self.spec.name}"),
-                b" /Producer ",
-                text_string(PRODUCER),
-            )
-        )
         self._lock = threading.Lock()
 
     # --- the static part ----------------------------------------------------
@@ -362,8 +357,9 @@ class PreparedLayout:
         writer = PdfWriter()
         catalog, pages, page = writer.reserve(), writer.reserve(), writer.reserve()
         resources, static = self._write_shared(writer, keys)
-        content, info = writer.reserve(), writer.reserve()
-        writer.write(catalog, catalog_object(pages))
+        output_intent = write_output_intent(writer)
+        content, _info, metadata = writer.reserve(), writer.reserve(), writer.reserve()
+        writer.write(catalog, catalog_object(pages, metadata, output_intent))
         writer.write(pages, b"<< /Type /Pages /Kids [%d 0 R] /Count 1 >>" % page)
         writer.write(
             page,
@@ -373,7 +369,7 @@ class PreparedLayout:
         )
         # Objects are numbered out of order (the page refers ahead), so list
         # their offsets by number for the cross-reference table.
-        skeleton = _Skeleton(writer.body(), writer.xref_entries(), content, info)
+        skeleton = _Skeleton(writer.body(), writer.xref_entries(), content)
         with self._lock:
             self._skeletons[keys] = skeleton
         return skeleton
@@ -383,59 +379,39 @@ class PreparedLayout:
         fields = certificate_fields(cert, verify_url)
         page = self._page(fields, qr_payload(verify_url, cert))
         skeleton = self._skeleton(self.subset_keys(fields))
-        content = (
-            b"%d 0 obj\n<< /Length %d >>\nstream\n" % (skeleton.content_number, len(page.content))
-            + page.content
-            + b"\nendstream\nendobj\n"
+        number = skeleton.content_number
+        document = self.document_info(cert, fields)
+        objects = (
+            b"<< /Length %d >>\nstream\n" % len(page.content) + page.content + b"\nendstream",
+            b"<< %s /LMSCertificate %s >>"
+            % (document.info_entries(), text_string(attestation(cert))),
+            document.metadata_body(),
         )
-        info = (
-            b"%d 0 obj\n" % skeleton.info_number
-            + self.info_dictionary(cert, fields)
-            + b"\nendobj\n"
+        parts, entries, at = [skeleton.prefix], [skeleton.xref_entries], len(skeleton.prefix)
+        for offset, body in enumerate(objects):
+            chunk = b"%d 0 obj\n%s\nendobj\n" % (number + offset, body)
+            parts.append(chunk)
+            entries.append(b"%010d 00000 n \n" % at)
+            at += len(chunk)
+        parts.append(
+            trailer(at, number + len(objects), b"".join(entries), 1, number + 1, _file_id(cert))
         )
-        content_at = len(skeleton.prefix)
-        info_at = content_at + len(content)
-        xref_at = info_at + len(info)
-        entries = skeleton.xref_entries + b"%010d 00000 n \n%010d 00000 n \n" % (
-            content_at,
-            info_at,
-        )
-        return b"".join(
-            (
-                skeleton.prefix,
-                content,
-                info,
-                trailer(
-                    xref_at,
-                    skeleton.info_number + 1,
-                    entries,
-                    1,
-                    skeleton.info_number,
-                    _file_id(cert),
-                ),
-            )
-        )
+        return b"".join(parts)
 
-    def info_dictionary(self, cert: CertificateFacts, fields: dict[str, str]) -> bytes:
+    def document_info(self, cert: CertificateFacts, fields: dict[str, str]) -> DocumentInfo:
+        """The certificate file's metadata: who, what, when (also written as XMP)."""
         title = self._static_values.get("title") or self.spec.label
-        created = cert_created(cert)
-        return b"".join(
-            (
-                b"<< /Title ",
-                text_string(f"{title}: {fields['holder']}"),
-                self._info_fixed,
-                b" /Subject ",
-                text_string(
-                    f"{fields['course']} ({fields['course_code']}), completed "
-                    f"{fields['completed']}. Serial {fields['serial']}."
-                ),
-                b" /Keywords ",
-                text_string(f"certificate {fields['serial']}"),
-                b" /CreationDate (D:%sZ) /LMSCertificate "
-                % created.strftime("%Y%m%d%H%M%S").encode(),
-                text_string(attestation(cert)),
-                b" >>",
-            )
+        return DocumentInfo(
+            title=f"{title}: {fields['holder']}",
+            author=self._static_values["organization"],
+            subject=(
+                f"{fields['course']} ({fields['course_code']}), completed "
+                f"{fields['completed']}. Serial {fields['serial']}."
+            ),
+            keywords=f"certificate {fields['serial']}",
+            creator=f"lms certificates, layout {self.spec.name}",
+            producer=PRODUCER,
+            created=cert_created(cert),
         )
 
     def page_for(self, cert: CertificateFacts, verify_url: str) -> _Page:
