@@ -1,9 +1,15 @@
-"""Several certificates as one printable PDF: a page each, every font embedded once."""
+"""Several certificates in one file: one printable PDF (a page each, every font
+embedded once), or a ZIP of their PDFs named after their holders."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+
+from anyascii import anyascii
 
 from .fonts import EmbeddableFont, merge_keys
 from .pdf import (
@@ -111,3 +117,39 @@ def merged_info(
         producer=PRODUCER,
         created=max(cert_created(c) for c in certificates),
     )
+
+
+#: At most this many characters of the holder's name in a file name.
+FILENAME_NAME_LENGTH = 60
+
+
+def certificate_filename(holder_name: str, display_serial: str) -> str:
+    """``certificate-Aleksey-Smirnov-7KQ2-M9XA.pdf``: the name in ASCII, whole words.
+
+    Names in any script are transliterated (anyascii: Алексей -> Aleksey,
+    محمد -> mhmd, 田中 -> TianZhong), so every unzip tool and file system shows
+    them; only letters and digits remain, and a long name ends at a word.
+    """
+    name = ""
+    for word in re.findall(r"[A-Za-z0-9]+", anyascii(holder_name)):
+        if len(name) + 1 + len(word) > FILENAME_NAME_LENGTH:
+            name = name or word[:FILENAME_NAME_LENGTH]
+            break
+        name = f"{name}-{word}" if name else word
+    return f"certificate-{name or 'holder'}-{display_serial[:9]}.pdf"
+
+
+def zip_of(files: Iterable[tuple[str, bytes]]) -> bytes:
+    """The files in one ZIP; a name used twice gets ``-2``, ``-3``... before its extension."""
+    buffer = io.BytesIO()
+    used: set[str] = set()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, data in files:
+            stem, dot, extension = name.rpartition(".")
+            unique, count = name, 1
+            while unique in used:
+                count += 1
+                unique = f"{stem}-{count}{dot}{extension}"
+            used.add(unique)
+            archive.writestr(unique, data)
+    return buffer.getvalue()

@@ -8,8 +8,6 @@ prepared layouts for reuse. The same functions serve downloads and the CLI.
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -19,7 +17,7 @@ from ..core import registries, state
 from ..models import Certificate
 from ..plugins import CertificateLayout, UnknownPluginError
 from ..resources import layouts_dir
-from .batch import render_merged
+from .batch import certificate_filename, render_merged, zip_of
 from .layouts import LayoutError, LayoutSpec, parse_layout, placement_problems
 from .pdf import ImageError, PdfImage
 from .render import Branding, PreparedLayout, font_for, image_for
@@ -146,11 +144,7 @@ def render_pdf(certificate: Certificate) -> bytes:
 
 def render_zip(certificates: list[Certificate]) -> bytes:
     """Each certificate's PDF in one ZIP, named after its holder and serial."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        for certificate in certificates:
-            archive.writestr(pdf_filename(certificate), render_pdf(certificate))
-    return buffer.getvalue()
+    return zip_of((pdf_filename(c), render_pdf(c)) for c in certificates)
 
 
 def render_printable(certificates: list[Certificate], title: str) -> bytes:
@@ -160,7 +154,5 @@ def render_printable(certificates: list[Certificate], title: str) -> bytes:
 
 
 def pdf_filename(certificate: Certificate) -> str:
-    """``certificate-Sofia-Rivera-7KQ2-M9XA.pdf``: ASCII, no path characters."""
-    name = "".join(c if c.isascii() and c.isalnum() else "-" for c in certificate.holder_name)
-    name = "-".join(part for part in name.split("-") if part)[:60] or "holder"
-    return f"certificate-{name}-{certificate.display_serial[:9]}.pdf"
+    """``certificate-Aleksey-Smirnov-7KQ2-M9XA.pdf``: the holder's name in ASCII, and the serial."""
+    return certificate_filename(certificate.holder_name, certificate.display_serial)
