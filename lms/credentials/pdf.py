@@ -287,13 +287,18 @@ _XMP = """<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 
 #: Characters XML 1.0 does not allow (controls, surrogates, U+FFFE and U+FFFF).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-#: ASCII punctuation as character references: XML's own (< & >) are escaped,
-#: and no PDF delimiter (/ ( ) < > [ ] % ...) of a name reaches the file as such.
-_REFERENCES = {ord(c): f"&#x{ord(c):X};" for c in string.punctuation}
+#: ASCII punctuation, written as character references: XML's own (< & >) are
+#: escaped, and no PDF delimiter (/ ( ) < > [ ] % ...) of a name reaches the file.
+_PUNCTUATION = re.compile("[" + re.escape(string.punctuation) + "]")
 
 
+def _reference(match: re.Match) -> str:
+    return f"&#x{ord(match.group()):X};"
+
+
+@functools.lru_cache(maxsize=4096)
 def _xml_text(value: str) -> str:
-    return _NOT_XML.sub("", value).translate(_REFERENCES)
+    return _PUNCTUATION.sub(_reference, _NOT_XML.sub("", value))
 
 
 @dataclass(frozen=True)
