@@ -11,14 +11,12 @@ from collections.abc import Iterable, Sequence
 
 from anyascii import anyascii
 
+from .archival import DocumentInfo, catalog_object, write_output_intent
 from .fonts import EmbeddableFont, merge_keys
 from .pdf import (
-    DocumentInfo,
     PdfWriter,
-    catalog_object,
     stream_body,
     write_font,
-    write_output_intent,
     write_qr_font,
 )
 from .render import PRODUCER, PreparedLayout, cert_created

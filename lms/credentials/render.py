@@ -28,20 +28,18 @@ from pathlib import Path
 from typing import Any
 
 from . import qr
+from .archival import DocumentInfo, catalog_object, write_output_intent
 from .art import rgb, vector_art
 from .fonts import EmbeddableFont, repertoire_key
 from .layouts import PLACEHOLDER, STATIC_FIELDS, LayoutSpec, Placement, TextBlock
 from .pdf import (
-    DocumentInfo,
     PdfImage,
     PdfWriter,
-    catalog_object,
     load_image,
     stream_body,
     text_string,
     trailer,
     write_font,
-    write_output_intent,
     write_qr_font,
 )
 from .signing import (

@@ -14,7 +14,7 @@ import pytest
 from pypdf import PdfReader
 from reportlab.pdfgen import canvas
 
-from lms.credentials import pdf as pdf_module
+from lms.credentials.archival import srgb_profile
 from lms.credentials.batch import render_merged
 
 from .pdfa import pdfa_problems
@@ -58,7 +58,7 @@ def test_the_output_intent_is_the_shipped_srgb_profile():
     intent = intent.get_object()
     assert intent["/S"] == "/GTS_PDFA1"
     assert intent["/OutputConditionIdentifier"] == "sRGB IEC61966-2.1"
-    assert intent["/DestOutputProfile"].get_object().get_data() == pdf_module.srgb_profile()
+    assert intent["/DestOutputProfile"].get_object().get_data() == srgb_profile()
 
 
 def test_the_merged_roster_pdf_is_pdf_a_2b_with_the_same_metadata(tmp_path):
