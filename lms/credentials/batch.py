@@ -121,8 +121,12 @@ def merged_info(
 FILENAME_NAME_LENGTH = 60
 
 
-def certificate_filename(holder_name: str, display_serial: str) -> str:
+def certificate_filename(
+    holder_name: str, display_serial: str, document: str = "certificate"
+) -> str:
     """``certificate-Aleksey-Smirnov-7KQ2-M9XA.pdf``: the name in ASCII, whole words.
+
+    ``document`` names the kind of file (``transcript`` for transcripts).
 
     Names in any script are transliterated (anyascii: Алексей -> Aleksey,
     محمد -> mhmd, 田中 -> TianZhong), so every unzip tool and file system shows
@@ -134,7 +138,7 @@ def certificate_filename(holder_name: str, display_serial: str) -> str:
             name = name or word[:FILENAME_NAME_LENGTH]
             break
         name = f"{name}-{word}" if name else word
-    return f"certificate-{name or 'holder'}-{display_serial[:9]}.pdf"
+    return f"{document}-{name or 'holder'}-{display_serial[:9]}.pdf"
 
 
 def zip_of(files: Iterable[tuple[str, bytes]]) -> bytes:

@@ -8,12 +8,10 @@ downloads and batches.
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 from flask import current_app, has_request_context, url_for
 
 from ..core import registries, state
+from ..credentials.batch import certificate_filename, zip_of
 from ..credentials.layouts import LayoutError
 from ..credentials.pdf import ImageError
 from ..credentials.printing import LayoutUnavailable, NoPublicAddress
@@ -69,15 +67,9 @@ def render_pdf(transcript: IssuedTranscript) -> bytes:
 
 def render_zip(transcripts: list[IssuedTranscript]) -> bytes:
     """Each transcript's PDF in one ZIP, named after its holder and serial."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        for transcript in transcripts:
-            archive.writestr(pdf_filename(transcript), render_pdf(transcript))
-    return buffer.getvalue()
+    return zip_of((pdf_filename(t), render_pdf(t)) for t in transcripts)
 
 
 def pdf_filename(transcript: IssuedTranscript) -> str:
-    """``transcript-Sofia-Rivera-7KQ2-M9XA.pdf``: ASCII, no path characters."""
-    name = "".join(c if c.isascii() and c.isalnum() else "-" for c in transcript.holder_name)
-    name = "-".join(part for part in name.split("-") if part)[:60] or "holder"
-    return f"transcript-{name}-{transcript.display_serial[:9]}.pdf"
+    """``transcript-Sofia-Rivera-7KQ2-M9XA.pdf``: the holder's name in ASCII, and the serial."""
+    return certificate_filename(transcript.holder_name, transcript.display_serial, "transcript")
