@@ -26,7 +26,7 @@ from ..models import (
 )
 from ..status import operations as status_operations
 from ..status.operations import GrantReport
-from ..status.queries import route_courses
+from ..status.routes import route_courses
 from . import queries
 from .drafts import TrackDraft
 

@@ -24,8 +24,10 @@ from ..models import (
     Person,
     RenewalMethod,
 )
-from ..status.queries import cyclic_gc_paused, route_courses, track_chains
+from ..status.cycles import track_chains
+from ..status.population import cyclic_gc_paused
 from ..status.renewal import RouteCourses, replan_chain
+from ..status.routes import route_courses
 from .drafts import TrackDraft
 
 

@@ -35,6 +35,7 @@ from ..models import (
 )
 from ..plugins import CompletionRule, EnrollmentFacts, PluginError, RuleOutcome
 from ..status import queries as status_queries
+from ..status.qualification import lead_problem
 
 
 @dataclass(frozen=True)
@@ -258,7 +259,7 @@ def finalize_refusal(person: Person, session: CourseSession) -> str | None:
     """
     if not (leads(person, session) or coordinates_session(person, session)):
         return "Only a lead instructor of this session or a training coordinator may do this."
-    problem = status_queries.lead_problem(person, session.course, completion_day(session))
+    problem = lead_problem(person, session.course, completion_day(session))
     if problem:
         track = session.course.instructor_track
         return (

@@ -16,9 +16,9 @@ from ..auth.policy import (
 from ..boundary import parse_id
 from ..core import db_session, to_local
 from ..models import CourseSession, Person, Role, utcnow
-from ..status import queries as status_queries
 from ..status.forms import choices
 from ..status.operations import GrantReport
+from ..status.qualification import unqualified_leads
 from . import operations, queries
 from .forms import AttendanceForm, CorrectionForm, EvaluationFields, EvaluationsForm, FinalizeForm
 from .operations import RosterError
@@ -72,7 +72,7 @@ def _render_roster(
         "evaluations_form": evaluations_form or _evaluations_form(roster),
         "finalize_form": FinalizeForm(formdata=None),
         "finalize_refusal": queries.finalize_refusal(viewer, session),
-        "lead_problems": status_queries.unqualified_leads(session, day) if day else [],
+        "lead_problems": unqualified_leads(session, day) if day else [],
         "corrections": queries.corrections([e.enrollment.id for e in roster.entries]),
         "labels": queries.EVALUATION_LABELS,
         "now": utcnow(),
@@ -300,5 +300,5 @@ def session_panel(viewer: Person | None, session: CourseSession) -> dict | None:
     day = queries.completion_day(session)
     return {
         "session": session,
-        "lead_problems": status_queries.unqualified_leads(session, day) if day else [],
+        "lead_problems": unqualified_leads(session, day) if day else [],
     }

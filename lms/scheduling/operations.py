@@ -36,7 +36,7 @@ from ..models import (
     SessionStatus,
     utcnow,
 )
-from ..status.queries import lead_problem
+from ..status.qualification import lead_problem
 from . import queries
 from .times import MeetingTime
 

@@ -30,8 +30,10 @@ from ..models import (
     Person,
     utcnow,
 )
-from . import queries
+from .cycles import highest_cycle_numbers, latest_cycles, track_chains
+from .queries import all_tracks
 from .renewal import CycleFacts, CyclePlan, NoCycle, Replan, RouteCourses, plan_cycle, replan_chain
+from .routes import track_routes
 
 
 @dataclass
@@ -121,7 +123,7 @@ def grant_for_completions(completions: list[Completion], actor: Person | None) -
     if not completions:
         return report
     course = completions[0].course
-    routes = queries.track_routes(queries.all_tracks())
+    routes = track_routes(all_tracks())
     earned = [
         (route.track, course.id in {c.id for c in route.granting})
         for route in routes.values()
@@ -131,12 +133,12 @@ def grant_for_completions(completions: list[Completion], actor: Person | None) -
         return report
     person_ids = [c.person_id for c in completions]
     track_ids = [track.id for track, _ in earned]
-    numbers = queries.highest_cycle_numbers(person_ids, track_ids)
+    numbers = highest_cycle_numbers(person_ids, track_ids)
     by_day: dict[date, list[Completion]] = {}
     for completion in completions:
         by_day.setdefault(completion.completed_on, []).append(completion)
     for day, done in by_day.items():
-        latest = queries.latest_cycles([c.person_id for c in done], track_ids, day)
+        latest = latest_cycles([c.person_id for c in done], track_ids, day)
         for completion in done:
             for track, grants in earned:
                 previous = latest.get((completion.person_id, track.id))
@@ -173,7 +175,7 @@ def renew_for_teaching(session: CourseSession, day: date, actor: Person | None) 
     :mod:`lms.status.renewal`); each session renews a track at most once per person.
     """
     report = GrantReport()
-    routes = queries.track_routes(queries.all_tracks())
+    routes = track_routes(all_tracks())
     tracks = [r.track for r in routes.values() if session.course_id in {c.id for c in r.teaching}]
     teachers = {i.person_id: i.person for i in session.instructors}
     if not tracks or not teachers:
@@ -187,8 +189,8 @@ def renew_for_teaching(session: CourseSession, day: date, actor: Person | None) 
             )
         )
     )
-    latest = queries.latest_cycles(teachers, track_ids, day)
-    numbers = queries.highest_cycle_numbers(teachers, track_ids)
+    latest = latest_cycles(teachers, track_ids, day)
+    numbers = highest_cycle_numbers(teachers, track_ids)
     for person_id, person in sorted(teachers.items(), key=lambda kv: kv[1].full_name):
         for track in tracks:
             if (person_id, track.id) in already:
@@ -322,9 +324,9 @@ def _replan_after(
     later = [_facts(c) for c in live if (c.granted_on, c.id) > position]
     if not later:
         return
-    granting = frozenset(c.id for c in queries.track_routes([track])[track.id].granting)
+    granting = frozenset(c.id for c in track_routes([track])[track.id].granting)
     changes = replan_chain(track, history, later, granting)
-    numbers = queries.highest_cycle_numbers([anchor.person_id], [track.id])
+    numbers = highest_cycle_numbers([anchor.person_id], [track.id])
     _record_replans(track, changes, {c.id: c for c in live}, why, actor, report, numbers)
 
 
@@ -388,7 +390,7 @@ def replan_track(
     replaced when nothing earns it now. Callers commit.
     """
     report = GrantReport()
-    chains = queries.track_chains(track.id)
+    chains = track_chains(track.id)
     changes = [
         change
         for chain in chains.values()
@@ -399,7 +401,7 @@ def replan_track(
             Certification.track_id == track.id, Certification.revoked_at.is_(None)
         )
     )
-    numbers = queries.highest_cycle_numbers(list(chains), [track.id])
+    numbers = highest_cycle_numbers(list(chains), [track.id])
     _record_replans(track, changes, {c.id: c for c in live}, why, actor, report, numbers)
     _announce(report, actor)
     return report
@@ -503,7 +505,7 @@ def record_imported_cycles(
     track_ids = sorted({entries[i][1].id for i in chosen})
     numbers: dict[tuple[int, int], int] = {}
     for start in range(0, len(person_ids), 5000):
-        numbers.update(queries.highest_cycle_numbers(person_ids[start : start + 5000], track_ids))
+        numbers.update(highest_cycle_numbers(person_ids[start : start + 5000], track_ids))
     chosen.sort(key=lambda i: (entries[i][2], i))  # numbered in date order
     rows = []
     for i in chosen:
