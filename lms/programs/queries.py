@@ -1,7 +1,7 @@
 """Reads of the programs feature: tracks, their courses, a change's impact, the history.
 
 :func:`track_impact` is a dry run of a track change: the planning
-:func:`lms.status.operations.replan_track` would do, over the same cycles,
+:func:`lms.status.replanning.replan_track` would do, over the same cycles,
 without writing. Its fingerprint lets the view apply a change only while the
 impact is the one the admin saw.
 """

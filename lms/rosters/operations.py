@@ -31,6 +31,7 @@ from ..models import (
 )
 from ..plugins import RuleOutcome
 from ..status import operations as status_operations
+from ..status.cycle_writes import GrantReport
 from . import queries
 from .queries import EVALUATION_LABELS, EvaluationValue, Roster, RosterEntry
 
@@ -48,10 +49,8 @@ class FinalizeReport:
 
     completed: list[RosterEntry] = field(default_factory=list)
     not_completed: list[RosterEntry] = field(default_factory=list)
-    certifications: status_operations.GrantReport = field(
-        default_factory=status_operations.GrantReport
-    )
-    teaching: status_operations.GrantReport = field(default_factory=status_operations.GrantReport)
+    certifications: GrantReport = field(default_factory=GrantReport)
+    teaching: GrantReport = field(default_factory=GrantReport)
 
 
 @dataclass
@@ -60,7 +59,7 @@ class CorrectionReport:
     status_before: EnrollmentStatus
     status_after: EnrollmentStatus
     outcome: RuleOutcome
-    certifications: status_operations.GrantReport
+    certifications: GrantReport
 
 
 def _app():
@@ -510,7 +509,7 @@ def correct_result(
 
     status_before = entry.enrollment.status
     status_after = _final_status(outcome, new_attendance)
-    grants = status_operations.GrantReport()
+    grants = GrantReport()
     completion = entry.completion
     correction_note = f"Roster correction: {reason}"
     if outcome.passed and completion is None:

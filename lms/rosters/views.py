@@ -16,8 +16,8 @@ from ..auth.policy import (
 from ..boundary import parse_id
 from ..core import db_session, to_local
 from ..models import CourseSession, Person, Role, utcnow
+from ..status.cycle_writes import GrantReport
 from ..status.forms import choices
-from ..status.operations import GrantReport
 from ..status.qualification import unqualified_leads
 from . import operations, queries
 from .forms import AttendanceForm, CorrectionForm, EvaluationFields, EvaluationsForm, FinalizeForm
