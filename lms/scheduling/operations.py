@@ -18,8 +18,8 @@ from flask import current_app
 from .. import signals
 from ..calendar.operations import bump_revision
 from ..core import audit, db_session, registries, to_local
-from ..enrollment import operations as enrollment_operations
 from ..enrollment import queries as enrollment_queries
+from ..enrollment.places import lock_session, mark_cancelled, promote_waitlist
 from ..formatting import format_local_date, format_local_datetime
 from ..models import (
     Audience,
@@ -274,7 +274,7 @@ def create_session(course: Course, draft: SessionDraft, actor: Person) -> Course
 
 def update_session(session_id: int, draft: SessionDraft, actor: Person) -> dict[str, Any]:
     """Change a session; a capacity below the seats held is refused, a rise seats the waitlist."""
-    session = enrollment_operations.lock_session(session_id)
+    session = lock_session(session_id)
     if session.is_cancelled:
         raise SchedulingError([(None, "A cancelled session cannot be changed.")])
     if session.roster_finalized_at is not None or session.status is SessionStatus.COMPLETED:
@@ -363,13 +363,13 @@ def update_session(session_id: int, draft: SessionDraft, actor: Person) -> dict[
     if changes:
         audit("session.changed", session, actor=actor, details={"changes": changes})
         signals.session_changed.send(_app(), session=session, actor=actor, changes=changes)
-    enrollment_operations.promote_waitlist(session, actor)
+    promote_waitlist(session, actor)
     return changes
 
 
 def cancel_session(session_id: int, actor: Person, reason: str) -> CourseSession:
     """Cancel a session and every place in it (kept, with who and why)."""
-    session = enrollment_operations.lock_session(session_id)
+    session = lock_session(session_id)
     if session.is_cancelled:
         raise SchedulingError([(None, "This session is already cancelled.")])
     now = utcnow()
@@ -379,9 +379,7 @@ def cancel_session(session_id: int, actor: Person, reason: str) -> CourseSession
     places = [e for e in roster.holding if e.status is EnrollmentStatus.ENROLLED]
     places += [e for _, e in roster.waitlisted]
     for enrollment in places:
-        enrollment_operations.mark_cancelled(
-            enrollment, actor, f"Session cancelled: {reason}", session_cancelled=True
-        )
+        mark_cancelled(enrollment, actor, f"Session cancelled: {reason}", session_cancelled=True)
     session.status = SessionStatus.CANCELLED
     session.cancelled_at = now
     session.cancelled_by_id = actor.id
