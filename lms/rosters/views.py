@@ -19,9 +19,9 @@ from ..models import CourseSession, Person, Role, utcnow
 from ..status.cycle_writes import GrantReport
 from ..status.forms import choices
 from ..status.qualification import unqualified_leads
-from . import operations, queries
+from . import marks, operations, queries
 from .forms import AttendanceForm, CorrectionForm, EvaluationFields, EvaluationsForm, FinalizeForm
-from .operations import RosterError
+from .marks import RosterError
 
 
 def _viewer() -> Person:
@@ -110,7 +110,7 @@ def record_attendance(session_id: int, meeting_id: int):
     if not form.validate_on_submit():
         return _render_roster(session.id, viewer, error=_form_errors(form), status=400)
     try:
-        present, absent = operations.record_attendance(
+        present, absent = marks.record_attendance(
             session.id, meeting_id, form.present.data or [], viewer, everyone=form.everyone.data
         )
     except RosterError as exc:
@@ -144,7 +144,7 @@ def record_evaluations(session_id: int):
             )
         results[enrollment_id] = row.form.evaluation_values(kinds)
     try:
-        changed = operations.record_evaluations(session.id, results, viewer)
+        changed = marks.record_evaluations(session.id, results, viewer)
     except RosterError as exc:
         return _refused(session_id, viewer, exc, evaluations_form=form)
     db_session().commit()

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from lms.dates import add_months
 from lms.models import Certification, CertificationSource, EnrollmentStatus
-from lms.rosters import operations
+from lms.rosters import marks, operations
 from lms.status.qualification import lead_problem
 from lms.status.queries import CertificationState, track_status
 from tests.status.program import last_day
@@ -95,7 +95,7 @@ def test_teaching_an_empty_room_renews_nothing(app, make, program):
     due = program.instructor(qualified_until=program.today + timedelta(days=30))
     session = program.past_session(lead=due)
     (enrollment,) = program.enroll(session, program.officer())
-    operations.record_attendance(session.id, session.meetings[0].id, [], due)
+    marks.record_attendance(session.id, session.meetings[0].id, [], due)
     report = operations.finalize_roster(session.id, due)
     assert report.teaching.granted == [] and len(report.not_completed) == 1
     assert len(cycles(make.db, due, program.instructor_track)) == 1
