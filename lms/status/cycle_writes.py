@@ -16,7 +16,7 @@ from flask import current_app
 from .. import signals
 from ..core import audit, db_session
 from ..models import Certification, CertificationTrack, Person, utcnow
-from .renewal import CyclePlan, NoCycle
+from .renewal import CyclePlan, NoCycle, plan_cycle
 
 
 @dataclass
@@ -102,18 +102,27 @@ def _record_cycle(
     return cycle
 
 
-def grant_or_note(
+def earn_cycle(
     report: GrantReport,
     person: Person,
     track: CertificationTrack,
-    plan: CyclePlan | NoCycle,
     day: date,
     previous: Certification | None,
     cycle_numbers: dict[tuple[int, int], int],
     actor: Person | None,
+    *,
+    grants: bool,
+    teaching: bool = False,
     **origin,
 ) -> None:
-    """Record the cycle ``plan`` grants in ``report``, or note there why it grants none."""
+    """Record in ``report`` the cycle earned on ``day`` after ``previous``, or why there is none.
+
+    ``grants`` and ``teaching`` say how it was earned (see
+    :func:`~lms.status.renewal.plan_cycle`); ``origin`` names the completion or session.
+    """
+    plan = plan_cycle(
+        track, previous.expires_on if previous else None, day, grants=grants, teaching=teaching
+    )
     if isinstance(plan, NoCycle):
         report.notes.append(f"{person.full_name}, {track.name}: {plan.reason}")
         return

@@ -23,7 +23,7 @@ from ..models import (
     CourseSession,
     Person,
 )
-from .cycle_writes import GrantReport, announce, grant_or_note, revoke
+from .cycle_writes import GrantReport, announce, earn_cycle, revoke
 from .cycles import highest_cycle_numbers, latest_cycles
 from .queries import all_tracks
 from .renewal import CyclePlan, NoCycle, plan_cycle
@@ -56,18 +56,15 @@ def grant_for_completions(completions: list[Completion], actor: Person | None) -
         for completion in done:
             for track, grants in earned:
                 previous = latest.get((completion.person_id, track.id))
-                plan = plan_cycle(
-                    track, previous.expires_on if previous else None, day, grants=grants
-                )
-                grant_or_note(
+                earn_cycle(
                     report,
                     completion.person,
                     track,
-                    plan,
                     day,
                     previous,
                     numbers,
                     actor,
+                    grants=grants,
                     source=CertificationSource.COMPLETION,
                     completion_id=completion.id,
                 )
@@ -104,18 +101,16 @@ def renew_for_teaching(session: CourseSession, day: date, actor: Person | None) 
             if (person_id, track.id) in already:
                 continue
             previous = latest.get((person_id, track.id))
-            plan = plan_cycle(
-                track, previous.expires_on if previous else None, day, grants=False, teaching=True
-            )
-            grant_or_note(
+            earn_cycle(
                 report,
                 person,
                 track,
-                plan,
                 day,
                 previous,
                 numbers,
                 actor,
+                grants=False,
+                teaching=True,
                 source=CertificationSource.TEACHING,
                 taught_session_id=session.id,
             )
