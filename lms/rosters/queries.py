@@ -27,7 +27,6 @@ from ..models import (
     Enrollment,
     EvaluationKind,
     EvaluationResult,
-    Meeting,
     Person,
     SessionInstructor,
     SessionStatus,
@@ -272,15 +271,6 @@ def finalize_refusal(person: Person, session: CourseSession) -> str | None:
 # --- lists ----------------------------------------------------------------------
 
 
-def _first_start():
-    return (
-        select(func.min(Meeting.starts_at))
-        .where(Meeting.session_id == CourseSession.id)
-        .correlate(CourseSession)
-        .scalar_subquery()
-    )
-
-
 def sessions_with_rosters(person: Person, *, finalized: bool, limit: int = 100):
     """Begun, not cancelled sessions whose roster ``person`` keeps, newest first."""
     teaches = exists().where(
@@ -298,7 +288,7 @@ def sessions_with_rosters(person: Person, *, finalized: bool, limit: int = 100):
     query = select(CourseSession).where(
         visible,
         CourseSession.status != SessionStatus.CANCELLED,
-        _first_start() <= utcnow(),
+        CourseSession.starts_at <= utcnow(),
     )
     if finalized:
         query = query.where(
@@ -311,7 +301,7 @@ def sessions_with_rosters(person: Person, *, finalized: bool, limit: int = 100):
             CourseSession.roster_finalized_at.is_(None),
             CourseSession.status == SessionStatus.SCHEDULED,
         )
-    query = query.order_by(_first_start().desc(), CourseSession.id.desc()).limit(limit)
+    query = query.order_by(CourseSession.starts_at.desc(), CourseSession.id.desc()).limit(limit)
     return list(db_session().scalars(query).unique())
 
 

@@ -25,7 +25,7 @@ from ..models import (
     utcnow,
 )
 from .cycles import counts_on
-from .queries import CertificationState, first_start
+from .queries import CertificationState
 from .routes import TrackRoutes, track_routes
 
 
@@ -175,9 +175,9 @@ def next_sessions(routes: dict[int, TrackRoutes]) -> dict[int, CourseSession]:
             .where(
                 CourseSession.course_id.in_(course_ids),
                 CourseSession.status == SessionStatus.SCHEDULED,
-                first_start() > utcnow(),
+                CourseSession.starts_at > utcnow(),
             )
-            .order_by(first_start(), CourseSession.id)
+            .order_by(CourseSession.starts_at, CourseSession.id)
             .limit(200)
         )
         .unique()

@@ -196,15 +196,6 @@ class TrackOverview:
         return self.status.state is not CertificationState.CURRENT
 
 
-def first_start():
-    return (
-        select(func.min(Meeting.starts_at))
-        .where(Meeting.session_id == CourseSession.id)
-        .correlate(CourseSession)
-        .scalar_subquery()
-    )
-
-
 def _open_sessions(course_ids: set[int], person_id: int) -> list[CourseSession]:
     """Sessions of these courses not yet begun, open for registration, with a free seat."""
     if not course_ids:
@@ -220,7 +211,7 @@ def _open_sessions(course_ids: set[int], person_id: int) -> list[CourseSession]:
         .where(
             CourseSession.course_id.in_(course_ids),
             CourseSession.status == SessionStatus.SCHEDULED,
-            first_start() > now,
+            CourseSession.starts_at > now,
             or_(
                 CourseSession.registration_opens_at.is_(None),
                 CourseSession.registration_opens_at <= now,
@@ -231,7 +222,7 @@ def _open_sessions(course_ids: set[int], person_id: int) -> list[CourseSession]:
             ),
             ~already,
         )
-        .order_by(first_start(), CourseSession.id)
+        .order_by(CourseSession.starts_at, CourseSession.id)
         .limit(50)
     )
     return [s for s in sessions.unique() if s.seats_left > 0]
