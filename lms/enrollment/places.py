@@ -11,6 +11,8 @@ commits, so a place, its seat and its audit record land together or not at all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
@@ -53,8 +55,9 @@ def locked_session(session_id: int) -> CourseSession:
     return session
 
 
-def find_or_create_person(email: str, create) -> tuple[Person, bool]:
-    """The person with ``email``, created (in a savepoint) if nobody has it yet.
+def find_or_create_person(email: str, create: Callable[[], Person]) -> tuple[Person, bool]:
+    """The person with ``email`` and whether they are new: ``create()`` (in a savepoint) if
+    nobody has the address yet.
 
     Two requests creating the same address at once: the loser of the unique
     index rolls back its savepoint and uses the winner's row.
