@@ -73,7 +73,7 @@ def claim(token: str):
         abort(
             404,
             description="This link is not valid: it was used, replaced or has expired. "
-            "Ask your group coordinator for a new one.",
+            "Ask whoever sent it to you for a new one.",
         )
     form = ClaimAccountForm()
     if form.validate_on_submit():
