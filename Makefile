@@ -7,8 +7,9 @@ FLASK  := $(VENV)/bin/flask --app lms.app
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-# Debian packages the tests read outputs with: the browser, PDF and image tools, fonts.
-APT_PACKAGES := chromium qpdf poppler-utils fonts-dejavu-core
+# Debian packages the tests read outputs with: the browser, PDF and image tools, fonts,
+# HarfBuzz's own shaper (hb-shape) that certificate glyphs are checked against.
+APT_PACKAGES := chromium qpdf poppler-utils fonts-dejavu-core libharfbuzz-bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install install-test system-deps js-deps lint format clean
