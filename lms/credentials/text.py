@@ -84,14 +84,16 @@ class FontChain:
         """True when the layout font prints ``text`` a glyph per character."""
         return text.isascii() or all(map(self.fast_characters.__contains__, text))
 
-    def face_for(self, cluster: str, script: str, previous: Face | None) -> Face | None:
-        """The face to set ``cluster`` in (None: no face has all of it)."""
+    def face_for(
+        self, cluster: str, script: str, previous: Face | None, neutral: bool = False
+    ) -> Face | None:
+        """The face to set ``cluster`` in (None: no face has all of it).
+
+        ``script``: the cluster's, or for a ``neutral`` one (a space, a digit) the
+        script of the text before it, whose face it stays in when it can.
+        """
         codes = [ord(c) for c in cluster]
-        if (
-            previous is not None
-            and script in _NEUTRAL_SCRIPTS
-            and all(cp in previous.font.codepoints for cp in codes)
-        ):
+        if previous is not None and neutral and all(cp in previous.font.codepoints for cp in codes):
             return previous
         faces = self.faces if script in LAYOUT_FONT_SCRIPTS else self.fallbacks
         for face in faces:
@@ -190,10 +192,10 @@ def _itemize(chain: FontChain, text: str) -> list[tuple[Face, str, int, str]]:
         level = levels[position]
         position += len(cluster)
         own = script_data.script(cluster[0])
-        if own not in _NEUTRAL_SCRIPTS:
+        neutral = own in _NEUTRAL_SCRIPTS
+        if not neutral:
             script = own
-        face = chain.face_for(cluster, own if own not in _NEUTRAL_SCRIPTS else script, face)
-        face = face or chain.primary
+        face = chain.face_for(cluster, script, face, neutral) or chain.primary
         last = runs[-1] if runs else None
         if (
             last
