@@ -42,7 +42,7 @@ def _simple(cp: int) -> bool:
     """A character drawn as its own glyph with no shaping (in a font that has it)."""
     if cp < 0x0300:
         return cp >= 0x20
-    if cp < 0x0590:
+    if cp < 0x0530:  # Latin, Greek, Cyrillic: the scripts of the layout's own font
         return not (0x0300 <= cp <= 0x036F or 0x0483 <= cp <= 0x0489)
     return 0x1E00 <= cp <= 0x1FFF or 0x2010 <= cp <= 0x2027 or 0x2030 <= cp <= 0x205E
 
