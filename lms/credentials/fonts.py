@@ -152,6 +152,11 @@ class EmbeddableFont:
         return "CFF " in self._tables
 
     @cached_property
+    def substitutes(self) -> bool:
+        """Whether shaping may put other glyphs in place of the characters' (a GSUB table)."""
+        return "GSUB" in self._tables
+
+    @cached_property
     def cid_of(self) -> list[int] | None:
         """The CID of each glyph id for a CID-keyed CFF font; None for TrueType."""
         if not self.cff:

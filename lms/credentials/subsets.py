@@ -59,12 +59,16 @@ def build_subset(
 ) -> FontSubset:
     """The subset of ``font`` for ``codepoints`` (and their shaped forms) and ``extra_glyphs``."""
     # First the closure: every glyph shaping can reach from these characters.
-    closure = hb.SubsetInput()
-    for cp in codepoints:
-        closure.unicode_set.add(cp)
-    for table in ("GPOS", "GDEF"):
-        closure.drop_table_tag_set.add(_tag(table))
-    glyphs = {0, *hb.SubsetPlan(font.face, closure).old_to_new_glyph_mapping, *extra_glyphs}
+    if font.substitutes:
+        closure = hb.SubsetInput()
+        for cp in codepoints:
+            closure.unicode_set.add(cp)
+        for table in ("GPOS", "GDEF"):
+            closure.drop_table_tag_set.add(_tag(table))
+        reached = hb.SubsetPlan(font.face, closure).old_to_new_glyph_mapping
+    else:  # no substitutions (the CJK face): the character map's glyphs
+        reached = [font.hb_font.get_nominal_glyph(cp) or 0 for cp in codepoints]
+    glyphs = {0, *reached, *extra_glyphs}
     # Then the program: those glyphs, no hinting, none of the tables print ignores.
     wanted = hb.SubsetInput()
     for cp in codepoints:
