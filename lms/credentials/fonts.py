@@ -117,9 +117,10 @@ class _Lookup(dict):
 class EmbeddableFont:
     """A TrueType or CID-keyed OpenType/CFF font read once: measures, encodes, subsets."""
 
-    def __init__(self, data: bytes, label: str = "font"):
+    def __init__(self, data: bytes, label: str = "font", source: str | None = None):
         self.data = data
         self.label = label
+        self.source = source or label  # where it was read from: the same file, the same font
         try:
             self.face = hb.Face(hb.Blob(data))
             self.units_per_em = self.face.upem
@@ -136,7 +137,8 @@ class EmbeddableFont:
 
     @classmethod
     def from_file(cls, path: Path) -> EmbeddableFont:
-        return cls(Path(path).read_bytes(), label=Path(path).name)
+        path = Path(path).resolve()
+        return cls(path.read_bytes(), label=path.name, source=str(path))
 
     def __repr__(self) -> str:
         return f"<EmbeddableFont {self.label}>"

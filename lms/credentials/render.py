@@ -169,10 +169,10 @@ class PreparedLayout:
         }
         # Resource names by font file: the layout's own fonts first, then the fallbacks.
         self._font_names: dict[str, bytes] = {}
-        for font in self.fonts.values():
-            self._font_names.setdefault(font.label, b"F%d" % (len(self._font_names) + 1))
-        for path, _ in fallback_paths(False) + fallback_paths(True):
-            self._font_names.setdefault(path.name, b"F%d" % (len(self._font_names) + 1))
+        for source in [font.source for font in self.fonts.values()] + [
+            str(path.resolve()) for path, _ in fallback_paths(False) + fallback_paths(True)
+        ]:
+            self._font_names.setdefault(source, b"F%d" % (len(self._font_names) + 1))
         self.layout_fonts = frozenset(self.fonts.values())
         self._static_values = {
             "organization": clean_text(branding.organization),
@@ -203,7 +203,7 @@ class PreparedLayout:
 
     def font_name(self, font: EmbeddableFont) -> bytes:
         """The page resource name of ``font`` (``F1``...), the same on every certificate."""
-        return self._font_names[font.label]
+        return self._font_names[font.source]
 
     # --- the static part ----------------------------------------------------
 

@@ -201,7 +201,7 @@ def _itemize(chain: FontChain, text: str) -> list[tuple[Face, str, int, str]]:
             last
             and last[0] is face
             and last[2] == level
-            and (last[1] == script or own in _NEUTRAL_SCRIPTS or last[1] in _NEUTRAL_SCRIPTS)
+            and (last[1] == script or neutral or last[1] in _NEUTRAL_SCRIPTS)
         ):
             last[3] += cluster
             if last[1] in _NEUTRAL_SCRIPTS:
