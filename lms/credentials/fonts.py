@@ -3,11 +3,8 @@
 A certificate embeds each font it uses as a PDF Type 0 font whose codes are
 the font's own glyph ids (TrueType, ``/CIDToGIDMap /Identity``) or CIDs
 (CID-keyed CFF, as in Noto Sans CJK), so text is encoded the same whatever
-the subset. Subsets are built by HarfBuzz's subsetter (``hb-subset`` through
-uharfbuzz), which handles TrueType and CFF outlines alike and keeps every
-glyph that shaping can reach from the characters asked for. fontTools'
-subsetter was measured first: 5 to 11 seconds per Japanese name on the CJK
-face, against some milliseconds here.
+the subset. Fonts are read with HarfBuzz (uharfbuzz) and fontTools; subsets
+are built by :mod:`lms.credentials.subsets`.
 
 Subsets are built per *repertoire* (see :func:`repertoire_key`): a name with
 one Cyrillic or Arabic letter pulls in its whole 128-character block, so the
