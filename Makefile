@@ -9,8 +9,9 @@ PORT   ?= 5000
 # The suite runs on every core; `make test PYTEST_WORKERS=` runs it in one process.
 PYTEST_WORKERS ?= -n auto
 
-# Debian packages the tests read outputs with: the browser, PDF and image tools, fonts.
-APT_PACKAGES := chromium qpdf poppler-utils fonts-dejavu-core
+# Debian packages the tests read outputs with: the browser, PDF and image tools, fonts,
+# HarfBuzz's own shaper (hb-shape) that certificate glyphs are checked against.
+APT_PACKAGES := chromium qpdf poppler-utils fonts-dejavu-core libharfbuzz-bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install install-test system-deps js-deps lint format clean

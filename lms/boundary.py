@@ -59,7 +59,8 @@ def query_text(name: str) -> str:
     return "" if text_problem(value) else value
 
 
-def _describe(char: str) -> str:
+def describe_character(char: str) -> str:
+    """``U+202E RIGHT-TO-LEFT OVERRIDE``: how a message names a character."""
     name = unicodedata.name(char, None)
     return f"U+{ord(char):04X}" + (f" {name}" if name else "")
 
@@ -71,7 +72,7 @@ def text_problem(value: str, *, multiline: bool = False) -> str | None:
         if unicodedata.category(char) == "Cc" and char not in allowed:
             if char == "\x00":
                 return "Remove the NUL character (U+0000) from this text."
-            return f"Remove the control character {_describe(char)} from this text."
+            return f"Remove the control character {describe_character(char)} from this text."
     return None
 
 
@@ -89,8 +90,8 @@ def name_problem(value: str) -> str | None:
     for char in value:
         if char in _BIDI_AND_INVISIBLE or unicodedata.category(char) == "Cf":
             return (
-                f"Remove the invisible character {_describe(char)}: it changes how the name "
-                "reads on rosters and certificates."
+                f"Remove the invisible character {describe_character(char)}: it changes how "
+                "the name reads on rosters and certificates."
             )
     return None
 

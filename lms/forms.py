@@ -11,7 +11,7 @@ added later is covered without a line of its own:
 - date fields refuse years before 1900 or after 2200.
 
 Names take :class:`PersonName` explicitly, which also refuses invisible and
-bidirectional-override characters.
+bidirectional-override characters, and warns of characters no certificate prints.
 
 Fields several features declare alike (a person's full name, a catalog entry's
 code, name and description) are built here once, by functions that return the
@@ -23,12 +23,14 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
+from flask import flash
 from flask_wtf import FlaskForm
 from wtforms import Form as PlainForm
 from wtforms import StringField, TextAreaField, fields
 from wtforms.validators import DataRequired, Length, Regexp, StopValidation, ValidationError
 
 from .boundary import MAX_INT, MIN_INT, date_problem, name_problem, text_problem
+from .credentials.fonts import unprintable_characters
 
 
 class CleanText:
@@ -49,7 +51,12 @@ class CleanText:
 
 
 class PersonName:
-    """A name as it will print: no control, invisible or direction-changing characters."""
+    """A name as it will print: no control, invisible or direction-changing characters.
+
+    A name with characters no certificate font prints (an emoji, a script no
+    shipped font covers) is kept, with a warning: its certificates will be refused
+    until it is corrected, so whoever types it hears so now, not at issuance.
+    """
 
     field_flags: dict = {}
 
@@ -58,6 +65,17 @@ class PersonName:
             problem = name_problem(field.data)
             if problem:
                 raise StopValidation(problem)
+            missing = unprintable_characters(field.data)
+            if missing:
+                flash(unprintable_warning(field.data, missing), "warning")
+
+
+def unprintable_warning(name: str, missing: list[str]) -> str:
+    """The entry-time warning for a name certificates cannot print."""
+    return (
+        f"“{name}” has characters no certificate can print ({', '.join(missing)}); "
+        "it is saved, but its certificates will be refused until it is corrected."
+    )
 
 
 class WholeNumberInRange:

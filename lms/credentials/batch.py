@@ -12,15 +12,10 @@ from collections.abc import Iterable, Sequence
 from anyascii import anyascii
 
 from .archival import DocumentInfo, catalog_object, write_output_intent
-from .fonts import EmbeddableFont, merge_keys
-from .pdf import (
-    PdfWriter,
-    stream_body,
-    write_font,
-    write_qr_font,
-)
+from .pdf import PdfWriter, stream_body, write_font, write_qr_font
 from .render import PRODUCER, PreparedLayout, cert_created
 from .signing import CertificateFacts, clean_text
+from .typeset import font_subsets
 
 
 def render_merged(
@@ -35,33 +30,21 @@ def render_merged(
         raise ValueError("no certificates to merge")
     pages = [(layout, layout.page_for(cert, verify_url_for(cert))) for cert, layout in items]
     # One subset per font file covering every page's text.
-    needs: dict[int, list[tuple]] = {}
-    extra: dict[int, set[str]] = {}
-    fonts: dict[int, EmbeddableFont] = {}
-    for layout, page in pages:
-        for key in layout.font_keys:
-            font = layout.fonts[key]
-            fonts[id(font)] = font
-            needs.setdefault(id(font), []).append(
-                layout.subset_keys(page.fields)[layout.font_keys.index(key)]
-            )
-            extra.setdefault(id(font), set()).update(layout.static_extra[key])
+    layout_fonts = frozenset().union(*(layout.layout_fonts for layout, _ in pages))
+    subsets = font_subsets([page.usage for _, page in pages], layout_fonts)
     writer = PdfWriter()
     catalog, root = writer.reserve(), writer.reserve()
-    font_numbers = {
-        ident: write_font(
-            writer, font, font.subset(merge_keys(needs[ident]), frozenset(extra[ident]))
-        )
-        for ident, font in fonts.items()
-    }
+    font_numbers = {font: write_font(writer, font, subset) for font, subset in subsets}
     qr_font = write_qr_font(writer)
     shared: dict[int, tuple[bytes, int]] = {}
     kids = []
     for layout, page in pages:
         if id(layout) not in shared:
+            used = {font for other, drawn in pages if other is layout for font, _, _ in drawn.usage}
             font_refs = b" ".join(
-                b"/%s %d 0 R" % (layout.font_names[k].encode(), font_numbers[id(layout.fonts[k])])
-                for k in layout.font_keys
+                b"/%s %d 0 R" % (layout.font_name(font), number)
+                for font, number in font_numbers.items()
+                if font in used
             ) + (b" /QR %d 0 R" % qr_font)
             image_refs = b" ".join(
                 b"/Im%d %d 0 R" % (i + 1, writer.add_image(image))

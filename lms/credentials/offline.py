@@ -21,6 +21,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from bidi import get_display
 from pypdf import PdfReader
 
 from .layouts import PLACEHOLDER
@@ -94,27 +95,37 @@ def _read_page(page) -> tuple[list[PrintedLine], str]:
 
 
 def read_marked(page, tag: str) -> tuple[list[tuple[dict[str, str], str]], str]:
-    """The text inside each ``/tag`` marked-content sequence with its properties, and all text."""
+    """The text inside each ``/tag`` marked-content sequence with its properties, and all text.
+
+    A shaped line (an Indic or Arabic name) is read as the texts its runs' ``/Span``
+    give (``/ActualText``, or ``/Alt`` for right-to-left runs), not glyph by glyph:
+    its glyphs are in visual order, and some stand for several letters.
+    """
     found: list[tuple[dict[str, str], str]] = []
     everything: list[str] = []
     properties: dict[str, str] | None = None
     parts: list[str] = []
+    given: list[str] = []  # the texts of the line's spans, in visual order
     depth = 0  # marked content nested inside ours
 
     def before(operator: bytes, operands: list, cm, tm) -> None:
-        nonlocal properties, parts, depth
+        nonlocal properties, parts, given, depth
         if operator in (b"BDC", b"BMC"):
             if properties is not None:
                 depth += 1
+                span = _span_text(operands[1] if len(operands) > 1 else None)
+                if span is not None:
+                    given.append(span)
             elif operands and operands[0] == f"/{tag}":
-                given = operands[1] if len(operands) > 1 else None
-                items = given.items() if hasattr(given, "items") else ()
-                properties, parts = {str(k): str(v) for k, v in items}, []
+                marked = operands[1] if len(operands) > 1 else None
+                items = marked.items() if hasattr(marked, "items") else ()
+                properties, parts, given = {str(k): str(v) for k, v in items}, [], []
         elif operator == b"EMC" and properties is not None:
             if depth:
                 depth -= 1
             else:
-                found.append((properties, "".join(parts)))
+                shown = get_display("".join(given)) if given else "".join(parts)
+                found.append((properties, shown))
                 properties = None
 
     def text(value: str, cm, tm, font, size) -> None:
@@ -124,6 +135,23 @@ def read_marked(page, tag: str) -> tuple[list[tuple[dict[str, str], str]], str]:
 
     page.extract_text(visitor_operand_before=before, visitor_text=text)
     return found, "".join(everything)
+
+
+def _span_text(properties: Any) -> str | None:
+    """A run's text as it stands on the page: a right-to-left run's (``/Alt``) reversed.
+
+    The line's spans joined that way read as the page shows them, left to right;
+    the bidirectional algorithm then gives the line in logical order.
+    """
+    if not hasattr(properties, "get"):
+        return None
+    for key, reverse in (("/ActualText", False), ("/Alt", True)):
+        given = properties.get(key)
+        if isinstance(given, bytes):  # pypdf keeps hex strings as bytes
+            given = given.decode("utf-16") if given[:2] == b"\xfe\xff" else given.decode("latin-1")
+        if given is not None:
+            return str(given)[::-1] if reverse else str(given)
+    return None
 
 
 def normalized(text: str) -> str:

@@ -20,6 +20,7 @@ from ..models import Certificate, Completion, CourseSession, Person, utcnow
 from ..models.certificates import CertificateStatus
 from ..signals import certificate_issued, certificate_revoked, certificate_superseded
 from . import queries, signing
+from .fonts import unprintable_characters
 
 MAX_REASON = 2000
 
@@ -37,10 +38,43 @@ class CertificateError(ValueError):
 
 @dataclass
 class IssueReport:
-    """What one issue action did."""
+    """What one issue action did; ``refused`` says, per person, why no certificate was issued."""
 
     issued: list[Certificate] = field(default_factory=list)
     already: list[Certificate] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
+def _printed_values(completion: Completion, actor: Person, holder_name: str | None) -> dict:
+    """What a new certificate for ``completion`` would print, by what the reader calls it."""
+    session = completion.session
+    return {
+        "name": holder_name or completion.person.full_name,
+        "course title": completion.course.title,
+        "course code": completion.course.code,
+        "organization's name": session.organization.name,
+        "instructor's name": _instructor_names(session),
+        "signer's name": actor.full_name,
+    }
+
+
+def unprintable_refusal(
+    completion: Completion, actor: Person, holder_name: str | None = None
+) -> str | None:
+    """Why no certificate can print for ``completion`` (a character no font has), or None.
+
+    A certificate with boxes for letters is worse than none: the person's
+    certificate waits until the name (or course) is corrected.
+    """
+    for what, value in _printed_values(completion, actor, holder_name).items():
+        missing = unprintable_characters(signing.clean_text(value or ""))
+        if missing:
+            holder = signing.clean_text(holder_name or completion.person.full_name)
+            return (
+                f"No certificate for {holder}: the {what} has characters no certificate "
+                f"font can print ({', '.join(missing)}). Correct it, then issue again."
+            )
+    return None
 
 
 def _lock_completions(*criteria) -> list[Completion]:
@@ -158,6 +192,10 @@ def issue_certificates(
         if completion.id in existing:
             report.already.append(existing[completion.id])
             continue
+        refusal = unprintable_refusal(completion, actor)
+        if refusal:
+            report.refused.append(refusal)
+            continue
         report.issued.append(_new_certificate(completion, actor))
     if report.issued:
         try:
@@ -180,6 +218,8 @@ def issue_certificate(actor: Person, completion_id: int) -> Certificate:
     if completion is None:
         raise CertificateError("There is no such completion.")
     report = issue_certificates(actor, completion.session_id, [completion_id])
+    if report.refused:
+        raise CertificateError(report.refused[0])
     if report.already:
         raise CertificateError(
             "This completion already has a certificate.", existing=report.already[0]
@@ -247,6 +287,9 @@ def correct_certificate(
     if old.status is not CertificateStatus.ISSUED:
         raise CertificateError(f"A {old.status.value} certificate cannot be corrected.")
     completion = lock_row(Completion, old.completion_id)
+    refusal = unprintable_refusal(completion, actor, holder_name)
+    if refusal:
+        raise CertificateError(refusal)
     old.status = CertificateStatus.SUPERSEDED
     db_session().flush()  # the live-certificate index must see the old one leave first
     new = _new_certificate(

@@ -227,17 +227,28 @@ def stream_body(data: bytes) -> bytes:
 
 
 def write_font(writer: PdfWriter, font: EmbeddableFont, subset) -> int:
-    """A TrueType subset as a Type 0 font with its ToUnicode map; returns its number."""
+    """A subset as a Type 0 font with its ToUnicode map; returns its number.
+
+    TrueType is a CIDFontType2 (codes are glyph ids); CID-keyed CFF a CIDFontType0
+    (codes are the font's CIDs) with the bare CFF program.
+    """
     base = f"{subset.tag}+{font.postscript_name}".encode()
+    if subset.cff:
+        kind, file_key, program_keys = b"CIDFontType0", b"FontFile3", b"/Subtype /CIDFontType0C"
+        gid_map = b""
+    else:
+        kind, file_key = b"CIDFontType2", b"FontFile2"
+        program_keys = b"/Length1 %d" % subset.font_file_length
+        gid_map = b" /CIDToGIDMap /Identity"
     program = writer.add(
-        b"<< /Filter /FlateDecode /Length %d /Length1 %d >>\nstream\n"
-        % (len(subset.font_file), subset.font_file_length)
+        b"<< /Filter /FlateDecode /Length %d %s >>\nstream\n"
+        % (len(subset.font_file), program_keys)
         + subset.font_file
         + b"\nendstream"
     )
     descriptor = writer.add(
         b"<< /Type /FontDescriptor /FontName /%s /Flags %d /FontBBox [%d %d %d %d]"
-        b" /ItalicAngle %d /Ascent %d /Descent %d /CapHeight %d /StemV %d /FontFile2 %d 0 R >>"
+        b" /ItalicAngle %d /Ascent %d /Descent %d /CapHeight %d /StemV %d /%s %d 0 R >>"
         % (
             base,
             font.flags,
@@ -247,14 +258,15 @@ def write_font(writer: PdfWriter, font: EmbeddableFont, subset) -> int:
             round(font.descent),
             round(font.cap_height),
             round(font.stem_v),
+            file_key,
             program,
         )
     )
     descendant = writer.add(
-        b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s"
+        b"<< /Type /Font /Subtype /%s /BaseFont /%s"
         b" /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >>"
-        b" /FontDescriptor %d 0 R /DW 1000 /W %s /CIDToGIDMap /Identity >>"
-        % (base, descriptor, subset.widths)
+        b" /FontDescriptor %d 0 R /DW 1000 /W %s%s >>"
+        % (kind, base, descriptor, subset.widths, gid_map)
     )
     to_unicode = writer.add(
         b"<< /Filter /FlateDecode /Length %d >>\nstream\n" % len(subset.to_unicode)

@@ -9,18 +9,21 @@ serialized once into a byte skeleton; each certificate adds one content stream
 (its text, and its QR code written in a 16-glyph Type 3 font, see
 :mod:`lms.credentials.qr`) and its information dictionary.
 
-Fonts are embedded TrueType subsets (see :mod:`lms.credentials.fonts`, which
-parses fonts with reportlab's ``TTFontFile``); text is written as glyph ids in
-hex strings with a ToUnicode map, so it is extractable and no value can be
-read as PDF syntax or markup. reportlab's canvas is not used for the page: it
-re-embeds fonts and rebuilds every object per file, which caps bulk printing
-far below the thousand certificates a second this module reaches.
+Fonts are embedded subsets (see :mod:`lms.credentials.fonts`); text is set in
+a chain of fonts covering every script names are written in, shaped and put in
+visual order (see :mod:`lms.credentials.text` and :mod:`lms.credentials.typeset`),
+and written as glyph codes in hex strings with a ToUnicode map and ActualText,
+so it is extractable and no value can be read as PDF syntax or markup. A
+general PDF library re-embeds fonts and rebuilds every object per file, which
+caps bulk printing far below the thousand certificates a second this module
+reaches.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -29,9 +32,9 @@ from typing import Any
 
 from . import qr
 from .archival import DocumentInfo, catalog_object, write_output_intent
-from .art import rgb, vector_art
-from .fonts import EmbeddableFont, repertoire_key
-from .layouts import PLACEHOLDER, STATIC_FIELDS, LayoutSpec, Placement, TextBlock
+from .art import vector_art
+from .fonts import EmbeddableFont, fallback_paths
+from .layouts import PLACEHOLDER, LayoutSpec, Placement, TextBlock
 from .pdf import (
     PdfImage,
     PdfWriter,
@@ -50,14 +53,13 @@ from .signing import (
     format_hours,
     qr_payload,
 )
+from .text import FontChain, fallback_faces
+from .typeset import FontSubsets, SetText, Usage, font_subsets, set_text
 
-PRODUCER = "lms certificate renderer (reportlab TrueType parsing)"
-#: Baseline to baseline of a block's two lines, in font sizes: the accents of
-#: the second line's capitals clear the first line's descenders.
-LEADING = 1.25
+PRODUCER = "lms certificate renderer (HarfBuzz shaping)"
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)
 def _font_from(path: str, mtime_ns: int) -> EmbeddableFont:
     return EmbeddableFont.from_file(Path(path))
 
@@ -143,6 +145,7 @@ class _Skeleton:
 class _Page:
     content: bytes
     fields: dict[str, str]
+    usage: Usage  # what the page's text asks of each font (see :func:`font_subsets`)
 
 
 class PreparedLayout:
@@ -163,32 +166,37 @@ class PreparedLayout:
         used_fonts = sorted({b.font for b in spec.blocks})
         self.font_keys: tuple[str, ...] = tuple(used_fonts)
         self.fonts = {key: font_loader(spec.fonts[key]) for key in used_fonts}
-        self.font_names = {key: f"F{i + 1}" for i, key in enumerate(used_fonts)}
+        self.chains = {
+            key: FontChain(font, fallback_faces(font, font_loader))
+            for key, font in self.fonts.items()
+        }
+        # Resource names by font file: the layout's own fonts first, then the fallbacks.
+        self._font_names: dict[str, bytes] = {}
+        for source in [font.source for font in self.fonts.values()] + [
+            str(path.resolve()) for path, _ in fallback_paths(False) + fallback_paths(True)
+        ]:
+            self._font_names.setdefault(source, b"F%d" % (len(self._font_names) + 1))
+        self.layout_fonts = frozenset(self.fonts.values())
         self._static_values = {
             "organization": clean_text(branding.organization),
             **{k: clean_text(v) for k, v in spec.texts.items()},
         }
         self.images: list[PdfImage] = []
-        self.static_text: dict[str, list[str]] = {key: [] for key in used_fonts}
+        self.static_usage: Usage = ()
         self.static_content = self._static_content(assets_loader)
+        self._static_stream = stream_body(self.static_content)
         self._variable_blocks = [
             (block, self._compile_template(block)) for block in spec.blocks if not block.is_static
         ]
-        # Subsets always hold the static text and the fixed words of variable
-        # blocks; per certificate only the field values choose the repertoire.
-        literal: dict[str, list[str]] = {
-            key: list(texts) for key, texts in self.static_text.items()
-        }
-        self._fields_by_font: dict[str, tuple[str, ...]] = {key: () for key in used_fonts}
-        for block, template in self._variable_blocks:
-            literal[block.font].append(PLACEHOLDER.sub("", template))
-            self._fields_by_font[block.font] += tuple(sorted(block.fields - STATIC_FIELDS))
-        self.static_extra = {key: frozenset("".join(texts)) for key, texts in literal.items()}
         qx, qy, qsize = spec.qr
         self.qr_box = (qx * self.width, qy * self.height, qsize * self.width)
-        self._skeletons: dict[tuple, _Skeleton] = {}
-        self._ops_cache: dict[tuple[int, str], bytes] = {}
+        self._skeletons: OrderedDict[tuple, _Skeleton] = OrderedDict()
+        self._ops_cache: dict[tuple[int, str], SetText] = {}
         self._lock = threading.Lock()
+
+    def font_name(self, font: EmbeddableFont) -> bytes:
+        """The page resource name of ``font`` (``F1``...), the same on every certificate."""
+        return self._font_names[font.source]
 
     # --- the static part ----------------------------------------------------
 
@@ -233,8 +241,9 @@ class PreparedLayout:
             ops.append(self._draw_image(image, self._place(signature, image)))
         for block in self.spec.blocks:
             if block.is_static:
-                text = _fill(block.template, self._static_values)
-                ops.append(self._text_ops(block, text))
+                drawn = self._set(block, _fill(block.template, self._static_values))
+                self.static_usage += drawn.usage
+                ops.append(drawn.ops)
         qx, qy, qsize = self.spec.qr
         ops.append(
             b"q 1 1 1 rg %.3f %.3f %.3f %.3f re f Q\n" % (qx * w, qy * h, qsize * w, qsize * w)
@@ -254,46 +263,14 @@ class PreparedLayout:
 
     # --- text -----------------------------------------------------------------
 
-    def _text_ops(self, block: TextBlock, text: str, record: bool = True) -> bytes:
-        """Operators drawing ``text`` in ``block``: shrunk to fit, two lines if need be."""
-        if record:
-            self.static_text[block.font].append(text)
-        font = self.fonts[block.font]
-        name = self.font_names[block.font].encode()
-        color = rgb(block.color)
-        x0, y0 = block.x * self.width, block.y * self.height
-        size = block.size
-        width = font.text_width(text, size)
-        lines = [(text, width)]
-        if block.max_width is not None:
-            limit = block.max_width * self.width
-            if width > limit:
-                size = max(block.min_size, size * limit / width)
-                # Shrunk to exactly the limit, the width may round a hair above it.
-                too_wide = font.text_width(text, size) > limit * 1.000001
-                if too_wide and " " in text:
-                    lines = _two_lines(font, text)
-                    widest = max(font.text_width(line, 1000) for line, _ in lines) / 1000
-                    size = min(block.size, limit / widest)
-                elif too_wide:
-                    size = limit / (width / block.size)  # never cut a name: shrink to fit
-                lines = [(line, font.text_width(line, size)) for line, _ in lines]
-        ops = []
-        leading = size * LEADING
-        y = y0 + (leading / 2 if len(lines) == 2 else 0)
-        for line, line_width in lines:
-            x = x0 - line_width / 2 if block.align == "center" else x0
-            if block.align == "right":
-                x = x0 - line_width
-            ops.append(
-                b"BT %s /%s %.2f Tf %.2f %.2f Td <%s> Tj ET\n"
-                % (color, name, size, x, y, font.encode(line).encode())
-            )
-            y -= leading
-        return b"".join(ops)
+    def _set(self, block: TextBlock, text: str) -> SetText:
+        return set_text(
+            block, self.chains[block.font], text, (self.width, self.height), self.font_name
+        )
 
     def _page(self, fields: dict[str, str], payload: str) -> _Page:
-        ops = []
+        ops: list[bytes] = []
+        usage: Usage = self.static_usage
         # Most lines (course, dates, instructor) repeat across a session's
         # certificates: their operators are kept, keyed by block and text.
         cache = self._ops_cache
@@ -304,11 +281,13 @@ class PreparedLayout:
             if text:
                 drawn = cache.get((index, text))
                 if drawn is None:
-                    drawn = _marked(template, self._text_ops(block, text, record=False))
+                    drawn = self._set(block, text)
+                    drawn = SetText(_marked(template, drawn.ops), drawn.usage)
                     if len(cache) > 4096:
                         cache.clear()
                     cache[(index, text)] = drawn
-                ops.append(drawn)
+                ops.append(drawn.ops)
+                usage += drawn.usage
         symbol = qr.encode(payload.encode("utf-8"))
         x, y, size = self.qr_box
         module = size / (symbol.size + 2 * qr.QUIET_ZONE)
@@ -319,42 +298,37 @@ class PreparedLayout:
         )
         ops.append(qr.text_rows(symbol))
         ops.append(b"ET\n")
-        return _Page(b"".join(ops), fields)
+        return _Page(b"".join(ops), fields, usage)
 
     # --- one certificate --------------------------------------------------------
 
-    def subset_keys(self, fields: dict[str, str]) -> tuple:
-        return tuple(
-            repertoire_key("".join([fields[name] for name in self._fields_by_font[key]]))
-            for key in self.font_keys
-        )
-
-    def _write_shared(self, writer: PdfWriter, keys: tuple) -> tuple[bytes, int]:
+    def _write_shared(self, writer: PdfWriter, subsets: FontSubsets) -> tuple[bytes, int]:
         """Fonts, images and static content; returns (resources dictionary, content obj)."""
-        font_refs = []
-        for key, repertoire in zip(self.font_keys, keys, strict=True):
-            subset = self.fonts[key].subset(repertoire, self.static_extra[key])
-            number = write_font(writer, self.fonts[key], subset)
-            font_refs.append(b"/%s %d 0 R" % (self.font_names[key].encode(), number))
+        font_refs = [
+            b"/%s %d 0 R" % (self.font_name(font), write_font(writer, font, subset))
+            for font, subset in subsets
+        ]
         font_refs.append(b"/QR %d 0 R" % write_qr_font(writer))
         image_refs = [
             b"/Im%d %d 0 R" % (i + 1, writer.add_image(image))
             for i, image in enumerate(self.images)
         ]
-        static = writer.add(stream_body(self.static_content))
+        static = writer.add(self._static_stream)
         resources = b"<< /Font << %s >> /XObject << %s >> >>" % (
             b" ".join(font_refs),
             b" ".join(image_refs),
         )
         return resources, static
 
-    def _skeleton(self, keys: tuple) -> _Skeleton:
-        found = self._skeletons.get(keys)
+    def _skeleton(self, usage: Usage) -> _Skeleton:
+        subsets = font_subsets([usage], self.layout_fonts)
+        key = tuple((self.font_name(font), subset.tag) for font, subset in subsets)
+        found = self._skeletons.get(key)
         if found is not None:
             return found
         writer = PdfWriter()
         catalog, pages, page = writer.reserve(), writer.reserve(), writer.reserve()
-        resources, static = self._write_shared(writer, keys)
+        resources, static = self._write_shared(writer, subsets)
         output_intent = write_output_intent(writer)
         content, _info, metadata = writer.reserve(), writer.reserve(), writer.reserve()
         writer.write(catalog, catalog_object(pages, metadata, output_intent))
@@ -369,14 +343,16 @@ class PreparedLayout:
         # their offsets by number for the cross-reference table.
         skeleton = _Skeleton(writer.body(), writer.xref_entries(), content)
         with self._lock:
-            self._skeletons[keys] = skeleton
+            self._skeletons[key] = skeleton
+            while len(self._skeletons) > 256:  # names in ideographs each have their own
+                self._skeletons.popitem(last=False)
         return skeleton
 
     def render(self, cert: CertificateFacts, verify_url: str) -> bytes:
         """One certificate as a complete PDF file."""
         fields = certificate_fields(cert, verify_url)
         page = self._page(fields, qr_payload(verify_url, cert))
-        skeleton = self._skeleton(self.subset_keys(fields))
+        skeleton = self._skeleton(page.usage)
         number = skeleton.content_number
         document = self.document_info(cert, fields)
         objects = (
@@ -426,16 +402,3 @@ def cert_created(cert: CertificateFacts) -> datetime:
 
 def _file_id(cert: CertificateFacts) -> bytes:
     return hashlib.sha256(b"lms-certificate:" + cert.serial.encode()).digest()[:16]
-
-
-def _two_lines(font: EmbeddableFont, text: str) -> list[tuple[str, float]]:
-    """``text`` split at the space that best balances two lines."""
-    words = text.split(" ")
-    best = None
-    for i in range(1, len(words)):
-        first, second = " ".join(words[:i]), " ".join(words[i:])
-        widest = max(font.text_width(first, 1), font.text_width(second, 1))
-        if best is None or widest < best[0]:
-            best = (widest, first, second)
-    assert best is not None
-    return [(best[1], 0.0), (best[2], 0.0)]

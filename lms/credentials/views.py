@@ -217,6 +217,8 @@ def issue(session_id: int):
     if report.issued:
         noun = "certificate" if len(report.issued) == 1 else "certificates"
         flash(f"Issued {len(report.issued)} {noun}.", "success")
+    for refusal in report.refused:
+        flash(refusal, "error")
     if report.already:
         if completion_ids:
             flash(
@@ -226,7 +228,7 @@ def issue(session_id: int):
             )
         elif not report.issued:
             flash("Every completion already has its certificate.", "info")
-    if not report.issued and not report.already:
+    if not report.issued and not report.already and not report.refused:
         flash("This session has no completions to certify yet.", "info")
     return back
 

@@ -19,6 +19,8 @@ from ..auth.policy import (
     require,
 )
 from ..core import db_session
+from ..credentials.fonts import unprintable_characters
+from ..forms import unprintable_warning
 from ..models import CourseSession, Organization, OrganizationKind, utcnow
 from . import group_operations, operations, queries, rules
 from .forms import ClaimLinkForm, GroupMemberForm, ReserveSeatsForm, RosterUploadForm
@@ -175,6 +177,10 @@ def upload_roster(organization_id: int, session_id: int):
             )
         db_session().commit()
         flash(f"{len(enrollments)} people of {group.name} are enrolled.", "success")
+        for enrollment in enrollments:
+            name = enrollment.person.full_name
+            if missing := unprintable_characters(name):
+                flash(unprintable_warning(name, missing), "warning")
         return _back_to_group_session(group, session)
     return _render_group_session(group, session, upload_form=form, status=400)
 

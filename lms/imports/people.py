@@ -16,6 +16,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..credentials.fonts import unprintable_characters
+from ..forms import unprintable_warning
 from ..models import Organization, Role
 from . import queries
 from .people_lines import STORED, PersonLine, organization_index, read_line
@@ -98,6 +100,8 @@ class PeoplePlan:
     headers: list[str] = field(default_factory=list)
     mapping: Mapping | None = None
     problems: list[Problem] = field(default_factory=list)
+    # names no certificate can print: imported all the same, shown before applying
+    warnings: list[Problem] = field(default_factory=list)
     creations: list[Creation] = field(default_factory=list)
     updates: list[Update] = field(default_factory=list)
     unchanged: list[tuple[int, str]] = field(default_factory=list)  # line, name
@@ -208,6 +212,12 @@ def plan_people(
         row
         for number, cells in table.rows
         if (row := read_line(number, cells, mapping, table.headers, orgs, scope, plan.problems))
+    ]
+    plan.warnings = [
+        Problem(row.line, row.columns.get(name), unprintable_warning(row.values[name], missing))
+        for row in lines
+        for name in ("full_name", "preferred_name")
+        if name in row.values and (missing := unprintable_characters(row.values[name]))
     ]
     by_number = queries.people_by_employee_number(
         r.values["employee_number"] for r in lines if "employee_number" in r.values

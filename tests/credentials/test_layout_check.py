@@ -39,6 +39,8 @@ def problems_of(raw: dict) -> list[str]:
 def test_the_shipped_layouts_print_on_every_paper():
     for folder in sorted(p.parent for p in layouts_dir().glob("*/layout.json")):
         raw = json.loads((folder / "layout.json").read_text())
+        if raw.get("kind") == "transcript":  # a transcript layout, checked by its own spec
+            continue
         assert (
             placement_problems(parse_layout(raw, folder, layouts_dir() / "shared"), font_for) == []
         )
@@ -128,9 +130,9 @@ def flask_lms(tmp_path: Path) -> subprocess.CompletedProcess:
     ("layout", "expected"),
     [
         (
-            officer_spec(name="school-staff", fonts={"bold": "shared:fonts/NotoSans-Bold.ttf"}),
+            officer_spec(name="school-staff", fonts={"bold": "shared:fonts/NoSuchFont-Bold.ttf"}),
             "LayoutError: layout 'school-staff' font 'bold': asset"
-            " 'shared:fonts/NotoSans-Bold.ttf' not found",
+            " 'shared:fonts/NoSuchFont-Bold.ttf' not found",
         ),
         (
             with_block(officer_spec(name="school-staff"), "{title}", y=0.99),

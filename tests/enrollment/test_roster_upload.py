@@ -61,6 +61,19 @@ def test_uploaded_roster_enrolls_everyone_named(
     assert len(audit_actions(make.db, "enrollment.created")) == 3
 
 
+def test_a_name_no_certificate_can_print_is_enrolled_with_a_warning(
+    client, make, sign_in, crase, school, school_coordinator
+):
+    session = make.session(crase, capacity=10)
+    sign_in(school_coordinator)
+    roster = "Name,Email\r\nAvery Lee \U0001f693,avery@bigsky.test\r\nنجيب محفوظ,n@bigsky.test\r\n"
+    text = flash_text(upload(client, school, session, roster.encode()))
+    assert "2 people of Big Sky High School are enrolled." in text
+    assert "“Avery Lee \U0001f693” has characters no certificate can print" in text
+    assert "U+1F693 POLICE CAR" in text
+    assert "محفوظ” has characters" not in text  # Arabic prints
+
+
 def test_a_bad_roster_lists_every_bad_line_and_imports_nothing(
     client, make, sign_in, crase, school, school_coordinator
 ):

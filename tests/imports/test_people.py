@@ -203,3 +203,15 @@ def test_the_role_chosen_is_given_to_everyone_in_the_file_who_lacks_it(
     refused = upload(client, "people", data, role="admin")  # not a role an import gives
     assert refused.status_code == 400
     assert "Not a valid choice" in text(refused)
+
+
+def test_the_preview_warns_of_names_no_certificate_can_print(
+    client, sign_in, admin, department, make
+):
+    sign_in(admin)
+    rows = (ROWS[0], "10444,Sam \U00010012,Okafor,sam@example.org,2293,Officer,SRO,mpd")
+    preview = upload(client, "people", csv_bytes(HEADER, *rows))
+    page = text(preview)
+    assert "2 to create, 0 to update, 0 unchanged" in page  # a warning, not a problem
+    assert "1 name no certificate can print" in page
+    assert "U+10012 LINEAR B SYLLABLE B070 KO" in page

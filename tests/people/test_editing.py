@@ -133,3 +133,14 @@ def test_a_coordinator_adds_and_edits_people_of_their_agency_only(
     page = flash_text(client.get(f"/training/people/{chief.id}"))
     assert "an administrator changes their details" in page and "Edit details" not in page
     assert client.get(f"/training/people/{chief.id}/edit").status_code == 403
+
+
+def test_a_name_no_certificate_can_print_is_saved_with_a_warning(client, sign_in, make, agencies):
+    police, _, admin, _ = agencies
+    sign_in(admin)
+    name = "Ofc. Sofia Rivera \U0001f693"
+    response = client.submit(NEW, details(police, full_name=name), follow_redirects=True)
+    text = flash_text(response)
+    assert f"{name} is added." in text
+    assert "has characters no certificate can print (U+1F693 POLICE CAR)" in text
+    assert make.db.scalar(select(Person).where(Person.full_name == name)) is not None
