@@ -15,6 +15,7 @@ from .core import db_session, state
 from .credentials.cli import certificate_keys_command, verify_command
 from .demo import load_demo
 from .imports.cli import import_cli
+from .mail.cli import deliver_command, worker_command
 from .models import Person
 from .people import operations as people_operations
 
@@ -24,6 +25,8 @@ lms_cli.add_command(db_cli)
 lms_cli.add_command(verify_command)
 lms_cli.add_command(certificate_keys_command)
 lms_cli.add_command(import_cli)
+lms_cli.add_command(worker_command)
+lms_cli.add_command(deliver_command)
 
 
 def _engine():
