@@ -50,7 +50,10 @@ OPTIONS: dict[str, Option] = {
     "LMS_KEY_DIR": Option(
         None, "Folder for certificate signing keys (default: the instance folder's keys/)."
     ),
-    "LMS_REDIS_URL": Option(None, "Redis for shared rate limits and jobs; memory when unset."),
+    "LMS_REDIS_URL": Option(
+        None,
+        "Redis for shared rate limits and the worker's job queue; unset: memory and SQLite.",
+    ),
     "LMS_REDIS_PREFIX": Option(
         "lms", "Prefix of this deployment's Redis keys, so deployments can share one Redis."
     ),

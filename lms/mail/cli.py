@@ -55,5 +55,5 @@ def deliver_command() -> None:
     click.echo(
         f"{done.sent} sent, {done.retrying} to retry, {done.failed} failed"
         + (f", {done.released} left for the next round" if done.released else "")
-        + f" ({destination()})"
+        + f"; mail goes to {destination()}"
     )

@@ -52,8 +52,12 @@ def jobs_for(app: Flask) -> Jobs:
 def _queue(app: Flask) -> Huey:
     config = app.config
     if config["LMS_REDIS_URL"]:
+        # Keys "huey.redis.<prefix>.jobs" and the like: one queue per deployment.
         return RedisHuey(
-            f"{config['LMS_REDIS_PREFIX']}.jobs", url=config["LMS_REDIS_URL"], results=False
+            f"{config['LMS_REDIS_PREFIX']}.jobs",
+            url=config["LMS_REDIS_URL"],
+            results=False,
+            clean_name=False,
         )
     path = config["LMS_QUEUE_FILE"] or Path(app.instance_path) / "lms-queue.sqlite3"
     Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -69,9 +73,10 @@ def _make_jobs(app: Flask) -> Jobs:
             done = deliver_due()
         return vars(done)
 
-    # Named explicitly: the web process enqueues and the worker runs by these names.
-    deliver_job = huey.task(name="lms.mail.deliver")(deliver)
-    sweep_job = huey.periodic_task(crontab(), name="lms.mail.sweep")(deliver)
+    # Named explicitly (Huey prefixes the module): the web process enqueues and the
+    # worker runs "lms.mail.worker.deliver"; both are the same delivery round.
+    deliver_job = huey.task(name="deliver")(deliver)
+    sweep_job = huey.periodic_task(crontab(), name="sweep")(deliver)
 
     @huey.on_startup(name="lms.fresh-connections")
     def fresh_connections() -> None:

@@ -43,7 +43,8 @@ class Inbox:
     received: list[Received] = field(default_factory=list)
     #: address -> the answer its RCPT gets instead of 250 (e.g. "550 5.1.1 ... unknown").
     refuse: dict[str, str] = field(default_factory=dict)
-    #: When set: the next DATA sets ``stalled`` and waits for ``release`` before answering.
+    #: When set: the next DATA is kept, then sets ``stalled`` and waits for ``release``
+    #: before answering.
     stall_next: bool = False
     stalled: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
@@ -58,6 +59,13 @@ class Inbox:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        # The server takes charge of the message first (as a real one writes it to its
+        # queue), then answers: a client that dies in between never hears the 250.
+        with self.lock:
+            self.received.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content))
+            )
+            number = len(self.received)
         if self.stall_next:
             self.stall_next = False
             self.stalled.set()
@@ -65,11 +73,6 @@ class Inbox:
                 await asyncio.sleep(0.01)
         if self.delay:
             await asyncio.sleep(self.delay)
-        with self.lock:
-            self.received.append(
-                Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content))
-            )
-            number = len(self.received)
         return f"250 2.0.0 Ok: queued as TEST{number:05d}"
 
     def message_ids(self) -> list[str]:

@@ -48,3 +48,15 @@ def test_the_default_folder_is_the_instance_folders_mail(app, admin, tmp_path, m
     assert "no SMTP server is configured" in delivery.destination()
     delivery.deliver_due()
     assert len(list((tmp_path / "instance" / "mail").glob("*.eml"))) == 1
+
+
+def test_flask_lms_deliver_runs_one_round_and_says_what_it_did(app, admin, runner):
+    queue_mail(admin, "test_message", {"sent_by": admin}, category=MailCategory.TRANSACTIONAL)
+    db.session.commit()
+    result = runner.invoke(args=["lms", "deliver"])
+    assert result.exit_code == 0, result.output
+    folder = app.config["LMS_MAIL_DIR"]
+    assert result.output.strip() == (
+        f"1 sent, 0 to retry, 0 failed; mail goes to .eml files in {folder} "
+        "(no SMTP server is configured)"
+    )
