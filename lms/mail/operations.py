@@ -87,7 +87,6 @@ def queue_mail(
         raise MailError(f"not a mail template name: {template!r}")
     if category.optional and not preferences.wants(person, category):
         return None
-    session = db_session()
     if dedupe_key is not None and _key_used(dedupe_key):
         return None
 
@@ -108,6 +107,7 @@ def queue_mail(
         headers=preferences.list_headers(person, category) if category.optional else None,
     )
     now = utcnow()
+    session = db_session()
     values = {
         "message_id": message_id,
         "dedupe_key": dedupe_key,
@@ -123,10 +123,9 @@ def queue_mail(
         "created_at": now,
         "next_attempt_at": now,
     }
-    new_id = session.scalar(_insert_once(values).returning(OutboxMessage.id))
-    if new_id is None:  # another transaction queued the same key first
+    message = session.scalar(_insert_once(values).returning(OutboxMessage))
+    if message is None:  # another transaction queued the same key first
         return None
-    message = session.get(OutboxMessage, new_id)
     _wake_after_commit()
     mail_queued.send(current_app._get_current_object(), message=message)  # type: ignore[attr-defined]
     return message

@@ -81,7 +81,8 @@ class SmtpTransport:
     def _connection(self) -> smtplib.SMTP:
         if self._smtp is not None:
             return self._smtp
-        context = ssl.create_default_context()
+        # Certificates are checked against the system's authorities (made only for TLS).
+        context = ssl.create_default_context() if self.security != "none" else None
         try:
             if self.security == "tls":
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(
