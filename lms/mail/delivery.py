@@ -117,7 +117,8 @@ def destination() -> str:
     """Where mail goes, in words: the SMTP server, or the .eml folder."""
     transport = open_transport()
     if isinstance(transport, SmtpTransport):
-        return f"the SMTP server {transport.host}:{transport.port} ({transport.security})"
+        security = {"starttls": "STARTTLS", "tls": "TLS", "none": "no TLS"}[transport.security]
+        return f"the SMTP server {transport.host}:{transport.port} ({security})"
     assert isinstance(transport, EmlTransport)
     return f".eml files in {transport.folder} (no SMTP server is configured)"
 

@@ -98,8 +98,3 @@ class OutboxMessage(Base):
     def retries(self) -> int:
         """Tries after the first, automatic or by an administrator."""
         return max(self.attempts - 1, 0) + self.manual_retries
-
-    @property
-    def is_due_again(self) -> bool:
-        """Waiting for a retry after a failed try."""
-        return self.state is MailState.QUEUED and self.attempts > 0
