@@ -18,6 +18,7 @@ import time. ``flask lms worker`` runs the consumer.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,9 +79,13 @@ def _make_jobs(app: Flask) -> Jobs:
     deliver_job = huey.task(name="deliver")(deliver)
     sweep_job = huey.periodic_task(crontab(), name="sweep")(deliver)
 
+    parent = os.getpid()
+
     @huey.on_startup(name="lms.fresh-connections")
     def fresh_connections() -> None:
         # A worker process forked by the consumer must not share its parent's connections.
+        if os.getpid() == parent:
+            return
         with app.app_context():
             for engine in db.engines.values():
                 engine.dispose(close=False)
