@@ -38,7 +38,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..core import audit, db_session
-from ..models import MailCategory, MailState, OutboxMessage, Person, utcnow
+from ..models import MailCategory, MailState, OutboxMessage, Person, Role, RoleAssignment, utcnow
 from ..signals import mail_queued
 from . import preferences
 from .compose import Attachment, Envelope, bare_address, compose, display_address
@@ -234,3 +234,18 @@ def queue_test_message(address: str, *, actor: Person) -> OutboxMessage:
         details={"recipient": address, "subject": message.subject},
     )
     return message
+
+
+def queue_demo_message() -> str | None:
+    """A test message from the first administrator to themselves, so a new demo's Outbox
+    shows mail working; their address, or None without an administrator with one."""
+    admin = db_session().scalar(
+        select(Person)
+        .join(Person.roles)
+        .where(RoleAssignment.role == Role.ADMIN, Person.email.is_not(None))
+        .order_by(Person.id)
+        .limit(1)
+    )
+    if admin is None:
+        return None
+    return queue_test_message(admin.email, actor=admin).recipient_address

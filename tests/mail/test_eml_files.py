@@ -60,3 +60,15 @@ def test_flask_lms_deliver_runs_one_round_and_says_what_it_did(app, admin, runne
         f"1 sent, 0 to retry, 0 failed; mail goes to .eml files in {folder} "
         "(no SMTP server is configured)"
     )
+
+
+def test_a_new_demo_has_a_test_message_in_its_outbox_and_the_worker_writes_it(app, runner):
+    result = runner.invoke(args=["lms", "demo"])
+    assert result.exit_code == 0, result.output
+    assert "A test message to admin@demo.lms.test waits in the Outbox" in result.output
+    (message,) = db.session.query(OutboxMessage).all()
+    assert message.recipient_address == "admin@demo.lms.test"
+    assert runner.invoke(args=["lms", "deliver"]).output.startswith("1 sent")
+    again = runner.invoke(args=["lms", "demo"])  # nothing loaded: nothing queued
+    assert "waits in the Outbox" not in again.output
+    assert db.session.query(OutboxMessage).count() == 1
