@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,19 +66,34 @@ def _queue(app: Flask) -> Huey:
     return SqliteHuey("lms", filename=str(path), results=False)
 
 
+def _in_app(app: Flask, function: Callable[[], Any]) -> Callable[[], Any]:
+    """``function`` run in an app context of its own (a job runs outside any request)."""
+
+    def run() -> Any:
+        with app.app_context():
+            return function()
+
+    run.__name__ = function.__name__
+    return run
+
+
+def _deliver_round() -> dict[str, int]:
+    done = deliver_due()
+    return {"sent": done.sent, "retrying": done.retrying, "failed": done.failed}
+
+
 def _make_jobs(app: Flask) -> Jobs:
     huey = _queue(app)
     db = app.extensions["lms"].db
 
-    def deliver() -> dict[str, Any]:
-        with app.app_context():
-            done = deliver_due()
-        return vars(done)
-
     # Named explicitly (Huey prefixes the module): the web process enqueues and the
     # worker runs "lms.mail.worker.deliver"; both are the same delivery round.
-    deliver_job = huey.task(name="deliver")(deliver)
-    sweep_job = huey.periodic_task(crontab(), name="sweep")(deliver)
+    deliver_job = huey.task(name="deliver")(_in_app(app, _deliver_round))
+    sweep_job = huey.periodic_task(crontab(), name="sweep")(_in_app(app, _deliver_round))
+    # A feature with a schedule of its own (renewal reminders, the weekly digest) adds
+    # its periodic job here the same way, e.g.
+    #   huey.periodic_task(crontab(minute="0"), name="reminders")(_in_app(app, queue_due))
+    # (crontab is read in UTC: a job meant for a department hour checks the local time).
 
     parent = os.getpid()
 
