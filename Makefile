@@ -51,6 +51,11 @@ run: export LMS_DEPARTMENT_NAME ?= Missoula Police Department
 run: install
 	$(FLASK) lms db upgrade
 	$(FLASK) lms demo --if-empty
+	@# The worker delivers the outbox (instance/mail/*.eml without LMS_SMTP_HOST) beside
+	@# the web server, in the background, and stops with it.
+	$(FLASK) lms worker --quiet & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install-test system-deps js-deps

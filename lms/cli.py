@@ -15,6 +15,8 @@ from .core import db_session, state
 from .credentials.cli import certificate_keys_command, verify_command
 from .demo import load_demo
 from .imports.cli import import_cli
+from .mail import operations as mail_operations
+from .mail.cli import deliver_command, worker_command
 from .models import Person
 from .people import operations as people_operations
 
@@ -24,6 +26,8 @@ lms_cli.add_command(db_cli)
 lms_cli.add_command(verify_command)
 lms_cli.add_command(certificate_keys_command)
 lms_cli.add_command(import_cli)
+lms_cli.add_command(worker_command)
+lms_cli.add_command(deliver_command)
 
 
 def _engine():
@@ -165,6 +169,11 @@ def demo(if_empty: bool) -> None:
         return
     result = load_demo()
     click.echo(result.summary())
+    if result.created:
+        address = mail_operations.queue_demo_message()
+        db_session().commit()
+        if address:
+            click.echo(f"A test message to {address} waits in the Outbox (/training/outbox/).")
 
 
 @lms_cli.command("plugins")

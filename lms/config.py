@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Container
+import contextlib
+import math
 from dataclasses import dataclass
 from datetime import date
+from email.utils import parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -51,7 +54,10 @@ OPTIONS: dict[str, Option] = {
     "LMS_KEY_DIR": Option(
         None, "Folder for certificate signing keys (default: the instance folder's keys/)."
     ),
-    "LMS_REDIS_URL": Option(None, "Redis for shared rate limits and jobs; memory when unset."),
+    "LMS_REDIS_URL": Option(
+        None,
+        "Redis for shared rate limits and the worker's job queue; unset: memory and SQLite.",
+    ),
     "LMS_REDIS_PREFIX": Option(
         "lms", "Prefix of this deployment's Redis keys, so deployments can share one Redis."
     ),
@@ -99,7 +105,62 @@ OPTIONS: dict[str, Option] = {
     "LMS_CALENDAR_HISTORY_DAYS": Option(
         90, "Feeds keep meetings that ended up to this many days ago."
     ),
+    # --- mail (see lms.mail) ---------------------------------------------------------
+    "LMS_SMTP_HOST": Option(
+        None,
+        "SMTP server that delivers the outbox. Unset: each message is written as an .eml "
+        "file to LMS_MAIL_DIR and marked sent (development, demos).",
+    ),
+    "LMS_SMTP_PORT": Option(None, "SMTP port; unset: 587 for starttls, 465 for tls, 25 for none."),
+    "LMS_SMTP_SECURITY": Option(
+        "starttls",
+        "'starttls' (upgrade a plain connection, port 587), 'tls' (TLS from the start, "
+        "port 465) or 'none' (a relay on the same host or network only).",
+    ),
+    "LMS_SMTP_USERNAME": Option(None, "SMTP user name; unset: no authentication."),
+    "LMS_SMTP_PASSWORD": Option(
+        None, "SMTP password. Give it in the environment, never in a file kept with the code."
+    ),
+    "LMS_SMTP_TIMEOUT_SECONDS": Option(
+        30,
+        "Longest wait for the SMTP server at each step. A message's claim lasts ten times "
+        "this: a worker that dies mid-send leaves it to another after that long.",
+    ),
+    "LMS_MAIL_SENDER": Option(
+        None,
+        "From address, e.g. 'Training Unit <training@police.example.gov>' (required with "
+        "LMS_SMTP_HOST); its domain also names every Message-ID. Unset: no-reply at the "
+        "LMS_PUBLIC_URL's host, or localhost.",
+    ),
+    "LMS_MAIL_REPLY_TO": Option(None, "Reply-To address of every message; unset: none."),
+    "LMS_MAIL_MAX_ATTEMPTS": Option(
+        8,
+        "Tries before a message is marked failed (the waits double from "
+        "LMS_MAIL_RETRY_SECONDS: 1, 2, 4 ... minutes by default, about 4 hours in all).",
+    ),
+    "LMS_MAIL_RETRY_SECONDS": Option(
+        60, "Wait before the second try; each later wait is twice the one before."
+    ),
+    "LMS_MAIL_DIR": Option(
+        None, "Where .eml files go when no SMTP server is set (default: instance/mail)."
+    ),
+    "LMS_QUEUE_FILE": Option(
+        None,
+        "The background worker's job queue (Huey, SQLite) when LMS_REDIS_URL is unset "
+        "(default: instance/lms-queue.sqlite3). With LMS_REDIS_URL, the queue is in Redis.",
+    ),
+    "LMS_REMINDER_OFFSETS_DAYS": Option(
+        "60,30,7,0",
+        "Days before a certification's due date when its renewal reminder is sent "
+        "(0: on the day it expires).",
+    ),
+    "LMS_DIGEST_WEEKDAY": Option(
+        "monday", "Day of the week the coordinators' weekly digest goes out."
+    ),
 }
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+SMTP_SECURITY = ("starttls", "tls", "none")
 
 
 def apply_defaults(config: dict[str, Any]) -> None:
@@ -160,6 +221,7 @@ def validate(config: dict[str, Any]) -> None:
         raise ConfigError(
             f"LMS_REDIS_PREFIX must be a non-empty name without spaces, got {prefix!r}"
         )
+    _validate_mail(config)
     if not config.get("SECRET_KEY"):
         raise ConfigError("SECRET_KEY is not set: sessions and CSRF tokens need it")
     if not config.get("SQLALCHEMY_DATABASE_URI"):
@@ -171,3 +233,92 @@ def validate_layouts(config: dict[str, Any], transcript_layouts: Container[str])
     name = config["LMS_TRANSCRIPT_LAYOUT"]
     if name not in transcript_layouts:
         raise ConfigError(f"LMS_TRANSCRIPT_LAYOUT names no registered transcript layout: {name!r}")
+def _address(config: dict[str, Any], key: str) -> None:
+    value = config[key]
+    if value is None:
+        return
+    _, address = parseaddr(str(value))
+    local, _, domain = address.rpartition("@")
+    if not local or not domain or any(char.isspace() for char in address):
+        raise ConfigError(
+            f"{key} must be an email address such as 'Training <training@example.gov>', "
+            f"got {value!r}"
+        )
+
+
+def _reminder_offsets(config: dict[str, Any]) -> None:
+    value = config["LMS_REMINDER_OFFSETS_DAYS"]
+    if isinstance(value, str):
+        parts = value.split(",")
+    elif isinstance(value, int):  # one offset, read from the environment as a number
+        parts = [value]
+    else:
+        parts = value
+    try:
+        offsets = sorted({int(str(p).strip()) for p in parts}, reverse=True)
+    except (TypeError, ValueError):
+        offsets = []
+    if not offsets or offsets[-1] < 0:
+        raise ConfigError(
+            "LMS_REMINDER_OFFSETS_DAYS must be whole numbers of days of at least 0, "
+            f"separated by commas, e.g. 60,30,7,0; got {value!r}"
+        )
+    config["LMS_REMINDER_OFFSETS_DAYS"] = tuple(offsets)
+
+
+#: Mail options that are unset by default: an empty value (``LMS_SMTP_HOST=``) unsets them.
+_UNSET_WHEN_EMPTY = (
+    "LMS_SMTP_HOST",
+    "LMS_SMTP_PORT",
+    "LMS_SMTP_USERNAME",
+    "LMS_SMTP_PASSWORD",
+    "LMS_MAIL_SENDER",
+    "LMS_MAIL_REPLY_TO",
+    "LMS_MAIL_DIR",
+    "LMS_QUEUE_FILE",
+)
+
+
+def _validate_mail(config: dict[str, Any]) -> None:
+    for key in _UNSET_WHEN_EMPTY:
+        if isinstance(config[key], str) and not config[key].strip():
+            config[key] = None
+    security = str(config["LMS_SMTP_SECURITY"] or "").lower()
+    if security not in SMTP_SECURITY:
+        raise ConfigError(
+            f"LMS_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}, "
+            f"got {config['LMS_SMTP_SECURITY']!r}"
+        )
+    config["LMS_SMTP_SECURITY"] = security
+    if config["LMS_SMTP_PORT"] is not None:
+        _positive_int(config, "LMS_SMTP_PORT")
+        if config["LMS_SMTP_PORT"] > 65535:
+            raise ConfigError(f"LMS_SMTP_PORT must be a port number, got {config['LMS_SMTP_PORT']}")
+    timeout = config["LMS_SMTP_TIMEOUT_SECONDS"]
+    if isinstance(timeout, str):
+        with contextlib.suppress(ValueError):
+            timeout = config["LMS_SMTP_TIMEOUT_SECONDS"] = float(timeout)
+    number = isinstance(timeout, int | float) and not isinstance(timeout, bool)
+    if not number or not math.isfinite(timeout) or timeout <= 0:
+        raise ConfigError(f"LMS_SMTP_TIMEOUT_SECONDS must be a number above 0, got {timeout!r}")
+    _positive_int(config, "LMS_MAIL_MAX_ATTEMPTS")
+    _positive_int(config, "LMS_MAIL_RETRY_SECONDS")
+    _address(config, "LMS_MAIL_SENDER")
+    _address(config, "LMS_MAIL_REPLY_TO")
+    host = config["LMS_SMTP_HOST"]
+    if host is not None and (not str(host).strip() or any(c.isspace() for c in str(host))):
+        raise ConfigError(f"LMS_SMTP_HOST must be a host name or address, got {host!r}")
+    if host and not config["LMS_MAIL_SENDER"]:
+        raise ConfigError("LMS_MAIL_SENDER must be set when LMS_SMTP_HOST is")
+    if config["LMS_SMTP_USERNAME"] and not config["LMS_SMTP_PASSWORD"]:
+        raise ConfigError(
+            "LMS_SMTP_PASSWORD must be set (in the environment) with LMS_SMTP_USERNAME"
+        )
+    _reminder_offsets(config)
+    weekday = str(config["LMS_DIGEST_WEEKDAY"] or "").strip().lower()
+    if weekday not in WEEKDAYS:
+        raise ConfigError(
+            f"LMS_DIGEST_WEEKDAY must be a day of the week (monday ... sunday), "
+            f"got {config['LMS_DIGEST_WEEKDAY']!r}"
+        )
+    config["LMS_DIGEST_WEEKDAY"] = weekday

@@ -25,6 +25,7 @@ from .credentials.printing import check_installed_layouts
 from .dashboard.blueprint import bp as dashboard_bp
 from .enrollment.blueprint import bp as enrollment_bp
 from .imports.blueprint import bp as imports_bp
+from .mail.blueprint import bp as mail_bp
 from .models import Person
 from .organizations.blueprint import bp as organizations_bp
 from .people.blueprint import bp as people_bp
@@ -56,6 +57,7 @@ FEATURE_BLUEPRINTS = (
     organizations_bp,
     programs_bp,
     audit_trail_bp,
+    mail_bp,
 )
 
 

@@ -83,3 +83,11 @@ organization_changed = _signals.signal("organization-changed")
 """An organization was created, edited, deactivated or reactivated. Kwargs:
 ``organization``, ``actor``, ``change`` ("created", "edited", "deactivated",
 "reactivated") and ``reason`` (for (de)activation, else None)."""
+
+mail_queued = _signals.signal("mail-queued")
+"""A message was put in the outbox, in the transaction that caused it (a worker delivers it
+after the commit). Kwargs: ``message``."""
+
+mail_failed = _signals.signal("mail-failed")
+"""A message failed for good: refused, or out of tries (sent by the worker, which commits
+after the receivers ran). Kwargs: ``message`` (its ``answer`` says why)."""

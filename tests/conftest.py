@@ -115,6 +115,9 @@ def app_config(database_url, tmp_path):
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "LMS_KEY_DIR": str(tmp_path / "keys"),
+        # The worker's job queue and the .eml folder of this test's own.
+        "LMS_QUEUE_FILE": str(tmp_path / "queue.sqlite3"),
+        "LMS_MAIL_DIR": str(tmp_path / "mail"),
         **FAST_HASHING,
     }
 

@@ -10,12 +10,17 @@ plugin's, a host's) reads through :func:`~.words.fallback`.
 from __future__ import annotations
 
 from ..models import AuditEvent
-from . import people_sentences, program_sentences, record_sentences
+from . import mail_sentences, people_sentences, program_sentences, record_sentences
 from .registry import Registry
 from .words import Description, Names, fallback
 
 ACTIONS = Registry.merged(
-    [people_sentences.SENTENCES, record_sentences.SENTENCES, program_sentences.SENTENCES]
+    [
+        people_sentences.SENTENCES,
+        record_sentences.SENTENCES,
+        program_sentences.SENTENCES,
+        mail_sentences.SENTENCES,
+    ]
 ).actions
 
 

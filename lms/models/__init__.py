@@ -21,6 +21,7 @@ from .courses import (
 )
 from .enrollment import SEAT_HOLDING, Enrollment, EnrollmentSource, EnrollmentStatus
 from .feeds import FeedChange
+from .mail import MailCategory, MailState, OutboxMessage
 from .organizations import AgencyType, Organization, OrganizationKind
 from .people import AccountToken, LoginSession, Person, Role, RoleAssignment, TokenPurpose
 from .records import (
@@ -60,9 +61,12 @@ __all__ = [
     "InstructorRole",
     "IssuedTranscript",
     "LoginSession",
+    "MailCategory",
+    "MailState",
     "Meeting",
     "PriorTraining",
     "Organization",
+    "OutboxMessage",
     "OrganizationKind",
     "Person",
     "RenewalBasis",

@@ -30,6 +30,7 @@ from sqlalchemy import select
 from lms.calendar import operations as calendar_operations
 from lms.credentials import operations as credential_operations
 from lms.enrollment import operations as enrollment_operations
+from lms.mail.operations import Attachment, MailCategory, queue_mail
 from lms.models import (
     AgencyType,
     Audience,
@@ -39,6 +40,7 @@ from lms.models import (
     EnrollmentSource,
     IssuedTranscript,
     Organization,
+    OutboxMessage,
     Person,
     Role,
     utcnow,
@@ -79,6 +81,8 @@ class World:
     claim_tokens: dict[str, str] = field(default_factory=dict)  # "member_a", "member_b"
     transcripts: dict[str, IssuedTranscript] = field(default_factory=dict)  # as certificates
     track_id: int = 0  # the department's certification track (tracks are not per agency)
+    #: Two messages in the outbox, each with an attachment (the Outbox is the admin's alone).
+    messages: list[OutboxMessage] = field(default_factory=list)
 
 
 def build_world(make) -> World:
@@ -188,6 +192,16 @@ def build_world(make) -> World:
     for key, enrollment in enrollments.items():
         world.transcripts[key] = transcript_operations.issue_transcript(
             people["admin"], enrollment.person
+        )
+    for person in (people["officer"], firefighter):
+        world.messages.append(
+            queue_mail(
+                person,
+                "test_message",
+                {"sent_by": people["admin"]},
+                category=MailCategory.TRANSACTIONAL,
+                attachments=[Attachment("note.txt", "text/plain; charset=utf-8", b"A note")],
+            )
         )
     make.db.commit()
     return world
@@ -310,6 +324,10 @@ def path_values(world: World, endpoint: str, names: set[str], role: str) -> list
             row["code"] = world.courses[COURSE[role][which]]
         if "track_id" in names:
             row["track_id"] = world.track_id
+        if "message_id" in names:  # an outbox message (its first part, for "number")
+            row["message_id"] = world.messages[which].id
+            if "number" in names:
+                row["number"] = 1
         if "serial" in names:
             issued = (
                 world.transcripts if endpoint.startswith("lms.transcripts.") else world.certificates

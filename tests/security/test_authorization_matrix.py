@@ -235,6 +235,16 @@ lms.programs.course                  POST admin     S/S  D/D     D/D   D/D   D/D
 # The audit log (every organization's events, and the CSV of them): administrators only.
 lms.audit_trail.index                GET  admin     S    D       D     D     D    D     D     A
 lms.audit_trail.export_csv           GET  admin     S    D       D     D     D    D     D     A
+# The Outbox (every message sent, each as its recipient sees it; a test message; sending a
+# failed one again): administrators only. Retrying a message that did not fail is refused
+# with a reason on its page (A).
+lms.mail.index                       GET  admin     S    D       D     D     D    D     D     A
+lms.mail.send_test                   POST admin     S    D       D     D     D    D     D     A
+lms.mail.message                     GET  admin     S/S  D/D     D/D   D/D   D/D  D/D   D/D   A/A
+lms.mail.message_html                GET  admin     S/S  D/D     D/D   D/D   D/D  D/D   D/D   A/A
+lms.mail.message_eml                 GET  admin     S/S  D/D     D/D   D/D   D/D  D/D   D/D   A/A
+lms.mail.part                        GET  admin     S/S  D/D     D/D   D/D   D/D  D/D   D/D   A/A
+lms.mail.retry                       POST admin     S/S  D/D     D/D   D/D   D/D  D/D   D/D   A/A
 # People: the directory, adding people and a person's page are for staff, over the
 # organizations they coordinate (a person of another agency: 404). Editing, roles,
 # invitations and the account (deactivation, reactivation): the same, for people who hold

@@ -1,0 +1,26 @@
+"""Audit sentences of the outbox."""
+
+from __future__ import annotations
+
+from .registry import Registry, said
+from .words import Description, plain
+
+SENTENCES = Registry()
+
+
+@SENTENCES.describes("mail.retried", "Failed message sent again")
+def _retried(e, n):
+    d = e.details or {}
+    base = said(
+        e,
+        n,
+        "sent again the failed message",
+        f"“{plain(d.get('subject'))}” to {plain(d.get('recipient'))}",
+    )
+    answer = d.get("previous_answer")
+    return Description(base.sentence + (f" (it had failed: {answer})" if answer else ""))
+
+
+@SENTENCES.describes("mail.test_queued", "Test message sent")
+def _test_queued(e, n):
+    return said(e, n, "sent a test message to", plain((e.details or {}).get("recipient")))

@@ -1,0 +1,35 @@
+"""Who the LMS's mail comes from: the From and Reply-To headers, the envelope, Message-IDs."""
+
+from __future__ import annotations
+
+from email.utils import formataddr, make_msgid, parseaddr
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+
+def sender_header() -> str:
+    """The From header: ``LMS_MAIL_SENDER``, named for the department when it names no one.
+
+    Unset: no-reply at the host of ``LMS_PUBLIC_URL`` (or localhost), for .eml files.
+    """
+    config = current_app.config
+    name, address = parseaddr(str(config["LMS_MAIL_SENDER"] or ""))
+    if not address:
+        host = urlsplit(str(config.get("LMS_PUBLIC_URL") or "")).hostname
+        address = f"no-reply@{host or 'localhost'}"
+    return formataddr((name or str(config["LMS_DEPARTMENT_NAME"]), address))
+
+
+def envelope_sender() -> str:
+    """The SMTP envelope's sender (where bounces go): the From address."""
+    return parseaddr(sender_header())[1]
+
+
+def reply_to_header() -> str | None:
+    return current_app.config["LMS_MAIL_REPLY_TO"] or None
+
+
+def new_message_id() -> str:
+    """A new, unique ``<...@domain>`` in the sender's domain."""
+    return make_msgid(domain=envelope_sender().rpartition("@")[2])

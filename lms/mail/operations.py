@@ -1,0 +1,251 @@
+"""Writes of the outbox: queue a message with the change that causes it; retry a failed one.
+
+Every message the LMS sends goes through :func:`queue_mail`, called inside the
+operation that causes it (an enrollment, a password reset ...). It renders the
+message and adds it to the outbox in the caller's transaction; when that
+transaction commits, a worker is woken to deliver it (:mod:`.delivery`). A
+rollback leaves no message and wakes no one. The web request never waits on
+SMTP.
+
+Usage::
+
+    from lms.mail.operations import Attachment, MailCategory, queue_mail
+
+    queue_mail(
+        person,
+        "enrollment_confirmed",  # templates/lms/mail/enrollment_confirmed.{subject.txt,txt,html}
+        {"session": session, "manage_url": url},
+        category=MailCategory.TRANSACTIONAL,
+        attachments=[
+            Attachment("invite.ics", "text/calendar; method=REQUEST; charset=UTF-8", ics,
+                       alternative=True),
+            Attachment("invite.ics", "application/ics", ics),
+        ],
+        dedupe_key=f"confirmation:{enrollment.id}",
+    )
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import partial
+from typing import Any
+
+from flask import current_app, render_template
+from sqlalchemy import event, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ..core import audit, db_session
+from ..models import MailCategory, MailState, OutboxMessage, Person, Role, RoleAssignment, utcnow
+from ..signals import mail_queued
+from . import preferences
+from .compose import Attachment, Envelope, bare_address, compose, display_address
+from .identity import new_message_id, reply_to_header, sender_header
+from .worker import wake_worker
+
+__all__ = ["Attachment", "MailCategory", "MailError", "queue_mail", "retry_message"]
+
+TEMPLATE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
+
+
+class MailError(ValueError):
+    """A message cannot be queued or retried; the message says why."""
+
+
+def queue_mail(
+    recipient: Person | str,
+    template: str,
+    context: dict[str, Any],
+    *,
+    category: MailCategory,
+    attachments: Sequence[Attachment] = (),
+    dedupe_key: str | None = None,
+) -> OutboxMessage | None:
+    """Render ``template`` for ``recipient`` and add it to the outbox of this transaction.
+
+    ``recipient``: a person (their email; their name on the To line) or an address.
+    ``template`` names ``templates/lms/mail/<template>.subject.txt``, ``.txt`` and
+    ``.html``, rendered with ``context`` plus ``department`` (the department's
+    name), ``site_name``, ``recipient`` (the person, or None) and ``recipient_name``.
+    ``dedupe_key`` makes the message once-only: if a message with that key was ever
+    queued, nothing is (e.g. ``"reminder:<cycle>:<offset>"``).
+
+    Returns the queued message, or None when nothing is queued: the person has no
+    email address, turned this category off (see :mod:`.preferences`), or the
+    dedupe key was used. Flushes; the caller commits.
+    """
+    person = recipient if isinstance(recipient, Person) else None
+    address = (person.email if person is not None else recipient) or ""
+    address = address.strip()
+    if not address:
+        return None
+    if bare_address(address) != address or "@" not in address:
+        raise MailError(f"not an email address: {address!r}")
+    if not TEMPLATE_NAME.match(template):
+        raise MailError(f"not a mail template name: {template!r}")
+    if category.optional and not preferences.wants(person, category):
+        return None
+    if dedupe_key is not None and _key_used(dedupe_key):
+        return None
+
+    message_id = new_message_id()
+    subject, text, html = _render(template, context, person)
+    envelope = Envelope(
+        sender=sender_header(),
+        to=display_address(person.full_name if person else None, address),
+        reply_to=reply_to_header(),
+    )
+    raw = compose(
+        envelope,
+        subject,
+        text,
+        html,
+        message_id=message_id,
+        attachments=attachments,
+        headers=preferences.list_headers(person, category) if category.optional else None,
+    )
+    now = utcnow()
+    session = db_session()
+    values = {
+        "message_id": message_id,
+        "dedupe_key": dedupe_key,
+        "category": category,
+        "template": template,
+        "recipient_person_id": person.id if person is not None else None,
+        "recipient_address": address,
+        "subject": subject,
+        "raw": raw,
+        "state": MailState.QUEUED,
+        "attempts": 0,
+        "manual_retries": 0,
+        "created_at": now,
+        "next_attempt_at": now,
+    }
+    message = session.scalar(_insert_once(values).returning(OutboxMessage))
+    if message is None:  # another transaction queued the same key first
+        return None
+    _wake_after_commit()
+    mail_queued.send(current_app._get_current_object(), message=message)  # type: ignore[attr-defined]
+    return message
+
+
+def _key_used(dedupe_key: str) -> bool:
+    statement = select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+    return db_session().scalar(statement) is not None
+
+
+def _insert_once(values: dict[str, Any]):
+    """INSERT ... ON CONFLICT (dedupe_key) DO NOTHING, where the database has it."""
+    dialect = db_session().get_bind().dialect.name
+    if values["dedupe_key"] is not None and dialect in ("postgresql", "sqlite"):
+        module = postgresql if dialect == "postgresql" else sqlite
+        return (
+            module.insert(OutboxMessage)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        )
+    return insert(OutboxMessage).values(**values)
+
+
+def _render(template: str, context: dict[str, Any], person: Person | None) -> tuple[str, str, str]:
+    """Subject (one line), text and HTML of ``template``; the host's templates come first."""
+    config = current_app.config
+    values = {
+        "department": config["LMS_DEPARTMENT_NAME"],
+        "site_name": config["LMS_SITE_NAME"],
+        "recipient": person,
+        "recipient_name": person.full_name if person is not None else None,
+        **context,
+    }
+    subject = " ".join(render_template(f"lms/mail/{template}.subject.txt", **values).split())
+    if not subject:
+        raise MailError(f"the mail template {template!r} gave an empty subject")
+    text = render_template(f"lms/mail/{template}.txt", **values)
+    html = render_template(f"lms/mail/{template}.html", **values)
+    return subject, text, html
+
+
+# --- waking the worker ------------------------------------------------------------------
+
+
+def _wake_after_commit() -> None:
+    """Wake a worker when this transaction commits; forget it if it rolls back."""
+    session: Session = db_session()()  # the scoped session's current Session
+    session.info["lms_mail_queued"] = True
+    if session.info.get("lms_mail_hooked"):
+        return
+    session.info["lms_mail_hooked"] = True
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    event.listen(session, "after_commit", partial(_after_commit, app))
+    event.listen(session, "after_rollback", _after_rollback)
+
+
+def _after_commit(app, session: Session) -> None:
+    if session.info.pop("lms_mail_queued", False):
+        wake_worker(app)
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop("lms_mail_queued", None)
+
+
+# --- an administrator's actions ---------------------------------------------------------
+
+
+def retry_message(message: OutboxMessage, *, actor: Person) -> None:
+    """Queue a failed message again, due now, with a fresh count of tries (audited)."""
+    if message.state is not MailState.FAILED:
+        raise MailError(f"Only a failed message can be sent again; this one is {message.state}.")
+    previous_answer = message.answer
+    message.state = MailState.QUEUED
+    message.attempts = 0
+    message.manual_retries += 1
+    message.next_attempt_at = utcnow()
+    audit(
+        "mail.retried",
+        message,
+        actor=actor,
+        details={
+            "person_id": message.recipient_person_id,
+            "recipient": message.recipient_address,
+            "subject": message.subject,
+            "previous_answer": previous_answer,
+        },
+    )
+    db_session().flush()
+    _wake_after_commit()
+
+
+def queue_test_message(address: str, *, actor: Person) -> OutboxMessage:
+    """A short message to ``address`` that shows mail reaches people (audited)."""
+    message = queue_mail(
+        address,
+        "test_message",
+        {"sent_by": actor},
+        category=MailCategory.TRANSACTIONAL,
+    )
+    assert message is not None  # an address and no dedupe key: always queued
+    audit(
+        "mail.test_queued",
+        message,
+        actor=actor,
+        details={"recipient": address, "subject": message.subject},
+    )
+    return message
+
+
+def queue_demo_message() -> str | None:
+    """A test message from the first administrator to themselves, so a new demo's Outbox
+    shows mail working; their address, or None without an administrator with one."""
+    admin = db_session().scalar(
+        select(Person)
+        .join(Person.roles)
+        .where(RoleAssignment.role == Role.ADMIN, Person.email.is_not(None))
+        .order_by(Person.id)
+        .limit(1)
+    )
+    if admin is None:
+        return None
+    return queue_test_message(admin.email, actor=admin).recipient_address
