@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Container
 import contextlib
 import math
+from collections.abc import Container
 from dataclasses import dataclass
 from datetime import date
 from email.utils import parseaddr
