@@ -63,6 +63,9 @@ OPTIONS: dict[str, Option] = {
         24, "People may cancel their own enrollment until this many hours before the start."
     ),
     "LMS_CLAIM_LINK_DAYS": Option(14, "Days an account-claim link stays valid."),
+    "LMS_PASSWORD_RESET_MINUTES": Option(
+        30, "Minutes a password-reset link stays valid (it works once)."
+    ),
     "LMS_REPORTING_PERIOD_START": Option(
         "07-01", "Month-day the training-hours reporting period starts (state POST year)."
     ),
@@ -71,8 +74,10 @@ OPTIONS: dict[str, Option] = {
     ),
     "LMS_PUBLIC_URL": Option(
         None,
-        "Public address certificate QR codes point to, e.g. https://training.example.gov; "
-        "unset: the requesting host (required to print outside a request).",
+        "Public address certificate QR codes and emailed links (invitations, password "
+        "resets) point to, e.g. https://training.example.gov; unset: the requesting host "
+        "(required to print outside a request; set it in production, so a forged Host "
+        "header cannot put another site's address in a reset link).",
     ),
     "LMS_IMPORT_DIR": Option(
         None,
@@ -125,6 +130,7 @@ def validate(config: dict[str, Any]) -> None:
     _positive_int(config, "LMS_SIGN_IN_LIFETIME_HOURS")
     _positive_int(config, "LMS_CANCEL_CUTOFF_HOURS", minimum=0)
     _positive_int(config, "LMS_CLAIM_LINK_DAYS")
+    _positive_int(config, "LMS_PASSWORD_RESET_MINUTES")
     _positive_int(config, "LMS_CALENDAR_CANCELLED_DAYS", minimum=0)
     _positive_int(config, "LMS_CALENDAR_REFRESH_MINUTES")
     _positive_int(config, "LMS_CALENDAR_HISTORY_DAYS")
