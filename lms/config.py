@@ -66,6 +66,12 @@ OPTIONS: dict[str, Option] = {
     "LMS_PASSWORD_RESET_MINUTES": Option(
         30, "Minutes a password-reset link stays valid (it works once)."
     ),
+    "LMS_PASSWORD_RESET_ANSWER_MS": Option(
+        400,
+        "The 'Forgot your password?' form answers no sooner than this many milliseconds, so "
+        "the time spent writing a link (and queuing its message) for an account does not "
+        "tell that the address has one. 0: answer at once (tests).",
+    ),
     "LMS_REPORTING_PERIOD_START": Option(
         "07-01", "Month-day the training-hours reporting period starts (state POST year)."
     ),
@@ -131,6 +137,7 @@ def validate(config: dict[str, Any]) -> None:
     _positive_int(config, "LMS_CANCEL_CUTOFF_HOURS", minimum=0)
     _positive_int(config, "LMS_CLAIM_LINK_DAYS")
     _positive_int(config, "LMS_PASSWORD_RESET_MINUTES")
+    _positive_int(config, "LMS_PASSWORD_RESET_ANSWER_MS", minimum=0)
     _positive_int(config, "LMS_CALENDAR_CANCELLED_DAYS", minimum=0)
     _positive_int(config, "LMS_CALENDAR_REFRESH_MINUTES")
     _positive_int(config, "LMS_CALENDAR_HISTORY_DAYS")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
 from .. import panels
 from ..core import acting_person, db_session
@@ -114,6 +115,7 @@ def forgot_password():
     if acting_person() is not None:
         flash("You are signed in: change your password here.", "info")
         return redirect(url_for("lms.auth.account"))
+    started = time.monotonic()
     form = ForgotPasswordForm()
     error, status, headers = None, 200, {}
     if form.validate_on_submit():
@@ -130,9 +132,12 @@ def forgot_password():
             headers["Retry-After"] = str(retry_after(*limited))
         else:
             # The same page whether or not an account has this address: only the
-            # typed address is in it, and no path hashes a password.
+            # typed address is in it. Nor does its time tell: no path hashes a
+            # password, and the answer waits out the writing of a link.
             links.request_password_reset(email)
             db_session().commit()
+            floor = current_app.config["LMS_PASSWORD_RESET_ANSWER_MS"] / 1000
+            time.sleep(max(0.0, started + floor - time.monotonic()))
             return render_template(
                 "lms/auth/reset_requested.html",
                 email=email,
