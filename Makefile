@@ -6,6 +6,8 @@ PIP    := $(PY) -m pip
 FLASK  := $(VENV)/bin/flask --app lms.app
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# The suite runs on every core; `make test PYTEST_WORKERS=` runs it in one process.
+PYTEST_WORKERS ?= -n auto
 
 # Debian packages the tests read outputs with: the browser, PDF and image tools, fonts.
 APT_PACKAGES := chromium qpdf poppler-utils fonts-dejavu-core
@@ -51,7 +53,7 @@ run: install
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install-test system-deps js-deps
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install-test
 	$(VENV)/bin/ruff check .

@@ -43,7 +43,8 @@ from lms.app import create_app, db  # noqa: E402
 from lms.compliance.queries import Filters, compliance_report  # noqa: E402
 from lms.dates import add_months  # noqa: E402
 from lms.models import Base  # noqa: E402
-from lms.status.queries import all_tracks, population_standings  # noqa: E402
+from lms.status.population import population_standings  # noqa: E402
+from lms.status.queries import all_tracks  # noqa: E402
 
 AGENCIES = 20
 TRACKS = (

@@ -42,7 +42,6 @@ from lms import migrate  # noqa: E402
 from lms.app import create_app, db  # noqa: E402
 from lms.auth.passwords import hash_password  # noqa: E402
 from lms.compliance.periods import period_containing  # noqa: E402
-from lms.credentials.render import font_for, image_for  # noqa: E402
 from lms.models import (  # noqa: E402
     AgencyType,
     Audience,
@@ -65,6 +64,7 @@ from lms.models import (  # noqa: E402
     SessionInstructor,
 )
 from lms.models.base import utcnow  # noqa: E402
+from lms.plugins import TranscriptLayout  # noqa: E402
 from lms.resources import layouts_dir  # noqa: E402
 from lms.transcripts import files, record  # noqa: E402
 from lms.transcripts.render import TranscriptRenderer  # noqa: E402
@@ -158,11 +158,8 @@ def check(pdf: bytes) -> str:
 
 
 def renders(count: int) -> tuple[tuple[float, float, float], str]:
-    shared = layouts_dir() / "shared"
-    renderer = TranscriptRenderer(
-        {key: font_for(shared / path) for key, path in files.FONTS.items()},
-        image_for(shared / files.SEAL),
-    )
+    shipped = TranscriptLayout.from_file(layouts_dir() / "transcript" / "layout.json")
+    renderer = TranscriptRenderer(files.layout_spec(shipped))
     text = record.canonical(ten_year_record(date.today()))
     payload = PAYLOAD.format(serial="7KQ2-M9XA-3FPT-WB8R-J4HN-C6VD-YE01")
     verdict = check(renderer.render(text, payload))  # warm-up

@@ -7,13 +7,14 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from .plugins import (
-    CertificateLayout,
     CompletionRule,
     CourseType,
     EnrollmentFacts,
     Param,
     Registries,
     RuleOutcome,
+    TranscriptLayout,
+    layout_from_file,
 )
 from .resources import layouts_dir
 
@@ -161,4 +162,8 @@ def register(registries: Registries) -> None:
     for rule in BUILTIN_RULES:
         registries.completion_rules.register(rule())
     for path in sorted(layouts_dir().glob("*/layout.json")):
-        registries.certificate_layouts.register(CertificateLayout.from_file(path))
+        layout = layout_from_file(path)
+        if isinstance(layout, TranscriptLayout):
+            registries.transcript_layouts.register(layout)
+        else:
+            registries.certificate_layouts.register(layout)

@@ -169,12 +169,13 @@ def demo(if_empty: bool) -> None:
 
 @lms_cli.command("plugins")
 def plugins() -> None:
-    """List the registered course types, completion rules and certificate layouts."""
+    """List the registered course types, completion rules, certificate and transcript layouts."""
     registries = state().registries
     for title, registry in (
         ("Course types", registries.course_types),
         ("Completion rules", registries.completion_rules),
         ("Certificate layouts", registries.certificate_layouts),
+        ("Transcript layouts", registries.transcript_layouts),
     ):
         click.echo(f"{title}: {', '.join(registry.names())}")
     loaded = state().loaded_plugins

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -22,7 +23,10 @@ class Option:
 OPTIONS: dict[str, Option] = {
     "LMS_SITE_NAME": Option("Active-Threat Training", "Name shown in page titles and headers."),
     "LMS_DEPARTMENT_NAME": Option(
-        "Police Department", "Issuing department, shown on pages and certificates."
+        "Police Department",
+        "The department's name until its organization exists (created with this name by "
+        "create-admin); pages and transcripts then show the name set on its organization "
+        "page. Calendar feeds keep this value (a feed revalidates with one query).",
     ),
     "LMS_TIMEZONE": Option(
         "America/Denver", "IANA time zone of the department; times are shown in it."
@@ -77,6 +81,11 @@ OPTIONS: dict[str, Option] = {
     ),
     "LMS_CERTIFICATE_PAGE_SIZE": Option(
         None, "Certificate paper, 'letter' or 'a4'; unset: the layout's own (letter)."
+    ),
+    "LMS_TRANSCRIPT_LAYOUT": Option(
+        "transcript",
+        "The transcript layout transcripts are drawn with: a layout file of kind 'transcript' "
+        "(certificates/transcript/layout.json ships as 'transcript') or one a plugin registers.",
     ),
     "LMS_PUBLIC_URL": Option(
         None,
@@ -168,3 +177,10 @@ def validate(config: dict[str, Any]) -> None:
         raise ConfigError("SECRET_KEY is not set: sessions and CSRF tokens need it")
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         raise ConfigError("SQLALCHEMY_DATABASE_URI is not set")
+
+
+def validate_layouts(config: dict[str, Any], transcript_layouts: Container[str]) -> None:
+    """Refuse a transcript layout no one registered (checked once plugins are loaded)."""
+    name = config["LMS_TRANSCRIPT_LAYOUT"]
+    if name not in transcript_layouts:
+        raise ConfigError(f"LMS_TRANSCRIPT_LAYOUT names no registered transcript layout: {name!r}")

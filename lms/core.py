@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, g, has_request_context, request, url_for
 from flask_login import current_user
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session as OrmSession
 
-from .models import AuditEvent, Person
+from .models import AuditEvent, Organization, OrganizationKind, Person
 from .plugins import Registries
 
 if TYPE_CHECKING:
@@ -92,6 +92,26 @@ def registries() -> Registries:
 
 def department_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["LMS_TIMEZONE"])
+
+
+def find_department() -> Organization | None:
+    """The department that runs the program: the first organization of kind department."""
+    return db_session().scalar(
+        select(Organization)
+        .where(Organization.kind == OrganizationKind.DEPARTMENT)
+        .order_by(Organization.id)
+        .limit(1)
+    )
+
+
+def department_name() -> str:
+    """The issuing department's name: as its organization page sets it, once it exists.
+
+    ``LMS_DEPARTMENT_NAME`` names it until then, and is the name the department
+    is created with (``flask lms create-admin``).
+    """
+    organization = find_department()
+    return organization.name if organization else current_app.config["LMS_DEPARTMENT_NAME"]
 
 
 def to_local(moment: datetime | None, zone: str | ZoneInfo | None = None) -> datetime | None:

@@ -21,6 +21,7 @@ from .cli import lms_cli
 from .compliance.blueprint import bp as compliance_bp
 from .core import LMSState
 from .credentials.blueprint import bp as credentials_bp
+from .credentials.printing import check_installed_layouts
 from .dashboard.blueprint import bp as dashboard_bp
 from .enrollment.blueprint import bp as enrollment_bp
 from .imports.blueprint import bp as imports_bp
@@ -129,6 +130,9 @@ class LMS:
         )
         if app.config["LMS_LOAD_PLUGINS"]:
             state.loaded_plugins = registries.load_entry_points()
+        config.validate_layouts(app.config, registries.transcript_layouts)
+        # A certificate layout that cannot print stops the start, naming itself and why.
+        check_installed_layouts(registries.certificate_layouts)
         state.extras["person_for_user"] = person_for_user
         app.extensions["lms"] = state
 

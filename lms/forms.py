@@ -12,6 +12,10 @@ added later is covered without a line of its own:
 
 Names take :class:`PersonName` explicitly, which also refuses invisible and
 bidirectional-override characters.
+
+Fields several features declare alike (a person's full name, a catalog entry's
+code, name and description) are built here once, by functions that return the
+field, so that each form still reads as the list of its fields.
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import Form as PlainForm
-from wtforms import fields
-from wtforms.validators import StopValidation, ValidationError
+from wtforms import StringField, TextAreaField, fields
+from wtforms.validators import DataRequired, Length, Regexp, StopValidation, ValidationError
 
 from .boundary import MAX_INT, MIN_INT, date_problem, name_problem, text_problem
 
@@ -142,3 +146,56 @@ class SubForm(PlainForm):
 
     class Meta(_BoundaryMeta, PlainForm.Meta):
         pass
+
+
+# --- filters and fields several features share -------------------------------------
+
+
+def stripped(value):
+    """Text without white space at its ends (other values as they are)."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def single_spaced(value):
+    """Text with each run of white space made one space, none at the ends."""
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+def _code_typed(value):
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def full_name_field(required: str) -> StringField:
+    """A person's full name as it will print; ``required`` is the message when it is empty."""
+    return StringField(
+        "Full name",
+        validators=[DataRequired(required), Length(max=200), PersonName()],
+        filters=[single_spaced],
+    )
+
+
+def code_field(thing: str) -> StringField:
+    """The code of a catalog entry (a course, a track: ``ALERRT-REFRESH``), typed in any case."""
+    return StringField(
+        "Code",
+        validators=[
+            DataRequired(f"Give the {thing} a code."),
+            Length(max=40),
+            Regexp(r"^[A-Z0-9][A-Z0-9-]*$", message="Use capital letters, digits and dashes."),
+        ],
+        filters=[_code_typed],
+    )
+
+
+def heading_field(label: str, thing: str) -> StringField:
+    """What a catalog entry is called, e.g. ``heading_field("Title", "course")``."""
+    return StringField(
+        label,
+        validators=[DataRequired(f"Give the {thing} a {label.lower()}."), Length(max=200)],
+        filters=[stripped],
+    )
+
+
+def description_field() -> TextAreaField:
+    """A catalog entry's description (optional)."""
+    return TextAreaField("Description", validators=[Length(max=5000)], filters=[stripped])

@@ -1,9 +1,9 @@
 """Plugin contracts and their registries.
 
-Three things are pluggable: course types, completion rules and certificate
-layouts. A plugin is a small class with documented class attributes; a
-third-party package exposes a ``register(registries)`` function in the
-``lms.plugins`` entry-point group::
+Four things are pluggable: course types, completion rules, certificate
+layouts and transcript layouts. A plugin is a small class with documented
+class attributes; a third-party package exposes a ``register(registries)``
+function in the ``lms.plugins`` entry-point group::
 
     [options.entry_points]
     lms.plugins =
@@ -165,26 +165,57 @@ class CompletionRule:
         raise NotImplementedError
 
 
-class CertificateLayout:
-    """A certificate design. ``spec`` is the layout data (see ``certificates/``)."""
+class LayoutData:
+    """A design as data: ``spec`` is the layout's JSON, ``base_dir`` where its assets are."""
 
     name: ClassVar[str]
     label: ClassVar[str]
+    kind: ClassVar[str]
 
     def __init__(self, spec: Mapping[str, Any], base_dir: Path | None = None):
         self.spec = dict(spec)
         self.base_dir = base_dir
 
     @classmethod
-    def from_file(cls, path: Path) -> CertificateLayout:
+    def from_file(cls, path: Path) -> LayoutData:
         """A layout read from a JSON file; its assets resolve beside it."""
-        spec = json.loads(path.read_text(encoding="utf-8"))
+        return cls.from_spec(json.loads(path.read_text(encoding="utf-8")), path.parent)
+
+    @classmethod
+    def from_spec(cls, spec: Mapping[str, Any], base_dir: Path | None) -> LayoutData:
+        """A layout of ``spec``'s data, named by it."""
         layout = type(
             f"Layout_{spec['name']}",
             (cls,),
             {"name": spec["name"], "label": spec.get("label", spec["name"])},
         )
-        return layout(spec, base_dir=path.parent)
+        return layout(spec, base_dir=base_dir)
+
+
+class CertificateLayout(LayoutData):
+    """A certificate design (see ``certificates/`` and :mod:`lms.credentials.layouts`)."""
+
+    kind = "certificate"
+
+
+class TranscriptLayout(LayoutData):
+    """A transcript design: layout data whose ``kind`` is ``transcript``.
+
+    Transcripts use the one ``LMS_TRANSCRIPT_LAYOUT`` names; see
+    ``certificates/transcript/layout.json`` and :mod:`lms.transcripts.spec`.
+    """
+
+    kind = "transcript"
+
+
+def layout_from_file(path: Path) -> LayoutData:
+    """A certificate or transcript layout read from ``path``, as its ``kind`` says."""
+    spec = json.loads(path.read_text(encoding="utf-8"))
+    kind = spec.get("kind", CertificateLayout.kind) if isinstance(spec, dict) else None
+    for layout in (CertificateLayout, TranscriptLayout):
+        if kind == layout.kind:
+            return layout.from_spec(spec, path.parent)
+    raise PluginError(f"{path}: 'kind' must be 'certificate' or 'transcript', got {kind!r}")
 
 
 # --- registries --------------------------------------------------------------
@@ -228,12 +259,13 @@ class Registry(Generic[T]):
 
 
 class Registries:
-    """The three registries of one LMS instance."""
+    """The registries of one LMS instance."""
 
     def __init__(self) -> None:
         self.course_types: Registry[CourseType] = Registry("course type")
         self.completion_rules: Registry[CompletionRule] = Registry("completion rule")
         self.certificate_layouts: Registry[CertificateLayout] = Registry("certificate layout")
+        self.transcript_layouts: Registry[TranscriptLayout] = Registry("transcript layout")
 
     def load_entry_points(self) -> list[str]:
         """Call every ``lms.plugins`` entry point's ``register(registries)``; return names."""

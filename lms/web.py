@@ -136,7 +136,11 @@ def _template_context() -> dict:
     person = None if g.get("lms_error_page") else core.acting_person()
     return {
         "lms_site_name": current_app.config["LMS_SITE_NAME"],
-        "lms_department": current_app.config["LMS_DEPARTMENT_NAME"],
+        "lms_department": (
+            current_app.config["LMS_DEPARTMENT_NAME"]
+            if g.get("lms_error_page")
+            else core.department_name()
+        ),
         "lms_timezone": current_app.config["LMS_TIMEZONE"],
         "viewer": person,
         "viewer_is_staff": bool(person and is_staff(person)),

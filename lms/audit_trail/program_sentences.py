@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..imports.people import role_count_name
+from ..models import Role
 from .registry import Registry, said
 from .words import Description, count, field_changes, object_label, plain, subject
 
@@ -78,7 +80,8 @@ def _course_program(e, n):
 @SENTENCES.describes("import.people", "People imported")
 def _import_people(e, n):
     d = e.details or {}
-    done = _counts(d, "created", "updated", "unchanged", "deactivated")
+    role = [role_count_name(Role(d["role"]))] if d.get("role") in set(Role) else []
+    done = _counts(d, "created", "updated", "unchanged", "deactivated", *role)
     return said(e, n, "imported people from", plain(d.get("file")), f"({done})")
 
 

@@ -20,7 +20,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, literal, or_, select, tuple_
 
 from ..core import db_session, to_local
-from ..models import AuditEvent, Course, CourseSession, Meeting, Organization, Person
+from ..models import (
+    AuditEvent,
+    CertificationTrack,
+    Course,
+    CourseSession,
+    Meeting,
+    Organization,
+    Person,
+)
 from .words import Names, as_int
 
 PAGE_SIZE = 50
@@ -167,7 +175,7 @@ def _ids(values: Iterable) -> set[int]:
 
 def names_for(events: list[AuditEvent]) -> Names:
     """The labels ``events`` need: one query per kind of thing named, whatever their number."""
-    people, sessions, courses, organizations = set(), set(), set(), set()
+    people, sessions, courses, organizations, tracks = set(), set(), set(), set(), set()
     for event in events:
         details = event.details if isinstance(event.details, dict) else {}
         people |= _ids([event.actor_id, event.subject_person_id, details.get("person_id")])
@@ -175,7 +183,12 @@ def names_for(events: list[AuditEvent]) -> Names:
         organizations |= _ids(
             [event.organization_id, details.get("group_id"), details.get("organization_id")]
         )
-        target = {"Person": people, "CourseSession": sessions, "Course": courses}
+        target = {
+            "Person": people,
+            "CourseSession": sessions,
+            "Course": courses,
+            "CertificationTrack": tracks,
+        }
         if event.object_type in target:
             target[event.object_type] |= _ids([event.object_id])
     session = db_session()
@@ -185,6 +198,12 @@ def names_for(events: list[AuditEvent]) -> Names:
         courses=_labels(session, select(Course.id, Course.code), Course.id, courses),
         organizations=_labels(
             session, select(Organization.id, Organization.name), Organization.id, organizations
+        ),
+        tracks=_labels(
+            session,
+            select(CertificationTrack.id, CertificationTrack.code),
+            CertificationTrack.id,
+            tracks,
         ),
     )
 

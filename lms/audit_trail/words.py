@@ -36,6 +36,7 @@ class Names:
     sessions: Mapping[int, str] = field(default_factory=dict)
     courses: Mapping[int, str] = field(default_factory=dict)
     organizations: Mapping[int, str] = field(default_factory=dict)
+    tracks: Mapping[int, str] = field(default_factory=dict)
 
     def person(self, person_id: Any, missing: str = "someone") -> str:
         return self.people.get(as_int(person_id), missing)
@@ -202,6 +203,8 @@ def object_label(event: AuditEvent, names: Names) -> str:
         return names.session(ident)
     if kind == "Course":
         return names.course(ident)
+    if kind == "CertificationTrack" and as_int(ident) in names.tracks:
+        return names.tracks[as_int(ident)]
     label = humanize(kind) + (f" {ident}" if ident else "")
     if event.subject_person_id:
         return f"{label} of {names.person(event.subject_person_id)}"

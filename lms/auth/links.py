@@ -23,7 +23,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from .. import signals
-from ..core import audit, db_session, public_url
+from ..core import audit, db_session, department_name, public_url
 from ..formatting import format_local_datetime
 from ..models import AccountToken, Person, TokenPurpose, utcnow
 from . import operations
@@ -108,7 +108,7 @@ class AccountLink:
             "expires_at": self.expires_at,
             "expires": format_local_datetime(self.expires_at),
             "valid_for": duration_words(self.valid_for),
-            "department": config["LMS_DEPARTMENT_NAME"],
+            "department": department_name(),
             "site_name": config["LMS_SITE_NAME"],
         }
 

@@ -15,7 +15,7 @@ from flask_login import login_user, logout_user
 from sqlalchemy import select, update
 
 from .. import signals
-from ..core import audit, db_session
+from ..core import audit, db_session, find_department
 from ..models import (
     AccountToken,
     AgencyType,
@@ -228,11 +228,7 @@ def create_person(
 
 def department() -> Organization:
     """The department that runs the program, created from the config if missing."""
-    org = db_session().scalar(
-        select(Organization)
-        .where(Organization.kind == OrganizationKind.DEPARTMENT)
-        .order_by(Organization.id)
-    )
+    org = find_department()
     if org is None:
         name = current_app.config["LMS_DEPARTMENT_NAME"]
         org = Organization(

@@ -1,8 +1,9 @@
 """Reads of the calendar feature: what each feed holds, and what its ETag is made of.
 
-This module holds the public feeds, certification dates and what every feed
-shares (the window, event rows); a person's own events are read in
-:mod:`lms.calendar.private_queries`.
+This module holds the public feeds and what every feed shares (the window,
+event rows); a person's own events are read in
+:mod:`lms.calendar.private_queries`, their certification dates in
+:mod:`lms.calendar.certification_queries`.
 
 Every feed is one set of meeting rows chosen by SQL conditions. A request reads
 its ETag's parts first, answers a revalidation with a 304 when they are
@@ -28,14 +29,12 @@ move (the window's edges) and the person are bind parameters.
 from __future__ import annotations
 
 import hashlib
-import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 
 from sqlalchemy import (
-    Date,
     bindparam,
     case,
     func,
@@ -47,15 +46,13 @@ from sqlalchemy.orm import aliased
 from ..core import db_session
 from ..models import (
     Audience,
-    Certification,
     Course,
     CourseSession,
     Meeting,
     SessionStatus,
     UTCDateTime,
 )
-from ..status.queries import TrackStatus, statuses_for
-from .render import CertificationEntry, DateKind, Involvement, MeetingEntry, SessionFacts
+from .render import Involvement, MeetingEntry, SessionFacts
 
 
 def read(statement, params: dict):
@@ -302,100 +299,6 @@ def public_courses() -> list[Course]:
             .order_by(Course.code)
         )
     )
-
-
-# --- certification dates ----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CertificationDates:
-    """A person's standing on one track, with what its calendar events need."""
-
-    status: TrackStatus
-    sequence: int  # rises with every cycle granted or revoked: the events' SEQUENCE
-    stamp: datetime  # the latest such record: the events' DTSTAMP
-
-
-#: Per track the person holds or held: the cycles granted by a day, how many were
-#: revoked, and the latest record (the events' SEQUENCE and DTSTAMP).
-_CYCLE_HISTORY = (
-    select(
-        Certification.track_id,
-        func.count(Certification.id),
-        func.count(Certification.revoked_at),
-        func.max(Certification.created_at),
-        func.max(Certification.revoked_at),
-    )
-    .where(
-        Certification.person_id == bindparam(PERSON),
-        Certification.granted_on <= bindparam("today", type_=Date()),
-    )
-    .group_by(Certification.track_id)
-    .order_by(Certification.track_id)
-)
-
-
-def certification_history(person_id: int, today: date) -> tuple:
-    """The person's cycles per track, as of ``today``: one small query."""
-    rows = read(_CYCLE_HISTORY, {PERSON: person_id, "today": today})
-    return tuple(tuple(row) for row in rows)
-
-
-def certification_dates(person_id: int, today: date, history: tuple) -> list[CertificationDates]:
-    """Due dates (from lms.status) of the tracks in ``history``, with SEQUENCE and DTSTAMP."""
-    if not history:
-        return []
-    by_track = {
-        track_id: (granted + revoked, max(filter(None, (recorded, revoked_at))))
-        for track_id, granted, revoked, recorded, revoked_at in history
-    }
-    dates = []
-    for (_person_id, track_id), status in sorted(statuses_for([person_id], day=today).items()):
-        if status.expires_on is not None and track_id in by_track:
-            dates.append(CertificationDates(status, *by_track[track_id]))
-    return dates
-
-
-def certification_entries(
-    person_id: int, today: date, history: tuple, key: bytes, url: str
-) -> list[CertificationEntry]:
-    """All-day events for each track: the renewal window opening, and the expiry."""
-    entries = []
-    for found in certification_dates(person_id, today, history):
-        track = found.status.track
-        kinds = [DateKind.EXPIRES]
-        if track.renewal_window_days > 0:
-            kinds.append(DateKind.WINDOW_OPENS)
-        entries += [
-            CertificationEntry(
-                uid=date_uid(key, person_id, track.id, kind.value),
-                kind=kind,
-                track_name=track.name,
-                expires_on=found.status.expires_on,
-                window_opens_on=found.status.window_opens_on,
-                sequence=found.sequence,
-                stamp=found.stamp,
-                url=url,
-            )
-            for kind in kinds
-        ]
-    return entries
-
-
-def date_uid(key: bytes, person_id: int, track_id: int, kind: str) -> str:
-    """A stable UID for a certification date that reveals neither person nor host.
-
-    A keyed hash (HMAC-SHA256, key derived from the app's secret): stable while
-    the secret is, and without the key the ids cannot be recovered or guessed.
-    """
-    message = f"lms-calendar-date:{person_id}:{track_id}:{kind}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
-
-
-def uid_key(secret: str | bytes) -> bytes:
-    """The UID key: derived from the app secret, never the secret itself."""
-    secret = secret.encode() if isinstance(secret, str) else secret
-    return hmac.new(secret, b"lms.calendar.uid", hashlib.sha256).digest()
 
 
 def fingerprint_hash(parts: Iterable) -> str:

@@ -23,7 +23,7 @@ from ..auth.policy import PUBLIC, SIGNED_IN, allow, current_person
 from ..catalog import queries as catalog_queries
 from ..core import acting_person, db_session, department_zone, local_today
 from ..models import Audience, CourseSession, Person
-from . import operations, private_queries, queries, render
+from . import certification_queries, operations, private_queries, queries, render
 from .forms import NewFeedLinkForm, StopFeedForm
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
@@ -247,7 +247,7 @@ def private_feed(token: str):
         if parts
         else private_queries.PrivateSelection()
     )
-    key = queries.uid_key(current_app.config["SECRET_KEY"])
+    key = certification_queries.uid_key(current_app.config["SECRET_KEY"])
     today = local_today()
     # The feed's data moves on with its owner's change log, its window and
     # certification states with the date: a revalidation reads nothing else.
@@ -256,9 +256,13 @@ def private_feed(token: str):
         return _calendar_response(None, etag, private=True, filename="my-training.ics")
     person_id = owner.person_id
     window = _window(today)
-    history = queries.certification_history(person_id, today) if selection.certifications else ()
+    history = (
+        certification_queries.certification_history(person_id, today)
+        if selection.certifications
+        else ()
+    )
     meetings = private_queries.private_meetings(person_id, selection, window)
-    certifications = queries.certification_entries(
+    certifications = certification_queries.certification_entries(
         person_id, today, history, key, url_for("lms.dashboard.home", _external=True)
     )
     site = current_app.config["LMS_SITE_NAME"]

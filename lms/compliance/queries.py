@@ -1,7 +1,7 @@
 """Reads behind the compliance pages and exports, always scoped to what the viewer manages.
 
 Each function runs a fixed number of queries whatever the number of people:
-statuses come from :func:`lms.status.queries.population_standings`, hours from
+statuses come from :func:`lms.status.population.population_standings`, hours from
 one aggregate over the completions of the period.
 """
 
@@ -27,8 +27,9 @@ from ..models import (
     Role,
     RoleAssignment,
 )
-from ..status import queries as status_queries
-from ..status.queries import STATE_ORDER, CertificationState, Standing
+from ..status.population import Standing, cyclic_gc_paused, next_sessions, population_standings
+from ..status.queries import STATE_ORDER, CertificationState, all_tracks
+from ..status.routes import track_routes
 from .periods import Period
 
 PAGE_SIZE = 100
@@ -144,14 +145,14 @@ def compliance_report(
 ) -> ComplianceReport:
     """Per agency counts for every track, and the filtered list of people; flat query count."""
     day = day or local_today()
-    tracks = status_queries.all_tracks()
+    tracks = all_tracks()
     orgs = organizations(scope)
-    routes = status_queries.track_routes(tracks)
-    upcoming = status_queries.next_sessions(routes)
+    routes = track_routes(tracks)
+    upcoming = next_sessions(routes)
     by_org = {o.id: o for o in orgs}
     counts: dict[tuple[int, int], Counter] = {}
-    with status_queries.cyclic_gc_paused():
-        standings = status_queries.population_standings(tracks, day, scope)
+    with cyclic_gc_paused():
+        standings = population_standings(tracks, day, scope)
         for standing in standings:
             key = (standing.track.id, standing.organization_id)
             counts.setdefault(key, Counter())[standing.state] += 1

@@ -15,6 +15,9 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..core import local_today
+from ..transcripts import offline as transcript_offline
+from ..transcripts import queries as transcript_queries
+from ..transcripts import record as transcript_record
 from . import offline, queries, signing
 from .keys import keys_from_jwks
 
@@ -49,6 +52,7 @@ def _live_status(serial: str) -> tuple[str, bool]:
 def _describe(fields: list[str]) -> list[str]:
     record = dict(zip(signing.FIELD_NAMES, fields, strict=True))
     return [
+        "document:     certificate",
         f"serial:       {signing.display_serial(record['serial'])}",
         f"holder:       {record['holder']}",
         f"course:       {record['course']} ({record['course_code']})",
@@ -88,11 +92,13 @@ def _check_page(pdf: offline.CertificatePdf, fields: list[str]) -> None:
     help="A published key set (keys.json) to check against, instead of the key folder.",
 )
 def verify_command(target: str, keys_file: str | None) -> None:
-    """Check a certificate's signature: TARGET is a serial, a QR payload or a PDF file.
+    """Check a certificate's or transcript's signature: TARGET is a serial, a QR payload or a PDF.
 
-    A PDF is checked from its embedded record alone, and its page must show the
-    name, course and dates that record signs; a serial or a QR payload is looked
-    up in the database. Exits 0 only for a valid, current certificate.
+    A PDF is checked from its embedded record alone, and its pages must show
+    what that record signs (a certificate's name, course and dates; every line
+    of a transcript); a serial or a QR payload is looked up in the database.
+    Exits 0 only for a valid, current certificate, or a genuine transcript none
+    of whose records was revoked since it was issued.
     """
     public_keys, source = _load_keys(keys_file)
     pdf = None
@@ -102,18 +108,25 @@ def verify_command(target: str, keys_file: str | None) -> None:
             data = path.read_bytes()
         except OSError as exc:
             raise click.ClickException(f"cannot read {target}: {exc}") from None
+        transcript = transcript_offline.read_pdf(data)
+        if transcript is not None:
+            _verify_transcript_pdf(transcript, public_keys, source)
+            return
         pdf = offline.read_pdf(data)
         try:
             fields, token = signing.fields_from_attestation((pdf and pdf.record) or {})
         except KeyError:
-            click.echo("NOT VALID: no certificate record from this LMS in this PDF")
+            click.echo("NOT VALID: no certificate or transcript record from this LMS in this PDF")
             raise SystemExit(1) from None
     else:
         payload = signing.parse_payload(target)
         serial = payload.serial if payload else signing.normalize_serial(target)
         certificate = queries.certificate_by_serial(serial) if serial else None
         if certificate is None:
-            click.echo("NOT VALID: no certificate has this serial")
+            if serial and transcript_queries.transcript_by_serial(serial):
+                _verify_transcript_serial(serial)
+                return
+            click.echo("NOT VALID: no certificate or transcript has this serial")
             raise SystemExit(1)
         fields = signing.signed_fields(certificate)
         token = (
@@ -132,6 +145,99 @@ def verify_command(target: str, keys_file: str | None) -> None:
     if pdf is not None:
         click.echo("  page:         matches the signed record (name, course, dates)")
     status, current = _live_status(fields[1])
+    click.echo("  " + status)
+    if not current:
+        raise SystemExit(1)
+
+
+# --- transcripts ------------------------------------------------------------------------
+
+
+def _describe_transcript(facts: dict) -> list[str]:
+    counts = (
+        f"{len(facts['completions'])} completed here, "
+        f"{len(facts['certifications'])} certification cycles, "
+        f"{len(facts['imported'])} imported"
+    )
+    return [
+        "document:     training transcript",
+        f"serial:       {signing.display_serial(facts['serial'])}",
+        f"holder:       {facts['holder']}",
+        f"record as of: {facts['as_of']}",
+        f"issued:       {facts['issued']} by {facts['issuer']}",
+        f"records:      {counts}",
+    ]
+
+
+def _verify_transcript_pdf(pdf: transcript_offline.TranscriptPdf, public_keys, source) -> None:
+    """A transcript PDF: its signature, then its pages against the record, then the database."""
+    facts = transcript_offline.parse_record(pdf.record)
+    token = signing.parse_token(pdf.token)
+    if facts is None or not transcript_record.verify(pdf.record, token, public_keys):
+        click.echo(
+            "NOT VALID: this transcript's signature does not match its embedded record"
+            f" (keys from {source})"
+        )
+        raise SystemExit(1)
+    differences = transcript_offline.page_differences(pdf, facts)
+    if differences:
+        click.echo(
+            "NOT VALID: the printed transcript does not match the signed record"
+            " (the pages were changed after the transcript was signed)"
+        )
+        for difference in differences:
+            click.echo("  " + difference.describe())
+        click.echo("The signed record:")
+        for line in _describe_transcript(facts):
+            click.echo("  " + line)
+        raise SystemExit(1)
+    click.echo(f"SIGNATURE VALID (Ed25519 key {token.key_id}, from {source})")
+    for line in _describe_transcript(facts):
+        click.echo("  " + line)
+    pages = max((mark.page for mark in pdf.marks), default=0)
+    click.echo(
+        f"  pages:        all {pages} match the signed record"
+        if pages
+        else "  pages:        show the holder and serial the record signs"
+    )
+    status, current = _transcript_status(facts["serial"], transcript_record.sha256(pdf.record))
+    click.echo("  " + status)
+    if not current:
+        raise SystemExit(1)
+
+
+def _transcript_status(serial: str, record_sha256: str) -> tuple[str, bool]:
+    """The database's word on a transcript: (text, nothing on it revoked since)."""
+    try:
+        found = transcript_queries.verify(serial)
+    except SQLAlchemyError:
+        return "live status: the database is not reachable", False
+    if found is None:
+        return "live status: no genuine transcript with this serial in this database", False
+    if found.transcript.record_sha256 != record_sha256:
+        return "live status: this database holds another record under this serial", False
+    return _revocations(found)
+
+
+def _revocations(found: transcript_queries.Verification) -> tuple[str, bool]:
+    """What was revoked on a genuine transcript since it was issued: (text, nothing)."""
+    if not found.revoked_since:
+        return "live status: genuine; no record on it was revoked since it was issued", True
+    count = len(found.revoked_since)
+    lines = [f"live status: {count} record{'' if count == 1 else 's'} on it revoked since issue:"]
+    return "\n    ".join(lines + found.revoked_since), False
+
+
+def _verify_transcript_serial(serial: str) -> None:
+    """A transcript's serial: the record the database keeps, checked with the key folder."""
+    found = transcript_queries.verify(serial)
+    if found is None:
+        click.echo("NOT VALID: the stored transcript's signature does not match its record")
+        raise SystemExit(1)
+    click.echo(f"SIGNATURE VALID (Ed25519 key {found.transcript.key_id}, from the key folder)")
+    for line in _describe_transcript(found.facts):
+        click.echo("  " + line)
+    status, current = _revocations(found)
     click.echo("  " + status)
     if not current:
         raise SystemExit(1)

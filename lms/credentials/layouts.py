@@ -28,10 +28,12 @@ in ``certificates/shared/``; neither may leave its folder.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+from . import qr
 
 #: Placeholders whose value differs per certificate.
 CERTIFICATE_FIELDS = frozenset(
@@ -60,6 +62,28 @@ DEFAULT_FONTS = {
     "sans": "shared:fonts/DejaVuSans.ttf",
 }
 DEFAULT_COLORS = {"ink": "#1b2733", "accent": "#1d3557", "muted": "#5b6875", "white": "#ffffff"}
+
+
+#: Most office printers leave this much of every edge white (0.25 in).
+PRINTABLE_MARGIN = 18.0
+#: The smallest QR module, in points, that still reads from a 72 dpi scan after
+#: a blur and a photocopy's threshold (see tests/credentials/test_qr_scan.py).
+MIN_QR_MODULE = 2.2
+#: Layouts are checked with a QR code of this many bytes: the signed
+#: verification URL of a public address up to about 75 characters long.
+REFERENCE_QR_BYTES = 200
+#: Fields of any length: a block that shows one needs a ``max_width`` to shrink into.
+UNBOUNDED_FIELDS = frozenset(
+    {"holder", "course", "course_code", "organization", "instructor", "signer"}
+)
+#: The widest values of the other fields, for measuring the blocks that show them.
+WIDEST_VALUES = {
+    "completed": "28 September 2026",
+    "issued": "28 September 2026",
+    "expires": "28 September 2026",
+    "hours": "9999.75",
+    "serial": "-".join(["WWWW"] * 7),
+}
 
 
 class LayoutError(ValueError):
@@ -271,3 +295,99 @@ def parse_layout(spec: Mapping[str, Any], base_dir: Path | None, shared_dir: Pat
         signature=placement("signature", "src"),
         texts=texts,
     )
+
+
+class MeasuringFont(Protocol):
+    """What the placement check needs of a font (see :mod:`lms.credentials.fonts`)."""
+
+    ascent: float  # above the baseline, thousandths of the size
+    descent: float  # below it (negative)
+
+    def text_width(self, text: str, size: float) -> float: ...
+
+
+def placement_problems(spec: LayoutSpec, font_loader: Callable[[Path], MeasuringFont]) -> list[str]:
+    """What a layout places off the printable area, at each page size; [] when nothing.
+
+    Text is measured at its block's own size with the widest values a field
+    can have; a block showing a field of any length must give it a
+    ``max_width``. The QR code must be large enough to scan (:data:`MIN_QR_MODULE`).
+    """
+    problems = []
+    fonts = {key: font_loader(path) for key, path in spec.fonts.items()}
+    measured = []
+    for i, block in enumerate(spec.blocks):
+        unbounded = sorted(block.fields & UNBOUNDED_FIELDS)
+        if unbounded and block.max_width is None:
+            problems.append(
+                f"block {i + 1} ({block.template!r}): shows {{{unbounded[0]}}} without a"
+                " max_width, so a long value would run off the page"
+            )
+        else:
+            measured.append((i, block, unbounded))
+    for paper in PAGE_SIZES:
+        width, height = spec.page(paper)
+        area = (
+            PRINTABLE_MARGIN,
+            PRINTABLE_MARGIN,
+            width - PRINTABLE_MARGIN,
+            height - PRINTABLE_MARGIN,
+        )
+        for i, block, unbounded in measured:
+            here = f"block {i + 1} ({block.template!r}) on {paper} paper"
+            font = fonts[block.font]
+            text = PLACEHOLDER.sub(
+                lambda m: WIDEST_VALUES.get(m.group(1), spec.texts.get(m.group(1), "")),
+                block.template,
+            )
+            span = font.text_width(text, block.size)
+            if block.max_width is not None and (unbounded or span > block.max_width * width):
+                span = block.max_width * width
+            left = block.x * width - {"left": 0.0, "center": span / 2, "right": span}[block.align]
+            box = (
+                left,
+                block.y * height + font.descent * block.size / 1000,
+                left + span,
+                block.y * height + font.ascent * block.size / 1000,
+            )
+            problem = _outside(box, area, width, height)
+            if problem:
+                problems.append(f"{here}: its text {problem}")
+        qx, qy, qsize = spec.qr
+        side = qsize * width
+        problem = _outside(
+            (qx * width, qy * height, qx * width + side, qy * height + side), area, width, height
+        )
+        if problem:
+            problems.append(f"qr on {paper} paper: the QR code {problem}")
+        modules = 17 + 4 * qr.version_for(REFERENCE_QR_BYTES) + 2 * qr.QUIET_ZONE
+        if side / modules < MIN_QR_MODULE:
+            problems.append(
+                f"qr on {paper} paper: its modules would be {side / modules:.2f} pt, smaller than"
+                f" the {MIN_QR_MODULE} pt a 72 dpi scan needs; make its size at least"
+                f" {MIN_QR_MODULE * modules / width:.3f}"
+            )
+    return problems
+
+
+def _outside(box, area, width: float, height: float) -> str | None:
+    """Where ``box`` (x0, y0, x1, y1) leaves the printable ``area``, in words."""
+    x0, y0, x1, y1 = box
+    edges = (
+        ("left", x0 - area[0], x0),
+        ("bottom", y0 - area[1], y0),
+        ("right", area[2] - x1, width - x1),
+        ("top", area[3] - y1, height - y1),
+    )
+    for edge, inside_by, from_edge in edges:
+        if inside_by < -0.01:
+            where = (
+                f"off the page at the {edge}"
+                if from_edge < 0
+                else f"{from_edge:.1f} pt from the {edge} edge"
+            )
+            return (
+                f"would reach {where}; keep it at least {PRINTABLE_MARGIN:g} pt (0.25 in)"
+                " inside the edges, where printers print"
+            )
+    return None

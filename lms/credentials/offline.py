@@ -86,36 +86,44 @@ def _record(text: Any) -> dict[str, Any] | None:
 
 
 def _read_page(page) -> tuple[list[PrintedLine], str]:
-    """The text inside each ``/LMSPrinted`` marked-content sequence, and all the page's text."""
-    lines: list[PrintedLine] = []
+    """The page's printed lines (``/LMSPrinted`` marked content) and all its text."""
+    marked, text = read_marked(page, PRINTED_TAG)
+    return [
+        PrintedLine(properties.get("/Template", ""), shown) for properties, shown in marked
+    ], text
+
+
+def read_marked(page, tag: str) -> tuple[list[tuple[dict[str, str], str]], str]:
+    """The text inside each ``/tag`` marked-content sequence with its properties, and all text."""
+    found: list[tuple[dict[str, str], str]] = []
     everything: list[str] = []
-    template: str | None = None
+    properties: dict[str, str] | None = None
     parts: list[str] = []
     depth = 0  # marked content nested inside ours
 
     def before(operator: bytes, operands: list, cm, tm) -> None:
-        nonlocal template, parts, depth
+        nonlocal properties, parts, depth
         if operator in (b"BDC", b"BMC"):
-            if template is not None:
+            if properties is not None:
                 depth += 1
-            elif operands and operands[0] == f"/{PRINTED_TAG}":
-                properties = operands[1] if len(operands) > 1 else None
-                found = properties.get("/Template") if hasattr(properties, "get") else None
-                template, parts = str(found or ""), []
-        elif operator == b"EMC" and template is not None:
+            elif operands and operands[0] == f"/{tag}":
+                given = operands[1] if len(operands) > 1 else None
+                items = given.items() if hasattr(given, "items") else ()
+                properties, parts = {str(k): str(v) for k, v in items}, []
+        elif operator == b"EMC" and properties is not None:
             if depth:
                 depth -= 1
             else:
-                lines.append(PrintedLine(template, "".join(parts)))
-                template = None
+                found.append((properties, "".join(parts)))
+                properties = None
 
     def text(value: str, cm, tm, font, size) -> None:
         everything.append(value)
-        if template is not None:
+        if properties is not None:
             parts.append(value)
 
     page.extract_text(visitor_operand_before=before, visitor_text=text)
-    return lines, "".join(everything)
+    return found, "".join(everything)
 
 
 def normalized(text: str) -> str:

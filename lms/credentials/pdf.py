@@ -4,6 +4,8 @@ The certificate renderer writes its PDF objects itself so the parts shared by
 every certificate of a layout (fonts, art, the static drawing) are serialized
 once and copied as bytes; see :mod:`lms.credentials.render`. All user text
 reaches a PDF only as hex strings, so no value can change the file's syntax.
+The document-level parts that make a file archival (PDF/A) are in
+:mod:`lms.credentials.archival`.
 """
 
 from __future__ import annotations
@@ -165,7 +167,7 @@ class PdfWriter:
             smask = b" /SMask %d 0 R" % mask
         return self.add(
             b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace %s"
-            b" /BitsPerComponent 8 /Interpolate true%s /Filter /FlateDecode %s /Length %d >>"
+            b" /BitsPerComponent 8%s /Filter /FlateDecode %s /Length %d >>"
             b"\nstream\n"
             % (
                 image.width,
@@ -213,14 +215,6 @@ def trailer(
         + entries
         + b"trailer\n<< /Size %d /Root %d 0 R%s /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n"
         % (count, root, info_ref, hex_id, hex_id, xref_at)
-    )
-
-
-def catalog_object(pages: int) -> bytes:
-    """The document catalog of a certificate file (its language, its title shown)."""
-    return (
-        b"<< /Type /Catalog /Pages %d 0 R /Lang (en-US)"
-        b" /ViewerPreferences << /DisplayDocTitle true >> >>" % pages
     )
 
 

@@ -8,20 +8,19 @@ prepared layouts for reuse. The same functions serve downloads and the CLI.
 
 from __future__ import annotations
 
-import io
-import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from flask import current_app, has_request_context, url_for
 
 from ..core import registries, state
 from ..models import Certificate
-from ..plugins import UnknownPluginError
+from ..plugins import CertificateLayout, UnknownPluginError
 from ..resources import layouts_dir
-from .batch import render_merged
-from .layouts import LayoutError, LayoutSpec, parse_layout
+from .batch import certificate_filename, render_merged, zip_of
+from .layouts import LayoutError, LayoutSpec, parse_layout, placement_problems
 from .pdf import ImageError, PdfImage
-from .render import Branding, PreparedLayout, image_for
+from .render import Branding, PreparedLayout, font_for, image_for
 
 
 class LayoutUnavailable(RuntimeError):
@@ -38,11 +37,42 @@ def layout_spec(name: str) -> LayoutSpec:
     found = cache.get(id(plugin))
     if found is None or found[0] is not plugin:
         try:
-            spec = parse_layout(plugin.spec, plugin.base_dir, layouts_dir() / "shared")
+            spec = checked_layout(plugin)
         except LayoutError as exc:
             raise LayoutUnavailable(str(exc)) from None
         found = cache[id(plugin)] = (plugin, spec)
     return found[1]
+
+
+def checked_layout(plugin: CertificateLayout) -> LayoutSpec:
+    """A layout's data parsed, its fonts read and its placement checked on every paper size.
+
+    LayoutError names the layout and every problem: a missing or unreadable
+    font, text or a QR code off the printable area, a QR code too small to scan.
+    """
+    spec = parse_layout(plugin.spec, plugin.base_dir, layouts_dir() / "shared")
+
+    def readable_font(path: Path):
+        try:
+            return font_for(path)
+        except Exception as exc:  # whatever the font parser raises for a file it cannot read
+            raise LayoutError(
+                f"layout {spec.name!r}: the font {path.name} cannot be read ({exc})"
+            ) from None
+
+    problems = placement_problems(spec, readable_font)
+    if problems:
+        raise LayoutError(
+            f"layout {spec.name!r} places things where they cannot print:\n  "
+            + "\n  ".join(problems)
+        )
+    return spec
+
+
+def check_installed_layouts(layouts: Iterable[CertificateLayout]) -> None:
+    """Refuse to start with a layout that cannot print (LayoutError says which and why)."""
+    for plugin in layouts:
+        checked_layout(plugin)
 
 
 def organization_logo(certificate: Certificate) -> tuple[str, PdfImage] | None:
@@ -114,11 +144,7 @@ def render_pdf(certificate: Certificate) -> bytes:
 
 def render_zip(certificates: list[Certificate]) -> bytes:
     """Each certificate's PDF in one ZIP, named after its holder and serial."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        for certificate in certificates:
-            archive.writestr(pdf_filename(certificate), render_pdf(certificate))
-    return buffer.getvalue()
+    return zip_of((pdf_filename(c), render_pdf(c)) for c in certificates)
 
 
 def render_printable(certificates: list[Certificate], title: str) -> bytes:
@@ -128,7 +154,5 @@ def render_printable(certificates: list[Certificate], title: str) -> bytes:
 
 
 def pdf_filename(certificate: Certificate) -> str:
-    """``certificate-Sofia-Rivera-7KQ2-M9XA.pdf``: ASCII, no path characters."""
-    name = "".join(c if c.isascii() and c.isalnum() else "-" for c in certificate.holder_name)
-    name = "-".join(part for part in name.split("-") if part)[:60] or "holder"
-    return f"certificate-{name}-{certificate.display_serial[:9]}.pdf"
+    """``certificate-Aleksey-Smirnov-7KQ2-M9XA.pdf``: the holder's name in ASCII, and the serial."""
+    return certificate_filename(certificate.holder_name, certificate.display_serial)

@@ -28,13 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from . import qr
+from .archival import DocumentInfo, catalog_object, write_output_intent
 from .art import rgb, vector_art
 from .fonts import EmbeddableFont, repertoire_key
 from .layouts import PLACEHOLDER, STATIC_FIELDS, LayoutSpec, Placement, TextBlock
 from .pdf import (
     PdfImage,
     PdfWriter,
-    catalog_object,
     load_image,
     stream_body,
     text_string,
@@ -52,6 +52,9 @@ from .signing import (
 )
 
 PRODUCER = "lms certificate renderer (reportlab TrueType parsing)"
+#: Baseline to baseline of a block's two lines, in font sizes: the accents of
+#: the second line's capitals clear the first line's descenders.
+LEADING = 1.25
 
 
 @lru_cache(maxsize=16)
@@ -125,12 +128,15 @@ def _fill(template: str, values: dict[str, str]) -> str:
 
 @dataclass(frozen=True)
 class _Skeleton:
-    """Header and shared objects of a one-page certificate, ready to copy."""
+    """Header and shared objects of a one-page certificate, ready to copy.
+
+    The certificate's own objects follow it, numbered in this order: its
+    content stream, its information dictionary, its XMP metadata.
+    """
 
     prefix: bytes
     xref_entries: bytes
     content_number: int
-    info_number: int
 
 
 @dataclass
@@ -182,16 +188,6 @@ class PreparedLayout:
         self.qr_box = (qx * self.width, qy * self.height, qsize * self.width)
         self._skeletons: dict[tuple, _Skeleton] = {}
         self._ops_cache: dict[tuple[int, str], bytes] = {}
-        self._info_fixed = b"".join(
-            (
-                b" /Author ",
-                text_string(self._static_values["organization"]),
-                b" /Creator ",
-                text_string(f"lms certificates, layout {self.spec.name}"),
-                b" /Producer ",
-                text_string(PRODUCER),
-            )
-        )
         self._lock = threading.Lock()
 
     # --- the static part ----------------------------------------------------
@@ -273,15 +269,17 @@ class PreparedLayout:
             limit = block.max_width * self.width
             if width > limit:
                 size = max(block.min_size, size * limit / width)
-                if font.text_width(text, size) > limit and " " in text:
+                # Shrunk to exactly the limit, the width may round a hair above it.
+                too_wide = font.text_width(text, size) > limit * 1.000001
+                if too_wide and " " in text:
                     lines = _two_lines(font, text)
                     widest = max(font.text_width(line, 1000) for line, _ in lines) / 1000
                     size = min(block.size, limit / widest)
-                elif font.text_width(text, size) > limit:
+                elif too_wide:
                     size = limit / (width / block.size)  # never cut a name: shrink to fit
                 lines = [(line, font.text_width(line, size)) for line, _ in lines]
         ops = []
-        leading = size * 1.15
+        leading = size * LEADING
         y = y0 + (leading / 2 if len(lines) == 2 else 0)
         for line, line_width in lines:
             x = x0 - line_width / 2 if block.align == "center" else x0
@@ -357,8 +355,9 @@ class PreparedLayout:
         writer = PdfWriter()
         catalog, pages, page = writer.reserve(), writer.reserve(), writer.reserve()
         resources, static = self._write_shared(writer, keys)
-        content, info = writer.reserve(), writer.reserve()
-        writer.write(catalog, catalog_object(pages))
+        output_intent = write_output_intent(writer)
+        content, _info, metadata = writer.reserve(), writer.reserve(), writer.reserve()
+        writer.write(catalog, catalog_object(pages, metadata, output_intent))
         writer.write(pages, b"<< /Type /Pages /Kids [%d 0 R] /Count 1 >>" % page)
         writer.write(
             page,
@@ -368,7 +367,7 @@ class PreparedLayout:
         )
         # Objects are numbered out of order (the page refers ahead), so list
         # their offsets by number for the cross-reference table.
-        skeleton = _Skeleton(writer.body(), writer.xref_entries(), content, info)
+        skeleton = _Skeleton(writer.body(), writer.xref_entries(), content)
         with self._lock:
             self._skeletons[keys] = skeleton
         return skeleton
@@ -378,59 +377,39 @@ class PreparedLayout:
         fields = certificate_fields(cert, verify_url)
         page = self._page(fields, qr_payload(verify_url, cert))
         skeleton = self._skeleton(self.subset_keys(fields))
-        content = (
-            b"%d 0 obj\n<< /Length %d >>\nstream\n" % (skeleton.content_number, len(page.content))
-            + page.content
-            + b"\nendstream\nendobj\n"
+        number = skeleton.content_number
+        document = self.document_info(cert, fields)
+        objects = (
+            b"<< /Length %d >>\nstream\n" % len(page.content) + page.content + b"\nendstream",
+            b"<< %s /LMSCertificate %s >>"
+            % (document.info_entries(), text_string(attestation(cert))),
+            document.metadata_body(),
         )
-        info = (
-            b"%d 0 obj\n" % skeleton.info_number
-            + self.info_dictionary(cert, fields)
-            + b"\nendobj\n"
+        parts, entries, at = [skeleton.prefix], [skeleton.xref_entries], len(skeleton.prefix)
+        for offset, body in enumerate(objects):
+            chunk = b"%d 0 obj\n%s\nendobj\n" % (number + offset, body)
+            parts.append(chunk)
+            entries.append(b"%010d 00000 n \n" % at)
+            at += len(chunk)
+        parts.append(
+            trailer(at, number + len(objects), b"".join(entries), 1, number + 1, _file_id(cert))
         )
-        content_at = len(skeleton.prefix)
-        info_at = content_at + len(content)
-        xref_at = info_at + len(info)
-        entries = skeleton.xref_entries + b"%010d 00000 n \n%010d 00000 n \n" % (
-            content_at,
-            info_at,
-        )
-        return b"".join(
-            (
-                skeleton.prefix,
-                content,
-                info,
-                trailer(
-                    xref_at,
-                    skeleton.info_number + 1,
-                    entries,
-                    1,
-                    skeleton.info_number,
-                    _file_id(cert),
-                ),
-            )
-        )
+        return b"".join(parts)
 
-    def info_dictionary(self, cert: CertificateFacts, fields: dict[str, str]) -> bytes:
+    def document_info(self, cert: CertificateFacts, fields: dict[str, str]) -> DocumentInfo:
+        """The certificate file's metadata: who, what, when (also written as XMP)."""
         title = self._static_values.get("title") or self.spec.label
-        created = cert_created(cert)
-        return b"".join(
-            (
-                b"<< /Title ",
-                text_string(f"{title}: {fields['holder']}"),
-                self._info_fixed,
-                b" /Subject ",
-                text_string(
-                    f"{fields['course']} ({fields['course_code']}), completed "
-                    f"{fields['completed']}. Serial {fields['serial']}."
-                ),
-                b" /Keywords ",
-                text_string(f"certificate {fields['serial']}"),
-                b" /CreationDate (D:%sZ) /LMSCertificate "
-                % created.strftime("%Y%m%d%H%M%S").encode(),
-                text_string(attestation(cert)),
-                b" >>",
-            )
+        return DocumentInfo(
+            title=f"{title}: {fields['holder']}",
+            author=self._static_values["organization"],
+            subject=(
+                f"{fields['course']} ({fields['course_code']}), completed "
+                f"{fields['completed']}. Serial {fields['serial']}."
+            ),
+            keywords=f"certificate {fields['serial']}",
+            creator=f"lms certificates, layout {self.spec.name}",
+            producer=PRODUCER,
+            created=cert_created(cert),
         )
 
     def page_for(self, cert: CertificateFacts, verify_url: str) -> _Page:

@@ -3,7 +3,7 @@
 from flask import Blueprint
 
 from .. import panels as slots
-from . import panels, views
+from . import group_views, panels, public_views, views
 
 bp = Blueprint("enrollment", __name__)
 
@@ -32,43 +32,46 @@ bp.add_url_rule(
 )
 
 # Community groups
-bp.add_url_rule("/groups/", "groups", views.groups)
-bp.add_url_rule("/groups/<lms_id:organization_id>/", "group_home", views.group_home)
+bp.add_url_rule("/groups/", "groups", group_views.groups)
+bp.add_url_rule("/groups/<lms_id:organization_id>/", "group_home", group_views.group_home)
 bp.add_url_rule(
     "/groups/<lms_id:organization_id>/sessions/<lms_id:session_id>",
     "group_session",
-    views.group_session,
+    group_views.group_session,
 )
 bp.add_url_rule(
     "/groups/<lms_id:organization_id>/sessions/<lms_id:session_id>/reserve",
     "reserve_seats",
-    views.reserve_seats,
+    group_views.reserve_seats,
     methods=["POST"],
 )
 bp.add_url_rule(
     "/groups/<lms_id:organization_id>/sessions/<lms_id:session_id>/people",
     "add_group_member",
-    views.add_group_member,
+    group_views.add_group_member,
     methods=["POST"],
 )
 bp.add_url_rule(
     "/groups/<lms_id:organization_id>/sessions/<lms_id:session_id>/roster",
     "upload_roster",
-    views.upload_roster,
+    group_views.upload_roster,
     methods=["POST"],
 )
 bp.add_url_rule(
     "/groups/<lms_id:organization_id>/people/<lms_id:person_id>/claim-link",
     "claim_link",
-    views.claim_link,
+    group_views.claim_link,
     methods=["POST"],
 )
 
 # People without an account
 bp.add_url_rule(
-    "/sessions/<lms_id:session_id>/register", "register", views.register, methods=["GET", "POST"]
+    "/sessions/<lms_id:session_id>/register",
+    "register",
+    public_views.register,
+    methods=["GET", "POST"],
 )
-bp.add_url_rule("/claim/<lms_text:token>", "claim", views.claim, methods=["GET", "POST"])
+bp.add_url_rule("/claim/<lms_text:token>", "claim", public_views.claim, methods=["GET", "POST"])
 
 bp.add_app_template_global(panels.cancel_problem, "enrollment_cancel_problem")
 slots.session_page.register("lms/enrollment/_session_panel.html", panels.session_panel, order=10)

@@ -23,7 +23,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..forms import Form, PersonName
+from ..forms import Form, PersonName, full_name_field, single_spaced
 from .roster_csv import PHONE_RE, clean_email
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
@@ -51,10 +51,6 @@ class ValidEmail:
             raise ValidationError(f"Not a valid email: {exc}") from None
 
 
-def _strip(value):
-    return " ".join(value.split()) if isinstance(value, str) else value
-
-
 class EnrollForm(Form):
     """Take a place in a session (or on its waitlist)."""
 
@@ -63,7 +59,7 @@ class EnrollForm(Form):
 
 class CancelForm(Form):
     reason = TextAreaField(
-        "Reason (optional)", validators=[Optional(), Length(max=500)], filters=[_strip]
+        "Reason (optional)", validators=[Optional(), Length(max=500)], filters=[single_spaced]
     )
     submit = SubmitField("Cancel my place")
 
@@ -72,7 +68,7 @@ class StaffCancelForm(Form):
     reason = TextAreaField(
         "Reason",
         validators=[DataRequired("Say why this place is cancelled."), Length(max=500)],
-        filters=[_strip],
+        filters=[single_spaced],
     )
     submit = SubmitField("Cancel this place")
 
@@ -86,12 +82,12 @@ class CoordinatorEnrollForm(Form):
     over_enrollment_reason = TextAreaField(
         "Reason to over-enroll (only if the session is full and they must get a seat)",
         validators=[Optional(), Length(max=500)],
-        filters=[_strip],
+        filters=[single_spaced],
     )
     prerequisite_override_reason = TextAreaField(
         "Reason to override a missing prerequisite",
         validators=[Optional(), Length(max=500)],
-        filters=[_strip],
+        filters=[single_spaced],
     )
     submit = SubmitField("Enroll this person")
 
@@ -116,12 +112,14 @@ class ReserveSeatsForm(Form):
     submit = SubmitField("Reserve seats")
 
 
-class GroupMemberForm(Form):
-    full_name = StringField(
-        "Full name",
-        validators=[DataRequired("Give the person's name."), Length(max=200), PersonName()],
-        filters=[_strip],
-    )
+class PersonFields:
+    """Form mixin: the name, email and phone by which a group names one of its people.
+
+    Empty, the name asks for "the person's name"; a form for one kind of person
+    (a coordinator) declares its own ``full_name`` with :func:`full_name_field`.
+    """
+
+    full_name = full_name_field("Give the person's name.")
     email = EmailField(
         "Email", validators=[DataRequired("Give an email."), Length(max=254), ValidEmail()]
     )
@@ -132,10 +130,17 @@ class GroupMemberForm(Form):
             Length(max=40),
             Regexp(PHONE_RE.pattern, message="Not a phone number."),
         ],
-        filters=[_strip],
+        filters=[single_spaced],
     )
+
+
+class GroupMemberForm(PersonFields, Form):
+    """One person of a community group, named for a session (created in the group when new)."""
+
     job_title = StringField(
-        "Role (optional), e.g. Teacher", validators=[Optional(), Length(max=120)], filters=[_strip]
+        "Role (optional), e.g. Teacher",
+        validators=[Optional(), Length(max=120)],
+        filters=[single_spaced],
     )
     submit = SubmitField("Add to the session")
 
@@ -150,11 +155,7 @@ class ClaimLinkForm(Form):
 
 
 class PublicRegistrationForm(Form):
-    full_name = StringField(
-        "Full name",
-        validators=[DataRequired("Give your name."), Length(max=200), PersonName()],
-        filters=[_strip],
-    )
+    full_name = full_name_field("Give your name.")
     email = EmailField(
         "Email", validators=[DataRequired("Give your email."), Length(max=254), ValidEmail()]
     )
@@ -165,7 +166,7 @@ class PublicRegistrationForm(Form):
             Length(max=200),
             PersonName(),
         ],
-        filters=[_strip],
+        filters=[single_spaced],
     )
     # A honeypot: hidden from people, filled in by form-filling bots.
     website = StringField("Leave this empty", validators=[Optional()])

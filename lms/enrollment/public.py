@@ -30,7 +30,7 @@ from ..models import (
     utcnow,
 )
 from . import queries, rules
-from .operations import EnrollmentError, _admit, _find_or_create_person, _locked_session
+from .places import EnrollmentError, admit, find_or_create_person, locked_session
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def register_public(
     session_id: int, *, full_name: str, email: str, affiliation: str
 ) -> Registration:
     """Register someone without an account for a public session (see the module's rules)."""
-    session = _locked_session(session_id)
+    session = locked_session(session_id)
     if not session.is_public:
         raise EnrollmentError("This session is not open to public registration.")
     problem = rules.timing_problem(session, utcnow())
@@ -101,7 +101,7 @@ def register_public(
             roles=[(Role.PARTICIPANT, public)],
         )
 
-    person, _ = _find_or_create_person(email, create)
+    person, _ = find_or_create_person(email, create)
     if not _open_to_strangers(person, public):
         audit(
             "registration.existing_account",
@@ -116,7 +116,7 @@ def register_public(
         )
         return answer
     if queries.active_enrollment(session.id, person.id) is None:
-        _admit(
+        admit(
             session,
             person,
             public,

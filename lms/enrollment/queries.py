@@ -14,7 +14,6 @@ from ..models import (
     CourseSession,
     Enrollment,
     EnrollmentStatus,
-    Meeting,
     Organization,
     OrganizationKind,
     Person,
@@ -305,20 +304,14 @@ def group_person(organization: Organization, person_id: int) -> Person | None:
 def sessions_open_to_groups() -> list[CourseSession]:
     """Coming, not cancelled sessions of community courses, soonest first."""
     now = utcnow()
-    first_start = (
-        select(func.min(Meeting.starts_at))
-        .where(Meeting.session_id == CourseSession.id)
-        .correlate(CourseSession)
-        .scalar_subquery()
-    )
     sessions = db_session().scalars(
         select(CourseSession)
         .join(CourseSession.course)
         .where(
             CourseSession.status == SessionStatus.SCHEDULED,
-            first_start > now,
+            CourseSession.starts_at > now,
         )
-        .order_by(first_start, CourseSession.id)
+        .order_by(CourseSession.starts_at, CourseSession.id)
     )
     return [s for s in sessions.unique() if s.course.audience in COMMUNITY_AUDIENCES]
 

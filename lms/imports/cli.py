@@ -15,7 +15,9 @@ import click
 from flask.cli import AppGroup
 
 from ..core import db_session
+from ..models import Role
 from . import operations, people, queries, records
+from .forms import IMPORTED_ROLES
 from .uploads import StoredUpload
 
 import_cli = AppGroup("import", help="Import people (HR export) or past training records.")
@@ -62,7 +64,14 @@ def _finish(apply, plan, upload: StoredUpload, dry_run: bool) -> None:
     is_flag=True,
     help="Deactivate the organization's active people missing from the file.",
 )
-def import_people(file: str, dry_run: bool, slug: str | None, deactivate_missing: bool) -> None:
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in IMPORTED_ROLES]),
+    help="A role everyone in the file gets in their organization (unless they hold it).",
+)
+def import_people(
+    file: str, dry_run: bool, slug: str | None, deactivate_missing: bool, role: str | None
+) -> None:
     """Create or update people from an HR export (CSV or XLSX)."""
     organization = queries.organization_by_slug(slug) if slug else None
     if slug and organization is None:
@@ -76,6 +85,7 @@ def import_people(file: str, dry_run: bool, slug: str | None, deactivate_missing
         scope=None,
         default_organization=organization,
         deactivate_missing_in=organization if deactivate_missing else None,
+        role=Role(role) if role else None,
     )
     _report(plan, plan.counts())
     for update in plan.updates:

@@ -15,7 +15,9 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from ..boundary import parse_id
+from ..enrollment.forms import select_choices
 from ..forms import Form
+from ..models import Role
 from .reading import IGNORE
 
 _MAP_KEY = re.compile(r"^map-(\d{1,3})$")
@@ -34,9 +36,26 @@ class ImportForm(Form):
     digest = HiddenField()
 
 
+#: Roles an import may give everyone in a file; others are granted one by one, with a reason.
+IMPORTED_ROLES = (Role.OFFICER,)
+
+
+def _role(value):
+    return None if value in (None, "", "None") else Role(value)  # others: not a valid choice
+
+
 class PeopleImportForm(ImportForm):
     organization = SelectField(
         "Organization of people the file does not place", coerce=_organization_id
+    )
+    role = SelectField(
+        "Role of the people in the file",
+        choices=select_choices(
+            [(None, "None (give roles on each person's page)")]
+            + [(r, r.label) for r in IMPORTED_ROLES]
+        ),
+        coerce=_role,
+        default=None,
     )
     deactivate_missing = BooleanField(
         "Deactivate the organization's active people who are missing from the file"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import insert, update
 
 from ..core import audit, db_session
-from ..models import Person, PriorTraining
+from ..models import Person, PriorTraining, RoleAssignment, utcnow
 from ..people.operations import deactivate_person
 from ..status.operations import record_imported_cycles
 from .people import PeoplePlan
@@ -34,10 +34,32 @@ def apply_people(plan: PeoplePlan, upload: StoredUpload, actor: Person | None) -
         raise ImportRefused("the file has problems; nothing was imported")
     session = db_session()
     actor_id = actor.id if actor else None
+    created: list[int] = []
     if plan.creations:
-        session.execute(
-            insert(Person), [{**c.values, "created_by_id": actor_id} for c in plan.creations]
-        )
+        created = session.scalars(
+            insert(Person).returning(Person.id, sort_by_parameter_order=True),
+            [{**c.values, "created_by_id": actor_id} for c in plan.creations],
+        ).all()
+    if plan.role is not None:
+        grants = [
+            *zip(created, (c.values["organization_id"] for c in plan.creations), strict=True),
+            *plan.role_grants,
+        ]
+        if grants:
+            now = utcnow()
+            session.execute(
+                insert(RoleAssignment),
+                [
+                    {
+                        "person_id": person_id,
+                        "role": plan.role,
+                        "organization_id": organization_id,
+                        "granted_at": now,
+                        "granted_by_id": actor_id,
+                    }
+                    for person_id, organization_id in grants
+                ],
+            )
     if plan.updates:
         session.execute(update(Person), [{"id": u.person_id, **u.values} for u in plan.updates])
     session.flush()
@@ -51,7 +73,7 @@ def apply_people(plan: PeoplePlan, upload: StoredUpload, actor: Person | None) -
         object_type="Import",
         object_id=upload.sha256[:16],
         organization_id=plan.deactivating_in.id if plan.deactivating_in else None,
-        details={**_file(upload), **counts},
+        details={**_file(upload), **counts, "role": plan.role.value if plan.role else None},
     )
     session.flush()
     return counts

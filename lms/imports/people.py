@@ -3,8 +3,9 @@
 Each line is matched to a person by employee number, else by email (emails are
 kept lower-cased, so the match ignores case). The plan lists who would be
 created, who updated (field by field, old -> new), who is left as is and, when
-asked, who of one organization would be deactivated for missing from the file;
-or every problem, by line and column. An empty cell never blanks a field: an
+asked, who of one organization would be deactivated for missing from the file
+and who would be given a role (Officer) they lack in their organization; or
+every problem, by line and column. An empty cell never blanks a field: an
 export that lacks a value says nothing about it.
 """
 
@@ -15,11 +16,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..boundary import name_problem, text_problem
-from ..enrollment.roster_csv import PHONE_RE, clean_email
-from ..models import Organization
+from ..models import Organization, Role
 from . import queries
-from .reading import IGNORE, Mapping, Problem, map_columns, mapping_problems, read_table
+from .people_lines import STORED, PersonLine, organization_index, read_line
+from .reading import Mapping, Problem, map_columns, mapping_problems, read_table
 
 #: Fields a column may feed, as the preview and the mapping step name them.
 FIELDS = {
@@ -64,17 +64,6 @@ TEMPLATE_HEADERS = (
     "Organization",
     "Phone",
 )
-#: Stored columns an import sets: their label and longest value.
-_STORED = {
-    "full_name": ("Name", 200),
-    "preferred_name": ("Preferred name", 200),
-    "email": ("Email", 254),
-    "employee_number": ("Employee number", 40),
-    "badge_number": ("Badge number", 40),
-    "job_title": ("Rank or title", 120),
-    "unit": ("Unit", 120),
-    "phone": ("Phone", 40),
-}
 
 
 @dataclass(frozen=True)
@@ -114,6 +103,8 @@ class PeoplePlan:
     unchanged: list[tuple[int, str]] = field(default_factory=list)  # line, name
     departures: list[dict[str, Any]] = field(default_factory=list)  # people to deactivate
     deactivating_in: Organization | None = None
+    role: Role | None = None  # everyone in the file holds it afterwards, in their organization
+    role_grants: list[tuple[int, int]] = field(default_factory=list)  # found people without it
 
     @property
     def needs_mapping(self) -> bool:
@@ -124,12 +115,15 @@ class PeoplePlan:
         return not self.problems and self.mapping is not None
 
     def counts(self) -> dict[str, int]:
-        return {
+        counts = {
             "created": len(self.creations),
             "updated": len(self.updates),
             "unchanged": len(self.unchanged),
             "deactivated": len(self.departures),
         }
+        if self.role is not None:
+            counts[role_count_name(self.role)] = len(self.creations) + len(self.role_grants)
+        return counts
 
     def digest(self) -> str:
         """A fingerprint of the changes: apply refuses when the database moved since the preview."""
@@ -137,93 +131,28 @@ class PeoplePlan:
             [c.values for c in self.creations],
             [(u.person_id, u.values) for u in self.updates],
             [d["id"] for d in self.departures],
+            [self.role, self.role_grants],
         )
         return hashlib.sha256(json.dumps(changes, sort_keys=True, default=str).encode()).hexdigest()
 
 
-@dataclass
-class _Line:
-    line: int
-    values: dict[str, str]  # stored column -> new value (non-empty cells only)
-    organization: Organization | None
-    columns: dict[str, str]  # field -> header, to name the column of a problem
-
-
-def _organization_index() -> dict[str, Organization]:
-    index = {}
-    for org in queries.organizations():
-        index[org.name.casefold()] = org
-        index[org.slug.casefold()] = org
-    return index
-
-
-def _read_line(line, cells, mapping, headers, orgs, scope, problems) -> _Line | None:
-    raw = {f: cells[i] for i, f in enumerate(mapping.columns) if f != IGNORE}
-    columns = {f: headers[i] for i, f in enumerate(mapping.columns) if f != IGNORE}
-    found: list[Problem] = []
-
-    def bad(name: str | None, message: str) -> None:
-        found.append(Problem(line, columns.get(name) if name else None, message))
-
-    for name, value in raw.items():
-        if problem := text_problem(value):
-            bad(name, problem)
-    if found:
-        problems += found
-        return None
-    values: dict[str, str] = {}
-    full = " ".join(raw.get("full_name", "").split()) or " ".join(
-        f"{raw.get('first_name', '')} {raw.get('last_name', '')}".split()
-    )
-    parts = [n for n in ("full_name", "first_name", "last_name") if raw.get(n)]
-    if not full:
-        bad("full_name" if "full_name" in raw else "last_name", "the name is empty.")
-    elif problems_of_name := [(n, p) for n in parts if (p := name_problem(raw[n]))]:
-        for part, problem in problems_of_name:
-            bad(part, problem)
-    else:
-        values["full_name"] = full
-    preferred = " ".join(raw.get("preferred_name", "").split())
-    if preferred and (problem := name_problem(preferred)):
-        bad("preferred_name", problem)
-    elif preferred:
-        values["preferred_name"] = preferred
-    if raw.get("email"):
-        try:
-            values["email"] = clean_email(raw["email"])
-        except ValueError as exc:
-            bad("email", f"“{raw['email']}” is not a valid email: {exc}")
-    for name in ("employee_number", "badge_number", "job_title", "unit", "phone"):
-        if raw.get(name):
-            values[name] = " ".join(raw[name].split())
-    if values.get("phone") and not PHONE_RE.match(values["phone"]):
-        bad("phone", f"“{values['phone']}” is not a phone number.")
-    for name, (label, longest) in _STORED.items():
-        if len(values.get(name, "")) > longest:
-            bad(name, f"the {label.lower()} is longer than {longest} characters.")
-    organization = None
-    if raw.get("organization"):
-        organization = orgs.get(" ".join(raw["organization"].split()).casefold())
-        if organization is None or (scope is not None and organization.id not in scope):
-            bad(
-                "organization", f"no organization you coordinate is called “{raw['organization']}”."
-            )
-    if not (values.get("employee_number") or raw.get("email")):
-        bad(None, "give an employee number or an email to match the person by.")
-    problems += found
-    return None if found else _Line(line, values, organization, columns)
+def role_count_name(role: Role) -> str:
+    """How counts name the people given ``role`` ("given the Officer role")."""
+    return f"given the {role.label} role"
 
 
 def _shown(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _diff(row: _Line, person: dict[str, Any], orgs_by_id) -> tuple[dict[str, Any], list[Change]]:
+def _diff(
+    row: PersonLine, person: dict[str, Any], orgs_by_id
+) -> tuple[dict[str, Any], list[Change]]:
     values, changes = {}, []
     for name, new in row.values.items():
         if person[name] != new:
             values[name] = new
-            changes.append(Change(_STORED[name][0], _shown(person[name]), new))
+            changes.append(Change(STORED[name][0], _shown(person[name]), new))
     if row.organization is not None and row.organization.id != person["organization_id"]:
         values["organization_id"] = row.organization.id
         old = orgs_by_id.get(person["organization_id"])
@@ -240,13 +169,15 @@ def plan_people(
     default_organization: Organization | None,
     deactivate_missing_in: Organization | None = None,
     actor_id: int | None = None,
+    role: Role | None = None,
 ) -> PeoplePlan:
     """The plan for importing ``data`` (a CSV or XLSX HR export) as ``scope`` allows.
 
     ``scope``: the organizations the importer coordinates (None: all). People
-    without an organization column join ``default_organization``.
+    without an organization column join ``default_organization``. ``role``: a
+    role everyone in the file gets, scoped to their organization, unless they hold it.
     """
-    plan = PeoplePlan(deactivating_in=deactivate_missing_in)
+    plan = PeoplePlan(deactivating_in=deactivate_missing_in, role=role)
     table, plan.problems = read_table(data, filename)
     if table is None:
         return plan
@@ -271,12 +202,12 @@ def plan_people(
     if plan.problems:
         return plan
 
-    orgs = _organization_index()
+    orgs = organization_index()
     orgs_by_id = {o.id: o for o in orgs.values()}
     lines = [
         row
         for number, cells in table.rows
-        if (row := _read_line(number, cells, mapping, table.headers, orgs, scope, plan.problems))
+        if (row := read_line(number, cells, mapping, table.headers, orgs, scope, plan.problems))
     ]
     by_number = queries.people_by_employee_number(
         r.values["employee_number"] for r in lines if "employee_number" in r.values
@@ -302,8 +233,15 @@ def plan_people(
             for p in queries.active_people_of(deactivate_missing_in.id)
             if p["id"] not in matched and p["id"] != actor_id
         ]
+    if role is not None:
+        found = {p["id"]: p for p in [*by_number.values(), *by_email.values()]}
+        moved = {u.person_id: u.values.get("organization_id") for u in plan.updates}
+        plan.role_grants = queries.missing_roles(
+            role, {i: moved.get(i) or found[i]["organization_id"] for i in matched}
+        )
     if plan.problems:
         plan.creations, plan.updates, plan.unchanged, plan.departures = [], [], [], []
+        plan.role_grants = []
     plan.problems.sort(key=lambda p: (p.line or 0, p.column or ""))
     return plan
 

@@ -12,7 +12,17 @@ from typing import Any
 from sqlalchemy import select
 
 from ..core import db_session
-from ..models import CertificationTrack, Course, Organization, Person, PriorTraining
+from ..models import (
+    CertificationTrack,
+    Course,
+    Organization,
+    Person,
+    PriorTraining,
+    RenewalMethod,
+    Role,
+    RoleAssignment,
+    TrackRenewalPath,
+)
 
 #: Keys per IN (...) list: far below SQLite's and PostgreSQL's parameter limits.
 CHUNK = 5000
@@ -69,6 +79,20 @@ def active_people_of(organization_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def missing_roles(role: Role, organization_of: dict[int, int]) -> list[tuple[int, int]]:
+    """(person, organization) of the people who do not hold ``role`` in their organization."""
+    held: set[tuple[int, int]] = set()
+    for chunk in _chunks(organization_of):
+        held.update(
+            db_session().execute(
+                select(RoleAssignment.person_id, RoleAssignment.organization_id).where(
+                    RoleAssignment.person_id.in_(chunk), RoleAssignment.role == role
+                )
+            )
+        )
+    return sorted((p, o) for p, o in organization_of.items() if (p, o) not in held)
+
+
 def organizations() -> list[Organization]:
     """Every organization (a department has dozens, not thousands)."""
     return list(db_session().scalars(select(Organization).order_by(Organization.name)))
@@ -90,6 +114,20 @@ def courses_by_code() -> dict[str, Course]:
 def tracks_by_code() -> dict[str, CertificationTrack]:
     """Track code (case-insensitive) -> track."""
     return {t.code.casefold(): t for t in db_session().scalars(select(CertificationTrack))}
+
+
+def tracks_renewed_by_completing() -> dict[int, list[CertificationTrack]]:
+    """Course id -> the tracks completing it renews (their renewal paths), by track code."""
+    renewed: dict[int, list[CertificationTrack]] = {}
+    rows = db_session().execute(
+        select(TrackRenewalPath.course_id, CertificationTrack)
+        .join(CertificationTrack, CertificationTrack.id == TrackRenewalPath.track_id)
+        .where(TrackRenewalPath.method == RenewalMethod.COMPLETE_COURSE)
+        .order_by(CertificationTrack.code)
+    )
+    for course_id, track in rows:
+        renewed.setdefault(course_id, []).append(track)
+    return renewed
 
 
 def recorded_fingerprints(person_ids: Iterable[int]) -> set[tuple[int, str]]:

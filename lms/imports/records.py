@@ -3,8 +3,9 @@
 Each line names a person (employee number or email), a course or a track, the
 day it was completed, hours, instructor, the prior certificate number and the
 system it comes from. It becomes a :class:`~lms.models.PriorTraining` record
-and, when it names a track (itself or through the course's ``grants_track``),
-an IMPORTED certification cycle planned by the status rules. A line already
+and, when it names a track (itself, or through the course that grants it or
+renews it on completion), an IMPORTED certification cycle planned by the status
+rules. A line already
 imported (same person and content: its fingerprint) is left as is.
 """
 
@@ -93,6 +94,13 @@ class RecordLine:
     cycle: ImportedPlan | None = None
 
     @property
+    def cycle_dates(self) -> tuple[date, date] | None:
+        """The certification cycle it earns: valid from, expires on (None: no cycle)."""
+        if self.cycle is None or isinstance(self.cycle.plan, NoCycle):
+            return None
+        return self.cycle.plan.valid_from, self.cycle.plan.expires_on
+
+    @property
     def cycle_note(self) -> str:
         if self.cycle is None:
             return "no track"
@@ -100,6 +108,28 @@ class RecordLine:
         if isinstance(plan, NoCycle):
             return f"no cycle: {plan.reason}"
         return f"{self.track.code} {plan.valid_from.isoformat()} – {plan.expires_on.isoformat()}"
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The courses and tracks lines may name (by code, any case), and what a course earns."""
+
+    courses: dict[str, Course]
+    tracks: dict[str, CertificationTrack]
+    renewed: dict[int, list[CertificationTrack]]  # course id -> tracks completing it renews
+
+    @classmethod
+    def load(cls) -> Catalog:
+        return cls(
+            queries.courses_by_code(),
+            queries.tracks_by_code(),
+            queries.tracks_renewed_by_completing(),
+        )
+
+    def tracks_earned_by(self, course: Course) -> list[CertificationTrack]:
+        """The track ``course`` grants, then those completing it renews (a renewal path)."""
+        granted = [course.grants_track] if course.grants_track else []
+        return granted + [t for t in self.renewed.get(course.id, []) if t not in granted]
 
 
 @dataclass
@@ -211,7 +241,7 @@ def _plan_rows(plan, rows, columns, scope, default_source) -> None:
     if scope is not None:  # people outside the scope are not found, as if unknown
         by_number = {k: p for k, p in by_number.items() if p["organization_id"] in scope}
         by_email = {k: p for k, p in by_email.items() if p["organization_id"] in scope}
-    courses, tracks, today = queries.courses_by_code(), queries.tracks_by_code(), local_today()
+    catalog, today = Catalog.load(), local_today()
     recorded = queries.recorded_fingerprints(
         {p["id"] for p in by_number.values()} | {p["id"] for p in by_email.values()}
     )
@@ -222,9 +252,7 @@ def _plan_rows(plan, rows, columns, scope, default_source) -> None:
         def bad(name, message, line=line, found=found):
             found.append(Problem(line, columns.get(name) if name else None, message))
 
-        record = _read_record(
-            raw, bad, emails, by_number, by_email, courses, tracks, today, default_source
-        )
+        record = _read_record(raw, bad, emails, by_number, by_email, catalog, today, default_source)
         plan.problems += found
         if record is None or found:
             continue
@@ -269,7 +297,7 @@ def _plan_rows(plan, rows, columns, scope, default_source) -> None:
         record.cycle = cycle
 
 
-def _read_record(raw, bad, emails, by_number, by_email, courses, tracks, today, default_source):
+def _read_record(raw, bad, emails, by_number, by_email, catalog, today, default_source):
     for name, value in raw.items():
         if problem := text_problem(value):
             bad(name, problem)
@@ -291,17 +319,22 @@ def _read_record(raw, bad, emails, by_number, by_email, courses, tracks, today, 
     if not number and not email:
         bad(None, "name the person by employee number or email.")
     person = person or person_by_mail
-    course = courses.get(raw.get("course", "").casefold()) if raw.get("course") else None
+    course = catalog.courses.get(raw.get("course", "").casefold()) if raw.get("course") else None
     if raw.get("course") and course is None:
         bad("course", f"no course has the code {raw['course']}.")
-    track = tracks.get(raw.get("track", "").casefold()) if raw.get("track") else None
+    track = catalog.tracks.get(raw.get("track", "").casefold()) if raw.get("track") else None
     if raw.get("track") and track is None:
         bad("track", f"no certification track has the code {raw['track']}.")
     if not raw.get("course") and not raw.get("track"):
         bad(None, "name a course or a track.")
-    if course and track and course.grants_track_id not in (None, track.id):
-        bad("track", f"{course.code} grants {course.grants_track.code}, not {track.code}.")
-    track = track or (course.grants_track if course else None)
+    earned = catalog.tracks_earned_by(course) if course else []
+    codes = " and ".join(t.code for t in earned)
+    if track and earned and track not in earned:
+        bad("track", f"{course.code} grants or renews {codes}, not {track.code}.")
+    elif course and not track and course.grants_track is None and len(earned) > 1:
+        bad("track", f"{course.code} renews {codes}: say which in a track column.")
+    elif course and not track and earned:
+        track = earned[0]  # the track it grants, else the only one it renews
     day = parse_day(raw.get("completed_on", ""))
     if not raw.get("completed_on"):
         bad("completed_on", "the day it was completed is empty.")

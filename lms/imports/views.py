@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..auth.policy import STAFF, allow, coordinated_organization_ids, current_person
 from ..core import db_session
+from ..enrollment.forms import select_choices
 from . import operations, people, queries, records, uploads
 from .forms import PeopleImportForm, RecordsImportForm, chosen_mapping
 from .reading import IGNORE
@@ -20,9 +21,9 @@ from .reading import IGNORE
 
 def _scope_choices(form: PeopleImportForm, scope: set[int] | None) -> None:
     orgs = [o for o in queries.organizations() if scope is None or o.id in scope]
-    form.organization.choices = [(None, "From the file's Organization column")] + [
-        (o.id, o.name) for o in orgs
-    ]
+    form.organization.choices = select_choices(
+        [(None, "From the file's Organization column")] + [(o.id, o.name) for o in orgs]
+    )
 
 
 def _template(data: bytes, name: str) -> Response:
@@ -79,6 +80,7 @@ def _people_plan(form: PeopleImportForm, upload, data, scope, viewer):
         default_organization=organization,
         deactivate_missing_in=organization if form.deactivate_missing.data else None,
         actor_id=viewer.id,
+        role=form.role.data,
     )
 
 
@@ -109,6 +111,7 @@ def _preview(kind: str, form, upload, plan, status: int = 200, notice: str | Non
             fields=fields,
             ignore=IGNORE,
             notice=notice,
+            role_count_name=people.role_count_name,
         ),
         status,
     )

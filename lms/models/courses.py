@@ -17,7 +17,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    select,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, str_enum, utcnow
@@ -235,9 +238,21 @@ class CourseSession(Base):
         back_populates="session", cascade="all, delete-orphan"
     )
 
-    @property
+    @hybrid_property
     def starts_at(self) -> datetime | None:
+        """When the first meeting starts (None without meetings)."""
         return self.meetings[0].starts_at if self.meetings else None
+
+    @starts_at.inplace.expression
+    @classmethod
+    def _starts_at_expression(cls):
+        """In SQL: the earliest start among the session's meetings (a correlated subquery)."""
+        return (
+            select(func.min(Meeting.starts_at))
+            .where(Meeting.session_id == cls.id)
+            .correlate(cls)
+            .scalar_subquery()
+        )
 
     @property
     def ends_at(self) -> datetime | None:

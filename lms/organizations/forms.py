@@ -8,19 +8,13 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    Regexp,
     ValidationError,
 )
 
-from ..enrollment.forms import ValidEmail, select_choices
-from ..enrollment.roster_csv import PHONE_RE
-from ..forms import Form, PersonName
+from ..enrollment.forms import PersonFields, ValidEmail, select_choices
+from ..forms import Form, PersonName, full_name_field, single_spaced, stripped
 from ..models import AgencyType, OrganizationKind
 from .operations import REASON_MAX_LENGTH, is_known_zone
-
-
-def _strip(value):
-    return " ".join(value.split()) if isinstance(value, str) else value
 
 
 class KnownZone:
@@ -39,7 +33,7 @@ class OrganizationForm(Form):
     name = StringField(
         "Name",
         validators=[DataRequired("Give the organization's name."), Length(max=200), PersonName()],
-        filters=[_strip],
+        filters=[single_spaced],
     )
     kind = SelectField("Kind", choices=select_choices((k.value, k.label) for k in OrganizationKind))
     agency_type = SelectField(
@@ -48,7 +42,7 @@ class OrganizationForm(Form):
     timezone = StringField(
         "Time zone",
         validators=[DataRequired("Give a time zone."), Length(max=64), KnownZone()],
-        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        filters=[stripped],
     )
     contact_email = EmailField(
         "Contact email (optional)", validators=[Optional(), Length(max=254), ValidEmail()]
@@ -72,29 +66,13 @@ class StatusForm(Form):
     reason = StringField(
         "Reason",
         validators=[DataRequired("Give a reason."), Length(max=REASON_MAX_LENGTH)],
-        filters=[_strip],
+        filters=[single_spaced],
     )
     submit = SubmitField("Save")
 
 
-class CoordinatorForm(Form):
+class CoordinatorForm(PersonFields, Form):
     """A community group's coordinator, created in the group in one step."""
 
-    full_name = StringField(
-        "Full name",
-        validators=[DataRequired("Give the coordinator's name."), Length(max=200), PersonName()],
-        filters=[_strip],
-    )
-    email = EmailField(
-        "Email", validators=[DataRequired("Give an email."), Length(max=254), ValidEmail()]
-    )
-    phone = StringField(
-        "Phone (optional)",
-        validators=[
-            Optional(),
-            Length(max=40),
-            Regexp(PHONE_RE.pattern, message="Not a phone number."),
-        ],
-        filters=[_strip],
-    )
+    full_name = full_name_field("Give the coordinator's name.")
     submit = SubmitField("Create the coordinator")

@@ -15,41 +15,24 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
-    TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
+from wtforms.validators import InputRequired, NumberRange
 
 from ..enrollment.forms import select_choices
-from ..forms import Form, SubForm
+from ..forms import Form, SubForm, code_field, description_field, heading_field, stripped
 from ..models import RenewalBasis
 from ..plugins import CompletionRule, Param
 
 BASIS_LABELS = {
-    RenewalBasis.PREVIOUS_EXPIRY: "the previous expiry (renewing early in the window loses none)",
+    RenewalBasis.PREVIOUS_EXPIRY: "the previous expiry",
     RenewalBasis.COMPLETION: "the day of the renewal",
 }
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class TrackForm(Form):
-    code = StringField(
-        "Code",
-        validators=[
-            DataRequired("Give the track a code."),
-            Length(max=40),
-            Regexp(r"^[A-Z0-9][A-Z0-9-]*$", message="Use capital letters, digits and dashes."),
-        ],
-        filters=[lambda v: v.strip().upper() if isinstance(v, str) else v],
-    )
-    name = StringField(
-        "Name",
-        validators=[DataRequired("Give the track a name."), Length(max=200)],
-        filters=[_strip],
-    )
-    description = TextAreaField("Description", validators=[Length(max=5000)], filters=[_strip])
+    code = code_field("track")
+    name = heading_field("Name", "track")
+    description = description_field()
     validity_months = IntegerField(
         "Valid for (months)",
         validators=[
@@ -91,7 +74,7 @@ def _param_field(spec: Param):
         return BooleanField(spec.label, default=spec.default)
     return StringField(
         spec.label,
-        filters=[_strip],
+        filters=[stripped],
         description=f"Default: {spec.default:g}"
         if isinstance(spec.default, int | float)
         else f"Default: {spec.default}",

@@ -3,7 +3,7 @@
 Every change is audited with what it was and what it became (``changes``:
 ``{field: [before, after]}``): the audit log is the programs' version history.
 A track change that moves earned cycles plans them again through
-:func:`lms.status.operations.replan_track` (old cycles revoked with the reason,
+:func:`lms.status.replanning.replan_track` (old cycles revoked with the reason,
 new ones granted), as after a roster correction; the view applies it only once
 the admin has confirmed its preview (:func:`lms.programs.queries.track_impact`).
 Callers commit.
@@ -24,9 +24,9 @@ from ..models import (
     RenewalMethod,
     TrackRenewalPath,
 )
-from ..status import operations as status_operations
-from ..status.operations import GrantReport
-from ..status.queries import route_courses
+from ..status.cycle_writes import GrantReport
+from ..status.replanning import replan_track
+from ..status.routes import route_courses
 from . import queries
 from .drafts import TrackDraft
 
@@ -128,9 +128,7 @@ def update_track(track: CertificationTrack, draft: TrackDraft, actor: Person) ->
     moved = {k: v for k, v in changes.items() if k in RULE_FIELDS or k in PATH_FIELDS.values()}
     report = GrantReport()
     if moved:
-        report = status_operations.replan_track(
-            track, route_courses(track.id), _why(track, moved), actor
-        )
+        report = replan_track(track, route_courses(track.id), _why(track, moved), actor)
     if changes:
         audit(
             "track.updated",

@@ -1,7 +1,7 @@
 """Reads of the programs feature: tracks, their courses, a change's impact, the history.
 
 :func:`track_impact` is a dry run of a track change: the planning
-:func:`lms.status.operations.replan_track` would do, over the same cycles,
+:func:`lms.status.replanning.replan_track` would do, over the same cycles,
 without writing. Its fingerprint lets the view apply a change only while the
 impact is the one the admin saw.
 """
@@ -24,8 +24,10 @@ from ..models import (
     Person,
     RenewalMethod,
 )
-from ..status.queries import cyclic_gc_paused, route_courses, track_chains
+from ..status.cycles import track_chains
+from ..status.population import cyclic_gc_paused
 from ..status.renewal import RouteCourses, replan_chain
+from ..status.routes import route_courses
 from .drafts import TrackDraft
 
 

@@ -1,45 +1,43 @@
-"""Writes of the rosters feature: attendance, evaluations, finalizing, corrections.
+"""Writes of the rosters feature: finalizing a roster, and correcting it afterwards.
 
-Every write locks the session row first (see ``_lock_session_row``), so two instructors
-saving at once, or a save racing a finalization, cannot interleave. Every
-check runs before the first write: a refused request leaves nothing behind.
-Callers commit (and roll back on :class:`RosterError`).
+Finalizing applies the course's completion rule to everyone, records the
+completions and grants their certification cycles; a correction changes one
+person's marks or results with a reason, and records, reinstates or revokes
+their completion. Both lock the session row first and check everything
+before the first write (see :mod:`lms.rosters.marks`, which also holds the
+marks and results written before finalizing). Callers commit (and roll back on
+:class:`~lms.rosters.marks.RosterError`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import select
 
 from .. import signals
-from ..core import audit, db_session, lock_row, to_local
-from ..models import (
-    AttendanceRecord,
-    Completion,
-    CourseSession,
-    Enrollment,
-    EnrollmentStatus,
-    EvaluationKind,
-    EvaluationResult,
-    Person,
-    SessionStatus,
-    utcnow,
-)
+from ..core import audit, db_session, to_local
+from ..models import Completion, CourseSession, EnrollmentStatus, Person, SessionStatus, utcnow
 from ..plugins import RuleOutcome
 from ..status import operations as status_operations
+from ..status.cycle_writes import GrantReport
 from . import queries
-from .queries import EVALUATION_LABELS, EvaluationValue, Roster, RosterEntry
+from .marks import (
+    RosterError,
+    attendance_rows,
+    checked_value,
+    evaluation_rows,
+    locked_session,
+    plain,
+    refuse_strangers,
+    set_status,
+    upsert_attendance,
+    write_evaluation,
+)
+from .queries import EvaluationValue, Roster, RosterEntry
 
 MIN_REASON_LENGTH = 10
-SCORE_RANGE = (Decimal("0"), Decimal("100"))
-
-
-class RosterError(ValueError):
-    """A roster change that cannot be made; the message says why, for the person who tried."""
 
 
 @dataclass
@@ -48,10 +46,8 @@ class FinalizeReport:
 
     completed: list[RosterEntry] = field(default_factory=list)
     not_completed: list[RosterEntry] = field(default_factory=list)
-    certifications: status_operations.GrantReport = field(
-        default_factory=status_operations.GrantReport
-    )
-    teaching: status_operations.GrantReport = field(default_factory=status_operations.GrantReport)
+    certifications: GrantReport = field(default_factory=GrantReport)
+    teaching: GrantReport = field(default_factory=GrantReport)
 
 
 @dataclass
@@ -60,257 +56,18 @@ class CorrectionReport:
     status_before: EnrollmentStatus
     status_after: EnrollmentStatus
     outcome: RuleOutcome
-    certifications: status_operations.GrantReport
+    certifications: GrantReport
 
 
 def _app():
     return current_app._get_current_object()
 
 
-def _locked_session(session_id: int) -> CourseSession:
-    session = lock_row(CourseSession, session_id)
-    if session is None:
-        raise RosterError("That session does not exist.")
-    if session.status is SessionStatus.CANCELLED:
-        raise RosterError("This session is cancelled; its roster cannot change.")
-    return session
-
-
-def _not_finalized(session: CourseSession) -> None:
-    if session.roster_finalized_at is not None:
-        raise RosterError(
-            "This roster is finalized. A change now is a correction: open the person's "
-            "correction form and give a reason."
-        )
-
-
-def _refuse_strangers(session: CourseSession, ids: set[int], roster_ids: set[int]) -> None:
-    """A clear error naming anyone given who does not hold a seat in the session."""
-    strangers = ids - roster_ids
-    if not strangers:
-        return
-    known = list(
-        db_session().scalars(
-            select(Enrollment).where(
-                Enrollment.id.in_(strangers), Enrollment.session_id == session.id
-            )
-        )
-    )
-    described = [f"{e.person.full_name} ({e.status.label.lower()})" for e in known]
-    described += [f"enrollment #{i}" for i in sorted(strangers - {e.id for e in known})]
-    raise RosterError(
-        "Not enrolled in this session, so no attendance or result can be recorded: "
-        + ", ".join(described)
-        + "."
-    )
-
-
-def _provisional_status(attendance: Mapping[int, bool], meeting_ids: list[int]) -> EnrollmentStatus:
-    """Before finalizing: attended once present anywhere; no-show once absent throughout."""
-    if any(attendance.values()):
-        return EnrollmentStatus.ATTENDED
-    if meeting_ids and all(attendance.get(m) is False for m in meeting_ids):
-        return EnrollmentStatus.NO_SHOW
-    return EnrollmentStatus.ENROLLED
-
-
 def _final_status(outcome: RuleOutcome, attendance: Mapping[int, bool]) -> EnrollmentStatus:
+    """After finalizing: completed on a pass, else failed if present anywhere, else no-show."""
     if outcome.passed:
         return EnrollmentStatus.COMPLETED
     return EnrollmentStatus.FAILED if any(attendance.values()) else EnrollmentStatus.NO_SHOW
-
-
-def _set_status(enrollment: Enrollment, status: EnrollmentStatus) -> None:
-    if enrollment.status is not status:
-        enrollment.status = status
-        enrollment.status_changed_at = utcnow()
-
-
-def _upsert_attendance(
-    enrollment_id: int,
-    meeting_id: int,
-    present: bool,
-    existing: dict[tuple[int, int], AttendanceRecord],
-    actor: Person | None,
-) -> bool:
-    """Write one attendance mark; True when it changed."""
-    record = existing.get((enrollment_id, meeting_id))
-    if record is not None and record.present == present:
-        return False
-    if record is None:
-        record = AttendanceRecord(enrollment_id=enrollment_id, meeting_id=meeting_id)
-        db_session().add(record)
-        existing[(enrollment_id, meeting_id)] = record
-    record.present = present
-    record.recorded_by_id = actor.id if actor else None
-    record.recorded_at = utcnow()
-    return True
-
-
-def _attendance_rows(enrollment_ids: list[int]) -> dict[tuple[int, int], AttendanceRecord]:
-    if not enrollment_ids:
-        return {}
-    rows = db_session().scalars(
-        select(AttendanceRecord).where(AttendanceRecord.enrollment_id.in_(enrollment_ids))
-    )
-    return {(r.enrollment_id, r.meeting_id): r for r in rows}
-
-
-def _evaluation_rows(enrollment_ids: list[int]) -> dict[tuple[int, str], EvaluationResult]:
-    if not enrollment_ids:
-        return {}
-    rows = db_session().scalars(
-        select(EvaluationResult).where(EvaluationResult.enrollment_id.in_(enrollment_ids))
-    )
-    return {(r.enrollment_id, r.kind.value): r for r in rows}
-
-
-# --- attendance ------------------------------------------------------------------
-
-
-def record_attendance(
-    session_id: int,
-    meeting_id: int,
-    present_enrollment_ids: Iterable[int],
-    actor: Person | None,
-    *,
-    everyone: bool = False,
-) -> tuple[int, int]:
-    """Mark who was at one meeting: the given people present, everyone else absent.
-
-    ``everyone`` marks the whole roster present in one action. Returns
-    (present, absent) counts.
-    """
-    session = _locked_session(session_id)
-    _not_finalized(session)
-    meeting = next((m for m in session.meetings if m.id == meeting_id), None)
-    if meeting is None:
-        raise RosterError("That meeting is not part of this session.")
-    if meeting.starts_at > utcnow():
-        raise RosterError(
-            "Attendance for a meeting can be recorded once it has begun "
-            f"({to_local(meeting.starts_at, session.timezone):%a %d %b %Y, %H:%M %Z})."
-        )
-    enrollments = queries.roster_enrollments(session.id)
-    roster_ids = {e.id for e in enrollments}
-    present = set(roster_ids) if everyone else set(present_enrollment_ids)
-    _refuse_strangers(session, present, roster_ids)
-
-    existing = _attendance_rows(sorted(roster_ids))
-    changed = []
-    for enrollment in enrollments:
-        if _upsert_attendance(enrollment.id, meeting.id, enrollment.id in present, existing, actor):
-            changed.append(enrollment.id)
-    meeting_ids = [m.id for m in session.meetings]
-    for enrollment in enrollments:
-        marks = {m: r.present for (e, m), r in existing.items() if e == enrollment.id}
-        _set_status(enrollment, _provisional_status(marks, meeting_ids))
-    audit(
-        "roster.attendance_recorded",
-        session,
-        actor=actor,
-        details={
-            "meeting_id": meeting.id,
-            "present": sorted(present),
-            "absent": sorted(roster_ids - present),
-            "changed": changed,
-            "everyone": everyone,
-        },
-    )
-    db_session().flush()
-    signals.attendance_recorded.send(_app(), session=session, meeting=meeting, actor=actor)
-    return len(present), len(roster_ids - present)
-
-
-# --- evaluations -----------------------------------------------------------------
-
-
-def _checked_value(kind: str, value: EvaluationValue, person_name: str) -> EvaluationValue:
-    label = EVALUATION_LABELS.get(kind, kind)
-    if kind not in EVALUATION_LABELS:
-        raise RosterError(f"Unknown evaluation {kind!r}.")
-    if kind == EvaluationKind.PRACTICAL.value and value.score is not None:
-        raise RosterError("The practical evaluation is pass or fail, not a score.")
-    if kind != EvaluationKind.PRACTICAL.value and value.passed is not None:
-        raise RosterError(f"The {label.lower()} is a score, not pass or fail.")
-    if value.score is not None:
-        try:
-            score = Decimal(str(value.score))
-        except (ArithmeticError, ValueError, TypeError):
-            raise RosterError(f"{label} of {person_name} is not a number.") from None
-        low, high = SCORE_RANGE
-        if not score.is_finite() or not low <= score <= high:
-            raise RosterError(
-                f"{label} of {person_name} must be between {low} and {high}; got {value.score}."
-            )
-        if score != score.quantize(Decimal("0.01")):
-            raise RosterError(f"{label} of {person_name} has more than two decimal places.")
-        # Stored as NUMERIC(5, 2): compare and log in that form (91 and 91.00 are one score).
-        value = EvaluationValue(kind, None, score.quantize(Decimal("0.01")), value.remarks)
-    if len(value.remarks or "") > 2000:
-        raise RosterError(f"Remarks on {person_name} are too long (2,000 characters at most).")
-    return EvaluationValue(kind, value.passed, value.score, (value.remarks or "").strip())
-
-
-def _write_evaluation(
-    enrollment_id: int,
-    value: EvaluationValue,
-    existing: dict[tuple[int, str], EvaluationResult],
-    actor: Person | None,
-) -> dict | None:
-    """Write one evaluation; the before/after values when it changed, else None."""
-    row = existing.get((enrollment_id, value.kind))
-    before = EvaluationValue.of(row) if row is not None else EvaluationValue(value.kind)
-    if before == value or (row is None and value.is_empty):
-        return None
-    if row is None:
-        row = EvaluationResult(enrollment_id=enrollment_id, kind=EvaluationKind(value.kind))
-        db_session().add(row)
-        existing[(enrollment_id, value.kind)] = row
-    row.passed, row.score, row.remarks = value.passed, value.score, value.remarks
-    row.recorded_by_id = actor.id if actor else None
-    row.recorded_at = utcnow()
-    return {"kind": value.kind, "before": _plain(before), "after": _plain(value)}
-
-
-def _plain(value: EvaluationValue) -> dict:
-    return {
-        "passed": value.passed,
-        "score": str(value.score) if value.score is not None else None,
-        "remarks": value.remarks,
-    }
-
-
-def record_evaluations(
-    session_id: int,
-    results: Mapping[int, Iterable[EvaluationValue]],
-    actor: Person | None,
-) -> int:
-    """Record practical, written and teach-back results by enrollment; returns changes made."""
-    session = _locked_session(session_id)
-    _not_finalized(session)
-    enrollments = {e.id: e for e in queries.roster_enrollments(session.id)}
-    _refuse_strangers(session, set(results), set(enrollments))
-    checked = {
-        enrollment_id: [
-            _checked_value(v.kind, v, enrollments[enrollment_id].person.full_name) for v in values
-        ]
-        for enrollment_id, values in results.items()
-    }
-    existing = _evaluation_rows(sorted(checked))
-    changes = []
-    for enrollment_id, values in checked.items():
-        for value in values:
-            change = _write_evaluation(enrollment_id, value, existing, actor)
-            if change:
-                changes.append({"enrollment_id": enrollment_id, **change})
-    if changes:
-        audit("roster.evaluations_recorded", session, actor=actor, details={"changes": changes})
-        db_session().flush()
-    return len(changes)
-
-
-# --- finalizing ------------------------------------------------------------------
 
 
 def _rule_or_refuse(roster: Roster) -> None:
@@ -352,6 +109,9 @@ def _record_completion(
     return completion
 
 
+# --- finalizing ------------------------------------------------------------------
+
+
 def finalize_roster(session_id: int, actor: Person) -> FinalizeReport:
     """Apply the course's completion rule to everyone and record the results.
 
@@ -359,7 +119,7 @@ def finalize_roster(session_id: int, actor: Person) -> FinalizeReport:
     meeting has not begun, the rule is unusable, anyone is undecided, or
     ``actor`` may not finalize (see :func:`queries.finalize_refusal`).
     """
-    session = _locked_session(session_id)
+    session = locked_session(session_id)
     if session.roster_finalized_at is not None:
         raise RosterError(
             f"This roster was already finalized on "
@@ -390,7 +150,7 @@ def finalize_roster(session_id: int, actor: Person) -> FinalizeReport:
             # Recorded before this roster existed (imported history): kept as it is.
             report.completed.append(entry)
             continue
-        _set_status(entry.enrollment, _final_status(entry.outcome, entry.attendance))
+        set_status(entry.enrollment, _final_status(entry.outcome, entry.attendance))
         if entry.outcome.passed:
             entry.completion = _record_completion(entry, session, roster, actor)
             completions.append(entry.completion)
@@ -449,7 +209,7 @@ def correct_result(
     pass revokes them. Nothing is deleted: the audit log keeps the values
     before and after, who corrected them and why.
     """
-    session = _locked_session(session_id)
+    session = locked_session(session_id)
     if session.roster_finalized_at is None:
         raise RosterError(
             "This roster is not finalized yet: change attendance and results directly."
@@ -466,7 +226,7 @@ def correct_result(
     _rule_or_refuse(roster)
     entry = roster.entry(enrollment_id)
     if entry is None:
-        _refuse_strangers(session, {enrollment_id}, set())
+        refuse_strangers(session, {enrollment_id}, set())
     meeting_ids = [m.id for m in session.meetings]
     present = set(present_meeting_ids)
     if present - set(meeting_ids):
@@ -474,18 +234,18 @@ def correct_result(
     new_attendance = {m: m in present for m in meeting_ids}
     new_evaluations = dict(entry.evaluations)
     for value in evaluations:
-        new_evaluations[value.kind] = _checked_value(value.kind, value, entry.person.full_name)
+        new_evaluations[value.kind] = checked_value(value.kind, value, entry.person.full_name)
     new_evaluations = {k: v for k, v in new_evaluations.items() if not v.is_empty}
 
     before = {
         "attendance": {str(m): entry.attendance.get(m) for m in meeting_ids},
         "evaluations": {
-            k: _plain(v) for k, v in sorted(entry.evaluations.items()) if not v.is_empty
+            k: plain(v) for k, v in sorted(entry.evaluations.items()) if not v.is_empty
         },
     }
     after = {
         "attendance": {str(m): new_attendance[m] for m in meeting_ids},
-        "evaluations": {k: _plain(v) for k, v in sorted(new_evaluations.items())},
+        "evaluations": {k: plain(v) for k, v in sorted(new_evaluations.items())},
     }
     if before == after:
         raise RosterError("Nothing changed: correct at least one mark or result.")
@@ -500,17 +260,17 @@ def correct_result(
         )
 
     # Checks done: write.
-    existing_attendance = _attendance_rows([entry.enrollment.id])
+    existing_attendance = attendance_rows([entry.enrollment.id])
     for meeting_id, mark in new_attendance.items():
-        _upsert_attendance(entry.enrollment.id, meeting_id, mark, existing_attendance, actor)
-    existing_evaluations = _evaluation_rows([entry.enrollment.id])
+        upsert_attendance(entry.enrollment.id, meeting_id, mark, existing_attendance, actor)
+    existing_evaluations = evaluation_rows([entry.enrollment.id])
     for kind in set(entry.evaluations) | set(new_evaluations):
         value = new_evaluations.get(kind, EvaluationValue(kind))
-        _write_evaluation(entry.enrollment.id, value, existing_evaluations, actor)
+        write_evaluation(entry.enrollment.id, value, existing_evaluations, actor)
 
     status_before = entry.enrollment.status
     status_after = _final_status(outcome, new_attendance)
-    grants = status_operations.GrantReport()
+    grants = GrantReport()
     completion = entry.completion
     correction_note = f"Roster correction: {reason}"
     if outcome.passed and completion is None:
@@ -545,7 +305,7 @@ def correct_result(
         signals.completion_revoked.send(
             _app(), completion=completion, actor=actor, reason=correction_note
         )
-    _set_status(entry.enrollment, status_after)
+    set_status(entry.enrollment, status_after)
     audit(
         "roster.corrected",
         entry.enrollment,

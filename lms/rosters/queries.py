@@ -27,7 +27,6 @@ from ..models import (
     Enrollment,
     EvaluationKind,
     EvaluationResult,
-    Meeting,
     Person,
     SessionInstructor,
     SessionStatus,
@@ -35,6 +34,7 @@ from ..models import (
 )
 from ..plugins import CompletionRule, EnrollmentFacts, PluginError, RuleOutcome
 from ..status import queries as status_queries
+from ..status.qualification import lead_problem
 
 
 @dataclass(frozen=True)
@@ -258,7 +258,7 @@ def finalize_refusal(person: Person, session: CourseSession) -> str | None:
     """
     if not (leads(person, session) or coordinates_session(person, session)):
         return "Only a lead instructor of this session or a training coordinator may do this."
-    problem = status_queries.lead_problem(person, session.course, completion_day(session))
+    problem = lead_problem(person, session.course, completion_day(session))
     if problem:
         track = session.course.instructor_track
         return (
@@ -269,15 +269,6 @@ def finalize_refusal(person: Person, session: CourseSession) -> str | None:
 
 
 # --- lists ----------------------------------------------------------------------
-
-
-def _first_start():
-    return (
-        select(func.min(Meeting.starts_at))
-        .where(Meeting.session_id == CourseSession.id)
-        .correlate(CourseSession)
-        .scalar_subquery()
-    )
 
 
 def sessions_with_rosters(person: Person, *, finalized: bool, limit: int = 100):
@@ -297,7 +288,7 @@ def sessions_with_rosters(person: Person, *, finalized: bool, limit: int = 100):
     query = select(CourseSession).where(
         visible,
         CourseSession.status != SessionStatus.CANCELLED,
-        _first_start() <= utcnow(),
+        CourseSession.starts_at <= utcnow(),
     )
     if finalized:
         query = query.where(
@@ -310,7 +301,7 @@ def sessions_with_rosters(person: Person, *, finalized: bool, limit: int = 100):
             CourseSession.roster_finalized_at.is_(None),
             CourseSession.status == SessionStatus.SCHEDULED,
         )
-    query = query.order_by(_first_start().desc(), CourseSession.id.desc()).limit(limit)
+    query = query.order_by(CourseSession.starts_at.desc(), CourseSession.id.desc()).limit(limit)
     return list(db_session().scalars(query).unique())
 
 

@@ -16,12 +16,12 @@ from ..auth.policy import (
 from ..boundary import parse_id
 from ..core import db_session, to_local
 from ..models import CourseSession, Person, Role, utcnow
-from ..status import queries as status_queries
+from ..status.cycle_writes import GrantReport
 from ..status.forms import choices
-from ..status.operations import GrantReport
-from . import operations, queries
+from ..status.qualification import unqualified_leads
+from . import marks, operations, queries
 from .forms import AttendanceForm, CorrectionForm, EvaluationFields, EvaluationsForm, FinalizeForm
-from .operations import RosterError
+from .marks import RosterError
 
 
 def _viewer() -> Person:
@@ -72,7 +72,7 @@ def _render_roster(
         "evaluations_form": evaluations_form or _evaluations_form(roster),
         "finalize_form": FinalizeForm(formdata=None),
         "finalize_refusal": queries.finalize_refusal(viewer, session),
-        "lead_problems": status_queries.unqualified_leads(session, day) if day else [],
+        "lead_problems": unqualified_leads(session, day) if day else [],
         "corrections": queries.corrections([e.enrollment.id for e in roster.entries]),
         "labels": queries.EVALUATION_LABELS,
         "now": utcnow(),
@@ -110,7 +110,7 @@ def record_attendance(session_id: int, meeting_id: int):
     if not form.validate_on_submit():
         return _render_roster(session.id, viewer, error=_form_errors(form), status=400)
     try:
-        present, absent = operations.record_attendance(
+        present, absent = marks.record_attendance(
             session.id, meeting_id, form.present.data or [], viewer, everyone=form.everyone.data
         )
     except RosterError as exc:
@@ -144,7 +144,7 @@ def record_evaluations(session_id: int):
             )
         results[enrollment_id] = row.form.evaluation_values(kinds)
     try:
-        changed = operations.record_evaluations(session.id, results, viewer)
+        changed = marks.record_evaluations(session.id, results, viewer)
     except RosterError as exc:
         return _refused(session_id, viewer, exc, evaluations_form=form)
     db_session().commit()
@@ -300,5 +300,5 @@ def session_panel(viewer: Person | None, session: CourseSession) -> dict | None:
     day = queries.completion_day(session)
     return {
         "session": session,
-        "lead_problems": status_queries.unqualified_leads(session, day) if day else [],
+        "lead_problems": unqualified_leads(session, day) if day else [],
     }

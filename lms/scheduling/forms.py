@@ -33,12 +33,11 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    Regexp,
 )
 
 from ..boundary import parse_id
 from ..enrollment.forms import select_choices
-from ..forms import Form, SubForm
+from ..forms import Form, SubForm, code_field, description_field, heading_field, stripped
 from ..models import Audience
 from .times import LocalTimeError, MeetingTime, instant_label, local_to_utc, occurrences
 
@@ -48,26 +47,10 @@ VISIBILITY_CHOICES = select_choices(
 )
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class CourseForm(Form):
-    code = StringField(
-        "Code",
-        validators=[
-            DataRequired("Give the course a code."),
-            Length(max=40),
-            Regexp(r"^[A-Z0-9][A-Z0-9-]*$", message="Use capital letters, digits and dashes."),
-        ],
-        filters=[lambda v: v.strip().upper() if isinstance(v, str) else v],
-    )
-    title = StringField(
-        "Title",
-        validators=[DataRequired("Give the course a title."), Length(max=200)],
-        filters=[_strip],
-    )
-    description = TextAreaField("Description", validators=[Length(max=5000)], filters=[_strip])
+    code = code_field("course")
+    title = heading_field("Title", "course")
+    description = description_field()
     audience = SelectField(
         "Meant for",
         choices=select_choices((a.value, a.label) for a in Audience),
@@ -134,7 +117,7 @@ class MeetingForm(SubForm):
     ends = TimeField("Ends", validators=[Optional()])
     ends_occurrence = OccurrenceField()
     location = StringField(
-        "Room (if not the session's)", validators=[Optional(), Length(max=255)], filters=[_strip]
+        "Room (if not the session's)", validators=[Optional(), Length(max=255)], filters=[stripped]
     )
 
     @property
@@ -149,7 +132,7 @@ class SessionForm(Form):
     location = StringField(
         "Location",
         validators=[DataRequired("Say where it is held."), Length(max=255)],
-        filters=[_strip],
+        filters=[stripped],
     )
     capacity = IntegerField(
         "Capacity (seats)",
@@ -175,7 +158,7 @@ class SessionForm(Form):
     registration_closes_occurrence = OccurrenceField("Registration closes: which one?")
     lead_ids = SelectMultipleField("Lead instructors", coerce=int)
     assistant_ids = SelectMultipleField("Assistant instructors", coerce=int)
-    notes = TextAreaField("Notes", validators=[Length(max=2000)], filters=[_strip])
+    notes = TextAreaField("Notes", validators=[Length(max=2000)], filters=[stripped])
     meetings = FieldList(FormField(MeetingForm), min_entries=1, max_entries=MAX_MEETINGS)
     submit = SubmitField("Save session")
 
@@ -299,7 +282,7 @@ class CancelSessionForm(Form):
     reason = TextAreaField(
         "Why is it cancelled? (everyone enrolled will see this)",
         validators=[DataRequired("Say why the session is cancelled."), Length(max=1000)],
-        filters=[_strip],
+        filters=[stripped],
     )
     submit = SubmitField("Cancel the session")
 

@@ -1,14 +1,15 @@
-"""Writes of the scheduling feature: courses, sessions and their meetings, cancellations.
+"""Writes of the scheduling feature: sessions and their meetings, cancellations.
 
 Every change is audited and signalled. A session's calendar revision (and each
 changed meeting's iCalendar sequence) goes up whenever its time, place or status
 changes, so subscribed calendars update. Changes that touch seats (capacity)
-take the session's row lock and count seats inside it.
+take the session's row lock and count seats inside it. Courses are written in
+:mod:`lms.scheduling.course_operations`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -17,14 +18,12 @@ from flask import current_app
 
 from .. import signals
 from ..calendar.operations import bump_revision
-from ..core import audit, db_session, registries, to_local
-from ..enrollment import operations as enrollment_operations
+from ..core import audit, db_session, to_local
 from ..enrollment import queries as enrollment_queries
-from ..formatting import format_local_date, format_local_datetime
+from ..enrollment.places import lock_session, mark_cancelled, promote_waitlist
+from ..formatting import format_local_datetime
 from ..models import (
-    Audience,
     Course,
-    CoursePrerequisite,
     CourseSession,
     EnrollmentStatus,
     InstructorRemoval,
@@ -36,7 +35,7 @@ from ..models import (
     SessionStatus,
     utcnow,
 )
-from ..status.queries import lead_problem
+from ..status.qualification import lead_problem
 from . import queries
 from .times import MeetingTime
 
@@ -49,45 +48,8 @@ class SchedulingError(ValueError):
         self.problems = problems
 
 
-def _app():
-    return current_app._get_current_object()
-
-
-# --- courses ----------------------------------------------------------------------------
-
-
-@dataclass
-class CourseDraft:
-    code: str
-    title: str
-    description: str
-    audience: Audience
-    credit_hours: Decimal
-    course_type: str
-    completion_rule: str
-    certificate_layout: str
-    grants_track_id: int | None
-    instructor_track_id: int | None
-    prerequisite_track_ids: list[int] = field(default_factory=list)
-    is_public: bool = False
-
-
-COURSE_FIELDS = (
-    "code",
-    "title",
-    "description",
-    "audience",
-    "credit_hours",
-    "course_type",
-    "completion_rule",
-    "certificate_layout",
-    "grants_track_id",
-    "instructor_track_id",
-    "is_public",
-)
-
-
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """A field's value as the audit log keeps it (JSON: dates as ISO text, enums by value)."""
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -97,64 +59,8 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _apply_course(course: Course, draft: CourseDraft) -> dict[str, Any]:
-    """Copy the draft onto ``course``; return what changed as {field: [old, new]}."""
-    if queries.course_code_taken(draft.code, except_id=course.id):
-        raise SchedulingError([("code", f"Another course already has the code {draft.code}.")])
-    changes = {}
-    for name in COURSE_FIELDS:
-        old, new = getattr(course, name, None), getattr(draft, name)
-        if old != new:
-            changes[name] = [_jsonable(old), _jsonable(new)]
-            setattr(course, name, new)
-    if "completion_rule" in changes and course.id is not None:
-        course.completion_params = {}  # the old rule's parameters mean nothing to the new one
-    old_prereqs = sorted(p.track_id for p in course.prerequisites)
-    new_prereqs = sorted(set(draft.prerequisite_track_ids))
-    if old_prereqs != new_prereqs:
-        changes["prerequisite_track_ids"] = [old_prereqs, new_prereqs]
-        for link in [p for p in course.prerequisites if p.track_id not in new_prereqs]:
-            course.prerequisites.remove(link)
-        for track_id in sorted(set(new_prereqs) - set(old_prereqs)):
-            course.prerequisites.append(CoursePrerequisite(track_id=track_id))
-    db_session().add(course)
-    db_session().flush()
-    db_session().refresh(course, ["grants_track", "instructor_track"])
-    course_type = registries().course_types.get(course.course_type)
-    problems = [("course_type", p[:1].upper() + p[1:] + ".") for p in course_type.validate(course)]
-    if problems:
-        raise SchedulingError(problems)
-    return changes
-
-
-def create_course(draft: CourseDraft, organization_id: int, actor: Person) -> Course:
-    course = Course(organization_id=organization_id, active=True, completion_params={})
-    changes = _apply_course(course, draft)
-    audit("course.created", course, actor=actor, details={"fields": changes})
-    return course
-
-
-def update_course(course: Course, draft: CourseDraft, actor: Person) -> dict[str, Any]:
-    changes = _apply_course(course, draft)
-    if changes:
-        audit("course.updated", course, actor=actor, details={"changes": changes})
-    return changes
-
-
-def set_course_active(course: Course, active: bool, actor: Person) -> None:
-    """Retire a course (kept, hidden from the catalog) or bring it back."""
-    if not active:
-        coming = queries.coming_scheduled_sessions(course)
-        if coming:
-            days = ", ".join(format_local_date(s.starts_at, s.timezone) for s in coming)
-            raise SchedulingError(
-                [(None, f"{course.code} still has coming sessions ({days}); cancel them first.")]
-            )
-    if course.active == active:
-        return
-    course.active = active
-    db_session().flush()
-    audit("course.retired" if not active else "course.restored", course, actor=actor)
+def _app():
+    return current_app._get_current_object()
 
 
 # --- sessions ---------------------------------------------------------------------------
@@ -162,6 +68,8 @@ def set_course_active(course: Course, active: bool, actor: Person) -> None:
 
 @dataclass
 class SessionDraft:
+    """A session as typed in its form (times already UTC), to be saved."""
+
     location: str
     capacity: int
     group_seat_cap: int | None
@@ -274,7 +182,7 @@ def create_session(course: Course, draft: SessionDraft, actor: Person) -> Course
 
 def update_session(session_id: int, draft: SessionDraft, actor: Person) -> dict[str, Any]:
     """Change a session; a capacity below the seats held is refused, a rise seats the waitlist."""
-    session = enrollment_operations.lock_session(session_id)
+    session = lock_session(session_id)
     if session.is_cancelled:
         raise SchedulingError([(None, "A cancelled session cannot be changed.")])
     if session.roster_finalized_at is not None or session.status is SessionStatus.COMPLETED:
@@ -316,7 +224,7 @@ def update_session(session_id: int, draft: SessionDraft, actor: Person) -> dict[
     ):
         old, new = getattr(session, name), getattr(draft, name)
         if old != new:
-            changes[name] = [_jsonable(old), _jsonable(new)]
+            changes[name] = [jsonable(old), jsonable(new)]
             setattr(session, name, new)
 
     moved = bool(removed)
@@ -363,13 +271,13 @@ def update_session(session_id: int, draft: SessionDraft, actor: Person) -> dict[
     if changes:
         audit("session.changed", session, actor=actor, details={"changes": changes})
         signals.session_changed.send(_app(), session=session, actor=actor, changes=changes)
-    enrollment_operations.promote_waitlist(session, actor)
+    promote_waitlist(session, actor)
     return changes
 
 
 def cancel_session(session_id: int, actor: Person, reason: str) -> CourseSession:
     """Cancel a session and every place in it (kept, with who and why)."""
-    session = enrollment_operations.lock_session(session_id)
+    session = lock_session(session_id)
     if session.is_cancelled:
         raise SchedulingError([(None, "This session is already cancelled.")])
     now = utcnow()
@@ -379,9 +287,7 @@ def cancel_session(session_id: int, actor: Person, reason: str) -> CourseSession
     places = [e for e in roster.holding if e.status is EnrollmentStatus.ENROLLED]
     places += [e for _, e in roster.waitlisted]
     for enrollment in places:
-        enrollment_operations.mark_cancelled(
-            enrollment, actor, f"Session cancelled: {reason}", session_cancelled=True
-        )
+        mark_cancelled(enrollment, actor, f"Session cancelled: {reason}", session_cancelled=True)
     session.status = SessionStatus.CANCELLED
     session.cancelled_at = now
     session.cancelled_by_id = actor.id

@@ -11,7 +11,7 @@ from ..catalog.queries import upcoming_sessions
 from ..core import db_session, registries
 from ..enrollment.forms import select_choices
 from ..models import Audience, Course, CourseSession, Person
-from . import operations, queries
+from . import course_operations, operations, queries
 from .forms import (
     MAX_MEETINGS,
     CancelSessionForm,
@@ -64,8 +64,8 @@ def _course_form_choices(form: CourseForm) -> None:
     form.prerequisite_track_ids.choices = select_choices(tracks)
 
 
-def _course_draft(form: CourseForm) -> operations.CourseDraft:
-    return operations.CourseDraft(
+def _course_draft(form: CourseForm) -> course_operations.CourseDraft:
+    return course_operations.CourseDraft(
         code=form.code.data,
         title=form.title.data,
         description=form.description.data or "",
@@ -105,7 +105,9 @@ def new_course():
     _course_form_choices(form)
     if form.validate_on_submit():
         try:
-            course = operations.create_course(_course_draft(form), department().id, _viewer())
+            course = course_operations.create_course(
+                _course_draft(form), department().id, _viewer()
+            )
         except operations.SchedulingError as exc:
             _show_problems(form, exc)
         else:
@@ -132,7 +134,7 @@ def edit_course(code: str):
     _course_form_choices(form)
     if form.validate_on_submit():
         try:
-            changes = operations.update_course(course, _course_draft(form), _viewer())
+            changes = course_operations.update_course(course, _course_draft(form), _viewer())
         except operations.SchedulingError as exc:
             _show_problems(form, exc)
         else:
@@ -152,7 +154,7 @@ def set_course_active(code: str):
     if RetireCourseForm().validate_on_submit():
         active = request.form.get("active") == "1"
         try:
-            operations.set_course_active(course, active, _viewer())
+            course_operations.set_course_active(course, active, _viewer())
         except operations.SchedulingError as exc:
             db_session().rollback()
             flash(str(exc), "error")

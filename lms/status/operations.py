@@ -1,26 +1,20 @@
 """Writes of the status feature: certification cycles granted, renewed and revoked.
 
-Cycles are history. A new cycle is a new row (numbered after every earlier
-one, revoked ones included); a cycle that should not have been granted is
-revoked with a reason, never changed or deleted. Callers commit.
-
-A cycle's dates count from the cycle before it. So when a cycle is revoked, or
-one is granted before cycles already on record (a roster finalized late), the
-later cycles of that person and track are planned again: one whose dates still
-hold stays; one whose dates change is revoked, saying why, and replaced by a
-cycle with the right dates, or by none when the rules now grant nothing.
+Completions and taught sessions grant or renew cycles; a revoked completion
+revokes the cycles it granted; imported history records past cycles in bulk.
+Each plans again the later cycles whose dates counted from what changed
+(:mod:`lms.status.replanning`). Cycles are history: see
+:mod:`lms.status.cycle_writes`. Callers commit.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import bindparam, insert, select, update
 
-from .. import signals
-from ..core import audit, db_session
+from ..core import db_session
 from ..models import (
     Certification,
     CertificationSource,
@@ -28,91 +22,13 @@ from ..models import (
     Completion,
     CourseSession,
     Person,
-    utcnow,
 )
-from . import queries
-from .renewal import CycleFacts, CyclePlan, NoCycle, Replan, RouteCourses, plan_cycle, replan_chain
-
-
-@dataclass
-class GrantReport:
-    """What a completion, a taught session or a correction did to certifications."""
-
-    granted: list[Certification] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    revoked: list[Certification] = field(default_factory=list)
-
-
-def _new_cycle(
-    person_id: int,
-    track: CertificationTrack,
-    plan: CyclePlan,
-    day: date,
-    previous_id: int | None,
-    cycle_numbers: dict[tuple[int, int], int],
-    actor: Person | None,
-    **origin,
-) -> Certification:
-    """A new cycle added to the session: not flushed, not yet audited."""
-    key = (person_id, track.id)
-    cycle_numbers[key] = cycle_numbers.get(key, 0) + 1
-    cycle = Certification(
-        person_id=person_id,
-        track=track,
-        cycle=cycle_numbers[key],
-        granted_on=day,
-        valid_from=plan.valid_from,
-        expires_on=plan.expires_on,
-        previous_id=previous_id,
-        recorded_by_id=actor.id if actor else None,
-        **origin,
-    )
-    db_session().add(cycle)
-    return cycle
-
-
-def _audit_granted(cycle: Certification, plan: CyclePlan, actor: Person | None) -> None:
-    audit(
-        "certification.granted",
-        cycle,
-        actor=actor,
-        details={
-            "person_id": cycle.person_id,
-            "track": cycle.track.code,
-            "cycle": cycle.cycle,
-            "source": cycle.source.value,
-            "granted_on": cycle.granted_on.isoformat(),
-            "valid_from": plan.valid_from.isoformat(),
-            "expires_on": plan.expires_on.isoformat(),
-            "rule": plan.explanation,
-            "previous_id": cycle.previous_id,
-        },
-    )
-
-
-def _record_cycle(
-    person_id: int,
-    track: CertificationTrack,
-    plan: CyclePlan,
-    day: date,
-    previous: Certification | None,
-    cycle_numbers: dict[tuple[int, int], int],
-    actor: Person | None,
-    **origin,
-) -> Certification:
-    cycle = _new_cycle(
-        person_id,
-        track,
-        plan,
-        day,
-        previous.id if previous else None,
-        cycle_numbers,
-        actor,
-        **origin,
-    )
-    db_session().flush()
-    _audit_granted(cycle, plan, actor)
-    return cycle
+from .cycle_writes import GrantReport, announce, earn_cycle, revoke
+from .cycles import highest_cycle_numbers, latest_cycles
+from .queries import all_tracks
+from .renewal import CyclePlan, NoCycle, plan_cycle
+from .replanning import replan_after, replan_after_grants
+from .routes import track_routes
 
 
 def grant_for_completions(completions: list[Completion], actor: Person | None) -> GrantReport:
@@ -121,7 +37,7 @@ def grant_for_completions(completions: list[Completion], actor: Person | None) -
     if not completions:
         return report
     course = completions[0].course
-    routes = queries.track_routes(queries.all_tracks())
+    routes = track_routes(all_tracks())
     earned = [
         (route.track, course.id in {c.id for c in route.granting})
         for route in routes.values()
@@ -131,38 +47,29 @@ def grant_for_completions(completions: list[Completion], actor: Person | None) -
         return report
     person_ids = [c.person_id for c in completions]
     track_ids = [track.id for track, _ in earned]
-    numbers = queries.highest_cycle_numbers(person_ids, track_ids)
+    numbers = highest_cycle_numbers(person_ids, track_ids)
     by_day: dict[date, list[Completion]] = {}
     for completion in completions:
         by_day.setdefault(completion.completed_on, []).append(completion)
     for day, done in by_day.items():
-        latest = queries.latest_cycles([c.person_id for c in done], track_ids, day)
+        latest = latest_cycles([c.person_id for c in done], track_ids, day)
         for completion in done:
             for track, grants in earned:
                 previous = latest.get((completion.person_id, track.id))
-                plan = plan_cycle(
-                    track, previous.expires_on if previous else None, day, grants=grants
+                earn_cycle(
+                    report,
+                    completion.person,
+                    track,
+                    day,
+                    previous,
+                    numbers,
+                    actor,
+                    grants=grants,
+                    source=CertificationSource.COMPLETION,
+                    completion_id=completion.id,
                 )
-                if isinstance(plan, NoCycle):
-                    report.notes.append(
-                        f"{completion.person.full_name}, {track.name}: {plan.reason}"
-                    )
-                    continue
-                report.granted.append(
-                    _record_cycle(
-                        completion.person_id,
-                        track,
-                        plan,
-                        day,
-                        previous,
-                        numbers,
-                        actor,
-                        source=CertificationSource.COMPLETION,
-                        completion_id=completion.id,
-                    )
-                )
-    _replan_after_grants(report, actor)
-    _announce(report, actor)
+    replan_after_grants(report, actor)
+    announce(report, actor)
     return report
 
 
@@ -173,7 +80,7 @@ def renew_for_teaching(session: CourseSession, day: date, actor: Person | None) 
     :mod:`lms.status.renewal`); each session renews a track at most once per person.
     """
     report = GrantReport()
-    routes = queries.track_routes(queries.all_tracks())
+    routes = track_routes(all_tracks())
     tracks = [r.track for r in routes.values() if session.course_id in {c.id for c in r.teaching}]
     teachers = {i.person_id: i.person for i in session.instructors}
     if not tracks or not teachers:
@@ -187,53 +94,29 @@ def renew_for_teaching(session: CourseSession, day: date, actor: Person | None) 
             )
         )
     )
-    latest = queries.latest_cycles(teachers, track_ids, day)
-    numbers = queries.highest_cycle_numbers(teachers, track_ids)
+    latest = latest_cycles(teachers, track_ids, day)
+    numbers = highest_cycle_numbers(teachers, track_ids)
     for person_id, person in sorted(teachers.items(), key=lambda kv: kv[1].full_name):
         for track in tracks:
             if (person_id, track.id) in already:
                 continue
             previous = latest.get((person_id, track.id))
-            plan = plan_cycle(
-                track, previous.expires_on if previous else None, day, grants=False, teaching=True
+            earn_cycle(
+                report,
+                person,
+                track,
+                day,
+                previous,
+                numbers,
+                actor,
+                grants=False,
+                teaching=True,
+                source=CertificationSource.TEACHING,
+                taught_session_id=session.id,
             )
-            if isinstance(plan, NoCycle):
-                report.notes.append(f"{person.full_name}, {track.name}: {plan.reason}")
-                continue
-            report.granted.append(
-                _record_cycle(
-                    person_id,
-                    track,
-                    plan,
-                    day,
-                    previous,
-                    numbers,
-                    actor,
-                    source=CertificationSource.TEACHING,
-                    taught_session_id=session.id,
-                )
-            )
-    _replan_after_grants(report, actor)
-    _announce(report, actor)
+    replan_after_grants(report, actor)
+    announce(report, actor)
     return report
-
-
-def _revoke(cycle: Certification, reason: str, actor: Person | None) -> None:
-    cycle.revoked_at = utcnow()
-    cycle.revoked_by_id = actor.id if actor else None
-    cycle.revoke_reason = reason
-    audit(
-        "certification.revoked",
-        cycle,
-        actor=actor,
-        details={
-            "person_id": cycle.person_id,
-            "track": cycle.track.code,
-            "cycle": cycle.cycle,
-            "expires_on": cycle.expires_on.isoformat(),
-            "reason": reason,
-        },
-    )
 
 
 def revoke_cycles_of(completion: Completion, reason: str, actor: Person | None) -> GrantReport:
@@ -254,166 +137,13 @@ def revoke_cycles_of(completion: Completion, reason: str, actor: Person | None) 
         )
     )
     for cycle in cycles:
-        _revoke(cycle, reason, actor)
+        revoke(cycle, reason, actor)
         report.revoked.append(cycle)
     db_session().flush()
     for cycle in cycles:
-        _replan_after(cycle, f"cycle {cycle.cycle} it counted from was revoked", actor, report)
-    _announce(report, actor)
+        replan_after(cycle, f"cycle {cycle.cycle} it counted from was revoked", actor, report)
+    announce(report, actor)
     return report
-
-
-def _replan_after_grants(report: GrantReport, actor: Person | None) -> None:
-    """Plan again the live cycles recorded after the day of a cycle just granted."""
-    granted = list(report.granted)
-    if not granted:
-        return
-    later = set(
-        db_session().execute(
-            select(Certification.person_id, Certification.track_id).where(
-                Certification.person_id.in_({c.person_id for c in granted}),
-                Certification.track_id.in_({c.track_id for c in granted}),
-                Certification.granted_on > min(c.granted_on for c in granted),
-                Certification.revoked_at.is_(None),
-            )
-        )
-    )
-    for cycle in granted:
-        if (cycle.person_id, cycle.track_id) in later:
-            note = f"cycle {cycle.cycle}, granted on {cycle.granted_on.isoformat()}, came before it"
-            _replan_after(cycle, note, actor, report)
-
-
-def _facts(cycle: Certification) -> CycleFacts:
-    """A recorded cycle as the planner sees it."""
-    if cycle.completion_id is not None:
-        course_id = cycle.completion.course_id
-    elif cycle.taught_session_id is not None:
-        course_id = cycle.taught_session.course_id
-    else:
-        course_id = None
-    return CycleFacts(
-        cycle.id, cycle.granted_on, cycle.valid_from, cycle.expires_on, cycle.source, course_id
-    )
-
-
-def _replan_after(
-    anchor: Certification, why: str, actor: Person | None, report: GrantReport
-) -> None:
-    """Plan again the live cycles of ``anchor``'s person and track that came after it.
-
-    Each is checked against the cycles before it, in order, as when it was
-    granted (:func:`~lms.status.renewal.replan_chain`). The report gets what changed.
-    """
-    track = anchor.track
-    live = list(
-        db_session().scalars(
-            select(Certification)
-            .where(
-                Certification.person_id == anchor.person_id,
-                Certification.track_id == track.id,
-                Certification.revoked_at.is_(None),
-            )
-            .order_by(Certification.granted_on, Certification.id)
-        )
-    )
-    position = (anchor.granted_on, anchor.id)
-    history = [_facts(c) for c in live if (c.granted_on, c.id) <= position]
-    later = [_facts(c) for c in live if (c.granted_on, c.id) > position]
-    if not later:
-        return
-    granting = frozenset(c.id for c in queries.track_routes([track])[track.id].granting)
-    changes = replan_chain(track, history, later, granting)
-    numbers = queries.highest_cycle_numbers([anchor.person_id], [track.id])
-    _record_replans(track, changes, {c.id: c for c in live}, why, actor, report, numbers)
-
-
-def _record_replans(
-    track: CertificationTrack,
-    changes: list[Replan],
-    cycles: dict[int, Certification],
-    why: str,
-    actor: Person | None,
-    report: GrantReport,
-    numbers: dict[tuple[int, int], int],
-) -> None:
-    """Revoke each cycle whose dates no longer hold, saying why, and record its replacement.
-
-    ``cycles`` holds the live cycles by id. The replacements are inserted
-    together, then linked to their previous cycle when that is a replacement
-    too: two flushes, however many cycles change.
-    """
-    replacements: dict[int, Certification] = {}  # a plan's stand-in id -> its new cycle
-    granted = []
-    for change in changes:
-        cycle = cycles[change.cycle.id]
-        _revoke(cycle, f"Planned again: {why}.", actor)
-        report.revoked.append(cycle)
-        if isinstance(change.plan, NoCycle):
-            name = db_session().get(Person, cycle.person_id).full_name
-            report.notes.append(f"{name}, {track.name} (cycle {cycle.cycle}): {change.plan.reason}")
-            continue
-        previous = change.previous
-        new = _new_cycle(
-            cycle.person_id,
-            track,
-            change.plan,
-            cycle.granted_on,
-            None if previous is None or previous.id in replacements else previous.id,
-            numbers,
-            actor,
-            source=cycle.source,
-            completion_id=cycle.completion_id,
-            taught_session_id=cycle.taught_session_id,
-        )
-        replacements[change.replacement.id] = new
-        granted.append((new, change))
-    db_session().flush()
-    for new, change in granted:
-        if change.previous is not None and change.previous.id in replacements:
-            new.previous_id = replacements[change.previous.id].id
-        _audit_granted(new, change.plan, actor)
-        report.granted.append(new)
-    db_session().flush()
-
-
-def replan_track(
-    track: CertificationTrack, routes: RouteCourses, why: str, actor: Person | None
-) -> GrantReport:
-    """Plan every live cycle on ``track`` again under its rules (after the track changed).
-
-    The same planning as after a roster correction, from each person's first
-    cycle, with ``routes`` saying which courses still earn the track: a cycle
-    whose dates change is revoked (``why`` says why) and replaced, or not
-    replaced when nothing earns it now. Callers commit.
-    """
-    report = GrantReport()
-    chains = queries.track_chains(track.id)
-    changes = [
-        change
-        for chain in chains.values()
-        for change in replan_chain(track, [], chain, routes.granting, routes)
-    ]
-    live = db_session().scalars(
-        select(Certification).where(
-            Certification.track_id == track.id, Certification.revoked_at.is_(None)
-        )
-    )
-    numbers = queries.highest_cycle_numbers(list(chains), [track.id])
-    _record_replans(track, changes, {c.id: c for c in live}, why, actor, report, numbers)
-    _announce(report, actor)
-    return report
-
-
-def _announce(report: GrantReport, actor: Person | None) -> None:
-    """Signal every cycle the report granted and revoked, once the writes are done."""
-    app = current_app._get_current_object()
-    for cycle in report.granted:
-        signals.certification_granted.send(app, certification=cycle)
-    for cycle in report.revoked:
-        signals.certification_revoked.send(
-            app, certification=cycle, actor=actor, reason=cycle.revoke_reason
-        )
 
 
 # --- imported history ----------------------------------------------------------------
@@ -503,7 +233,7 @@ def record_imported_cycles(
     track_ids = sorted({entries[i][1].id for i in chosen})
     numbers: dict[tuple[int, int], int] = {}
     for start in range(0, len(person_ids), 5000):
-        numbers.update(queries.highest_cycle_numbers(person_ids[start : start + 5000], track_ids))
+        numbers.update(highest_cycle_numbers(person_ids[start : start + 5000], track_ids))
     chosen.sort(key=lambda i: (entries[i][2], i))  # numbered in date order
     rows = []
     for i in chosen:
@@ -544,7 +274,7 @@ def record_imported_cycles(
             links,
         )
     _replan_after_imports(entries, ids, actor, report)
-    _announce(report, actor)
+    announce(report, actor)
     return ids, report
 
 
@@ -577,4 +307,4 @@ def _replan_after_imports(entries, ids, actor, report: GrantReport) -> None:
     for key in sorted(later):
         anchor = db_session().get(Certification, earliest[key][1])
         note = f"an imported cycle granted on {anchor.granted_on.isoformat()} came before it"
-        _replan_after(anchor, note, actor, report)
+        replan_after(anchor, note, actor, report)

@@ -14,7 +14,8 @@ from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from ..models import Certification, CertificationTrack
-from .queries import CertificationState, _counts_on
+from .cycles import counts_on
+from .queries import CertificationState
 
 
 def next_expiry(person_id, track_ids: list[int], day: date) -> ScalarSelect:
@@ -29,7 +30,7 @@ def next_expiry(person_id, track_ids: list[int], day: date) -> ScalarSelect:
         .where(
             Certification.person_id == person_id,
             Certification.track_id.in_(track_ids or [-1]),
-            _counts_on(day),
+            counts_on(day),
         )
         .group_by(Certification.track_id)
         .correlate_except(Certification)
@@ -53,7 +54,7 @@ def state_clause(
         return exists().where(
             Certification.person_id == person_id,
             Certification.track_id == track.id,
-            _counts_on(day),
+            counts_on(day),
             *conditions,
         )
 

@@ -1,38 +1,44 @@
 """Transcripts as files of this app: the renderer with the engine's fonts, PDF and ZIP bytes.
 
 The renderer (:mod:`lms.transcripts.render`) is pure; this module gives it the
-fonts and seal shipped in ``certificates/shared/`` and the public address its
-QR codes point to. The same functions serve downloads and batches.
+layout ``LMS_TRANSCRIPT_LAYOUT`` names (shipped: ``certificates/transcript/``)
+and the public address its QR codes point to. The same functions serve
+downloads and batches.
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 from flask import current_app, has_request_context, url_for
 
-from ..core import state
-from ..credentials.printing import NoPublicAddress
-from ..credentials.render import font_for, image_for
+from ..core import registries, state
+from ..credentials.batch import certificate_filename, zip_of
+from ..credentials.layouts import LayoutError
+from ..credentials.pdf import ImageError
+from ..credentials.printing import LayoutUnavailable, NoPublicAddress
 from ..models import IssuedTranscript
+from ..plugins import TranscriptLayout
 from ..resources import layouts_dir
 from .render import TranscriptRenderer
+from .spec import TranscriptSpec, parse_transcript_layout
 
-#: The engine's shipped fonts the transcript is set in.
-FONTS = {"text": "fonts/DejaVuSans.ttf", "bold": "fonts/DejaVuSerif-Bold.ttf"}
-SEAL = "art/department-seal.png"
+
+def layout_spec(plugin: TranscriptLayout) -> TranscriptSpec:
+    """The checked data of a registered transcript layout."""
+    return parse_transcript_layout(plugin.spec, plugin.base_dir, layouts_dir() / "shared")
 
 
 def renderer() -> TranscriptRenderer:
-    """The app's transcript renderer (fonts parsed once per process)."""
-    extras = state().extras
-    found = extras.get("transcript_renderer")
-    if found is None:
-        shared = layouts_dir() / "shared"
-        fonts = {key: font_for(shared / path) for key, path in FONTS.items()}
-        found = extras["transcript_renderer"] = TranscriptRenderer(fonts, image_for(shared / SEAL))
-    return found
+    """The renderer of the configured layout (its data read and fonts parsed once)."""
+    name = current_app.config["LMS_TRANSCRIPT_LAYOUT"]
+    plugin = registries().transcript_layouts.get(name)  # checked at start
+    found = state().extras.get("transcript_renderer")
+    if found is None or found[0] is not plugin:
+        try:
+            made = TranscriptRenderer(layout_spec(plugin))
+        except (LayoutError, ImageError, OSError) as exc:
+            raise LayoutUnavailable(f"LMS_TRANSCRIPT_LAYOUT {name!r}: {exc}") from None
+        found = state().extras["transcript_renderer"] = (plugin, made)
+    return found[1]
 
 
 def verify_url(transcript: IssuedTranscript) -> str:
@@ -61,15 +67,9 @@ def render_pdf(transcript: IssuedTranscript) -> bytes:
 
 def render_zip(transcripts: list[IssuedTranscript]) -> bytes:
     """Each transcript's PDF in one ZIP, named after its holder and serial."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        for transcript in transcripts:
-            archive.writestr(pdf_filename(transcript), render_pdf(transcript))
-    return buffer.getvalue()
+    return zip_of((pdf_filename(t), render_pdf(t)) for t in transcripts)
 
 
 def pdf_filename(transcript: IssuedTranscript) -> str:
-    """``transcript-Sofia-Rivera-7KQ2-M9XA.pdf``: ASCII, no path characters."""
-    name = "".join(c if c.isascii() and c.isalnum() else "-" for c in transcript.holder_name)
-    name = "-".join(part for part in name.split("-") if part)[:60] or "holder"
-    return f"transcript-{name}-{transcript.display_serial[:9]}.pdf"
+    """``transcript-Sofia-Rivera-7KQ2-M9XA.pdf``: the holder's name in ASCII, and the serial."""
+    return certificate_filename(transcript.holder_name, transcript.display_serial, "transcript")

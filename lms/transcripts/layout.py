@@ -1,42 +1,51 @@
 """The pages of a transcript: text set in the engine's fonts, tables that flow over pages.
 
-Pure: from the signed record (parsed) to each page's PDF drawing operators and
-the characters each font must carry; :mod:`lms.transcripts.render` writes the
-file. Tables repeat their header on each page; every page carries the holder,
-the serial and "Page n of N".
+Pure: from the signed record (parsed) and a checked layout
+(:class:`lms.transcripts.spec.TranscriptSpec`: sizes, texts, colours, tables)
+to each page's PDF drawing operators and the characters each font must carry;
+:mod:`lms.transcripts.render` writes the file. Tables repeat their header on
+each page; every page carries the holder, the serial and "Page n of N".
+
+Every text that shows values of the record is marked (``/LMSTranscript``
+marked content naming the row and the text's template), so an offline check
+can read the page back against the signed record (:mod:`lms.transcripts.offline`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from functools import lru_cache
 
 from ..credentials import qr
 from ..credentials.art import rgb
 from ..credentials.fonts import EmbeddableFont
-from ..credentials.signing import display_serial
-from .record import short_date
+from ..credentials.pdf import text_string
+from .spec import HEAD_FIELDS, Section, TranscriptSpec, fields_of, fill
 
-WIDTH, HEIGHT = 612.0, 792.0  # US letter, portrait
-MARGIN = 50.0
-TOP = HEIGHT - 48.0
-BOTTOM = 64.0  # the footer lives below this
-INK = (0.106, 0.153, 0.2)
-ACCENT = (0.114, 0.208, 0.341)
-MUTED = (0.357, 0.408, 0.459)
-RULE = (0.78, 0.81, 0.85)
-NOTICE = (
-    "A training record kept by {issuer}. Imported records are reproduced as received from the "
-    "systems named and were not delivered by {issuer}. ALERRT's own certificates are issued by "
-    "ALERRT."
-)
+#: The marked-content tag around each text showing the record's values.
+MARK_TAG = "LMSTranscript"
+CELL_PAD = 3.5  # points above and below a table row's text
+GUTTER = 6.0  # points between a cell's text and the next column
+_TAG = MARK_TAG.encode()
+#: Marks repeat the same templates and row names on every transcript.
+_string = lru_cache(maxsize=4096)(text_string)
 
 
-@dataclass(frozen=True)
-class Column:
-    title: str
-    width: float  # points
-    align: str = "left"
+def row_key(rows: str, index: int) -> str:
+    """How a mark names a table row (``completions 3``); the head is ``""``."""
+    return f"{rows} {index}"
+
+
+def head_values(facts: dict) -> dict[str, str]:
+    """The values the head, running heads and footers may show."""
+    values = {key: facts[key] for key in ("holder", "serial", "as_of", "issued", "issuer")}
+    return {**facts.get("details", {}), **values}
+
+
+def details_template(spec: TranscriptSpec, values: dict[str, str]) -> str:
+    """The line under the holder's name: the detail texts whose values are all present."""
+    shown = [item for item in spec.details if all(values.get(f) for f in fields_of(item))]
+    return spec.details_separator.join(shown)
 
 
 @dataclass
@@ -50,17 +59,35 @@ class Pages:
     def add(self, ops: bytes) -> None:
         self.pages[self.current].append(ops)
 
+    def mark(self, row: str, template: str) -> None:
+        """Begin a text showing the record's values (end it with :meth:`end_mark`)."""
+        self.add(b"/%s << /Row %s /Template %s >> BDC\n" % (_TAG, _string(row), _string(template)))
+
+    def end_mark(self) -> None:
+        self.add(b"EMC\n")
+
 
 class TranscriptLayout:
-    """Sets transcripts in ``fonts`` (keys ``text`` and ``bold``); ``seal``: draw image /Im1."""
+    """Sets transcripts as ``spec`` says in ``fonts``; ``seal_aspect``: draw image /Im1."""
 
-    def __init__(self, fonts: dict[str, EmbeddableFont], *, seal_aspect: float | None = None):
+    def __init__(
+        self,
+        spec: TranscriptSpec,
+        fonts: dict[str, EmbeddableFont],
+        *,
+        seal_aspect: float | None = None,
+    ):
         missing = {"text", "bold"} - fonts.keys()
         if missing:
             raise ValueError(f"transcript fonts missing: {sorted(missing)}")
+        self.spec = spec
         self.fonts = fonts
         self.names = {key: f"F{i + 1}".encode() for i, key in enumerate(sorted(fonts))}
         self.seal_aspect = seal_aspect
+        self.left = spec.margins.left
+        self.right = spec.width - spec.margins.right
+        self.top = spec.height - spec.margins.top
+        self.fills = {name: rgb(color) for name, color in spec.colors.items()}
 
     # --- text ---------------------------------------------------------------------
 
@@ -69,15 +96,48 @@ class TranscriptLayout:
         return self.fonts[font].text_width(text, size)
 
     def _text(
-        self, out: Pages, x: float, y: float, text: str, font: str, size: float, color=INK
+        self, out: Pages, x: float, y: float, text: str, font: str, size: float, color="ink"
     ) -> None:
         if not text:
             return
         out.chars.setdefault(font, set()).update(text)
         out.add(
             b"BT %s /%s %.2f Tf %.2f %.2f Td <%s> Tj ET\n"
-            % (rgb(color), self.names[font], size, x, y, self.fonts[font].encode(text).encode())
+            % (
+                self.fills[color],
+                self.names[font],
+                size,
+                x,
+                y,
+                self.fonts[font].encode(text).encode(),
+            )
         )
+
+    def _fitted(
+        self,
+        out: Pages,
+        xy: tuple[float, float],
+        key: str,
+        values: dict,
+        font: str,
+        color: str,
+        limit: float | None = None,
+    ) -> float:
+        """The layout's text ``key`` on one line, shrunk to ``limit`` (default: to the margin).
+
+        Marked when it shows the record's values; returns the width drawn.
+        """
+        x, y = xy
+        template = self.spec.texts[key]
+        text = fill(template, values)
+        size = self._fit(text, font, self.spec.sizes[key], limit or self.right - x)
+        marked = bool(fields_of(template) & HEAD_FIELDS)
+        if marked:
+            out.mark("", template)
+        self._text(out, x, y, text, font, size, color)
+        if marked:
+            out.end_mark()
+        return self.width(text, font, size)
 
     def _fit(self, text: str, font: str, size: float, limit: float) -> float:
         """``size``, shrunk so ``text`` fits in ``limit`` points (a name is never cut)."""
@@ -105,68 +165,58 @@ class TranscriptLayout:
         lines.append(line)
         return lines
 
+    def _rule(self, out: Pages, y: float, width: float, color: str = "rule") -> None:
+        out.add(
+            b"q %s %.1f w %.2f %.2f m %.2f %.2f l S Q\n"
+            % (rgb(self.spec.colors[color], b"RG"), width, self.left, y, self.right, y)
+        )
+
     # --- layout ------------------------------------------------------------------
 
     def _first_page_head(self, out: Pages, facts: dict, payload: str) -> float:
-        x0 = MARGIN
+        spec, sizes, top = self.spec, self.spec.sizes, self.top
+        values = head_values(facts)
+        x0 = self.left
         if self.seal_aspect is not None:
-            height = 58.0
+            height = spec.seal_height
             width = height * self.seal_aspect
-            out.add(b"q %.3f 0 0 %.3f %.3f %.3f cm /Im1 Do Q\n" % (width, height, x0, TOP - height))
+            out.add(b"q %.3f 0 0 %.3f %.3f %.3f cm /Im1 Do Q\n" % (width, height, x0, top - height))
             x0 += width + 14
-        qr_size = 86.0
-        text_limit = WIDTH - MARGIN - qr_size - 16 - x0
-        issuer = facts["issuer"]
-        self._text(
-            out, x0, TOP - 14, issuer, "bold", self._fit(issuer, "bold", 12, text_limit), ACCENT
-        )
-        self._text(out, x0, TOP - 40, "Training Transcript", "bold", 22, ACCENT)
-        self._text(
-            out,
-            x0,
-            TOP - 56,
-            "The training record of one person, signed and verifiable.",
-            "text",
-            8.5,
-            MUTED,
-        )
-        self._qr(out, payload, WIDTH - MARGIN - qr_size, TOP - qr_size, qr_size)
+        qr_size = spec.qr_size
+        qr_x = self.right - qr_size
+        y = top - sizes["issuer"] - 2
+        self._fitted(out, (x0, y), "issuer", values, "bold", "accent", qr_x - 16 - x0)
+        y -= sizes["title"] + 4
+        self._fitted(out, (x0, y), "title", values, "bold", "accent", qr_x - 16 - x0)
+        y -= sizes["subtitle"] + 7.5
+        self._fitted(out, (x0, y), "subtitle", values, "text", "muted", qr_x - 16 - x0)
+        self._qr(out, payload, qr_x, top - qr_size, qr_size)
+        caption, caption_size = spec.texts["qr_caption"], sizes["qr_caption"]
         self._text(
             out,
-            WIDTH - MARGIN - qr_size + 14,
-            TOP - qr_size - 8,
-            "Scan to verify",
+            qr_x + (qr_size - self.width(caption, "text", caption_size)) / 2,
+            top - qr_size - caption_size - 1,
+            caption,
             "text",
-            7,
-            MUTED,
+            caption_size,
+            "muted",
         )
 
-        y = TOP - 112
-        holder = facts["holder"]
-        self._text(
-            out, MARGIN, y, holder, "bold", self._fit(holder, "bold", 18, WIDTH - 2 * MARGIN)
-        )
-        details = facts.get("details", {})
-        words = [
-            details.get("title", ""),
-            f"Badge {details['badge']}" if details.get("badge") else "",
-            f"Employee no. {details['employee_number']}" if details.get("employee_number") else "",
-            details.get("unit", ""),
-            details.get("organization", ""),
-        ]
-        y -= 16
-        for line in self.wrap(" · ".join(w for w in words if w), "text", 9.5, WIDTH - 2 * MARGIN):
-            self._text(out, MARGIN, y, line, "text", 9.5)
-            y -= 12
-        as_of = long_date(facts["as_of"])
-        issued = long_date(facts["issued"])
-        line = f"Record as of {as_of} · Issued {issued} · Serial {display_serial(facts['serial'])}"
-        self._text(out, MARGIN, y - 2, line, "text", 9.5, ACCENT)
-        y -= 12
-        out.add(
-            b"q %s 0.8 w %.2f %.2f m %.2f %.2f l S Q\n"
-            % (rgb(RULE, b"RG"), MARGIN, y, WIDTH - MARGIN, y)
-        )
+        y = top - max(qr_size + caption_size + 19, spec.seal_height + 20, top - y + 20)
+        self._fitted(out, (self.left, y), "holder", values, "bold", "ink")
+        y -= sizes["holder"] - 2
+        template = details_template(spec, values)
+        if template:
+            out.mark("", template)
+            for line in self.wrap(
+                fill(template, values), "text", sizes["details"], self.right - self.left
+            ):
+                self._text(out, self.left, y, line, "text", sizes["details"])
+                y -= sizes["details"] + 2.5
+            out.end_mark()
+        self._fitted(out, (self.left, y - 2), "record_line", values, "text", "accent")
+        y -= sizes["record_line"] + 2.5
+        self._rule(out, y, 0.8)
         return y - 10
 
     def _qr(self, out: Pages, payload: str, x: float, y: float, size: float) -> None:
@@ -182,220 +232,120 @@ class TranscriptLayout:
 
     def _new_page(self, out: Pages, facts: dict) -> float:
         out.pages.append([])
-        title = f"{facts['holder']} · training transcript as of {long_date(facts['as_of'])}"
-        self._text(
-            out,
-            MARGIN,
-            TOP - 8,
-            title,
-            "bold",
-            self._fit(title, "bold", 10, WIDTH - 2 * MARGIN),
-            ACCENT,
+        size = self.spec.sizes["running_head"]
+        self._fitted(
+            out, (self.left, self.top - 8), "running_head", head_values(facts), "bold", "accent"
         )
-        y = TOP - 16
-        out.add(
-            b"q %s 0.8 w %.2f %.2f m %.2f %.2f l S Q\n"
-            % (rgb(RULE, b"RG"), MARGIN, y, WIDTH - MARGIN, y)
-        )
+        y = self.top - size - 6
+        self._rule(out, y, 0.8)
         return y - 14
 
-    def _section(
-        self,
-        out: Pages,
-        facts: dict,
-        y: float,
-        title: str,
-        columns: list[Column],
-        rows: list[list[str]],
-        empty: str,
-    ) -> float:
-        size, leading, pad = 8.5, 10.5, 3.5
+    def _section(self, out: Pages, facts: dict, y: float, section: Section) -> float:
+        sizes = self.spec.sizes
+        size, leading = sizes["cell"], sizes["cell"] + 2
+        title_size, head_size = sizes["section"], sizes["column_title"]
+        bottom = self.spec.margins.bottom
 
         def heading(y: float, suffix: str = "") -> float:
-            self._text(out, MARGIN, y - 13, title + suffix, "bold", 12.5, ACCENT)
-            return y - 20
+            title = section.title + suffix
+            self._text(out, self.left, y - title_size - 0.5, title, "bold", title_size, "accent")
+            return y - title_size - 7.5
 
         def header(y: float) -> float:
-            x = MARGIN
-            for col in columns:
-                self._cell(out, x, y - 9, col, col.title, "bold", 8)
+            x = self.left
+            for col in section.columns:
+                self._cell(
+                    out, x, y - head_size - 1, col.width, col.align, col.title, "bold", head_size
+                )
                 x += col.width
-            y -= 13
-            out.add(
-                b"q %s 0.6 w %.2f %.2f m %.2f %.2f l S Q\n"
-                % (rgb(ACCENT, b"RG"), MARGIN, y, WIDTH - MARGIN, y)
-            )
+            y -= head_size + 5
+            self._rule(out, y, 0.6, "accent")
             return y - 2
 
-        if y - 20 - 13 - 2 * leading < BOTTOM:
+        rows = facts[section.rows]
+        if y - (title_size + 7.5) - (head_size + 5) - 2 * leading < bottom:
             y = self._new_page(out, facts)
         y = heading(y)
         if not rows:
-            self._text(out, MARGIN, y - 10, empty, "text", size, MUTED)
+            self._text(out, self.left, y - 10, section.empty, "text", size, "muted")
             return y - 24
         y = header(y)
-        for row in rows:
+        for index, row in enumerate(rows):
             cells = [
-                self.wrap(text, "text", size, col.width - 6)
-                for col, text in zip(columns, row, strict=True)
+                self.wrap(fill(col.text, row), "text", size, col.width - GUTTER)
+                for col in section.columns
             ]
-            height = max(len(lines) for lines in cells) * leading + 2 * pad
-            if y - height < BOTTOM:
-                y = header(heading(self._new_page(out, facts), " (continued)"))
-            x = MARGIN
-            for col, lines in zip(columns, cells, strict=True):
-                line_y = y - pad - size
+            height = max(len(lines) for lines in cells) * leading + 2 * CELL_PAD
+            if y - height < bottom:
+                y = header(heading(self._new_page(out, facts), self.spec.texts["continued"]))
+            x = self.left
+            for col, lines in zip(section.columns, cells, strict=True):
+                out.mark(row_key(section.rows, index), col.text)
+                line_y = y - CELL_PAD - size
                 for line in lines:
-                    self._cell(out, x, line_y, col, line, "text", size)
+                    self._cell(out, x, line_y, col.width, col.align, line, "text", size)
                     line_y -= leading
+                out.end_mark()
                 x += col.width
             y -= height
-            out.add(
-                b"q %s 0.3 w %.2f %.2f m %.2f %.2f l S Q\n"
-                % (rgb(RULE, b"RG"), MARGIN, y, WIDTH - MARGIN, y)
-            )
+            self._rule(out, y, 0.3)
         return y - 14
 
     def _cell(
-        self, out: Pages, x: float, y: float, col: Column, text: str, font: str, size: float
+        self,
+        out: Pages,
+        x: float,
+        y: float,
+        width: float,
+        align: str,
+        text: str,
+        font: str,
+        size: float,
     ) -> None:
-        if col.align == "right":
-            x = x + col.width - 6 - self.width(text, font, size)
+        if align == "right":
+            x = x + width - GUTTER - self.width(text, font, size)
         self._text(out, x, y, text, font, size)
 
     def _footers(self, out: Pages, facts: dict) -> None:
+        spec, sizes = self.spec, self.spec.sizes
         count = len(out.pages)
-        left = (
-            f"Training transcript of {facts['holder']} · Serial {display_serial(facts['serial'])}"
-        )
-        notice = NOTICE.format(issuer=facts["issuer"])
-        limit = WIDTH - 2 * MARGIN
+        bottom = spec.margins.bottom
+        limit = self.right - self.left
+        values = head_values(facts)
+        notice = fill(spec.texts["notice"], values)
+        notice_lines = self.wrap(notice, "text", sizes["notice"], limit)[:2]
         for number in range(1, count + 1):
             out.current = number - 1
-            right = f"Page {number} of {count}"
-            right_width = self.width(right, "text", 8)
-            out.add(
-                b"q %s 0.6 w %.2f %.2f m %.2f %.2f l S Q\n"
-                % (rgb(RULE, b"RG"), MARGIN, 48, WIDTH - MARGIN, 48)
-            )
-            self._text(
+            page_values = {**values, "page": number, "pages": count}
+            right = fill(spec.texts["page_number"], page_values)
+            right_width = self.width(right, "text", sizes["footer"])
+            self._rule(out, bottom - 16, 0.6)
+            self._fitted(
                 out,
-                MARGIN,
-                38,
-                left,
+                (self.left, bottom - 26),
+                "footer",
+                page_values,
                 "text",
-                self._fit(left, "text", 8, limit - right_width - 12),
-                MUTED,
+                "muted",
+                limit - right_width - 12,
             )
-            self._text(out, WIDTH - MARGIN - right_width, 38, right, "text", 8, INK)
-            lines = self.wrap(notice, "text", 6.5, limit)
-            for i, line in enumerate(lines[:2]):
-                self._text(out, MARGIN, 28 - 8 * i, line, "text", 6.5, MUTED)
+            self._text(out, self.right - right_width, bottom - 26, right, "text", sizes["footer"])
+            for i, line in enumerate(notice_lines):
+                self._text(
+                    out,
+                    self.left,
+                    bottom - 36 - (sizes["notice"] + 1.5) * i,
+                    line,
+                    "text",
+                    sizes["notice"],
+                    "muted",
+                )
 
     def pages(self, facts: dict, payload: str) -> Pages:
         """Every page's drawing (without fonts and file structure)."""
         out = Pages()
         y = self._first_page_head(out, facts, payload)
-        y = self._section(
-            out,
-            facts,
-            y,
-            "Certifications",
-            [
-                Column("Certification", 132),
-                Column("Cycle", 34, "right"),
-                Column("Granted", 62),
-                Column("Valid from", 62),
-                Column("Expires", 62),
-                Column("How earned", 160),
-            ],
-            [
-                [
-                    c["track"],
-                    str(c["cycle"]),
-                    short(c["granted"]),
-                    short(c["valid_from"]),
-                    short(c["expires"]),
-                    c["how"],
-                ]
-                for c in facts["certifications"]
-            ],
-            "No certification recorded.",
-        )
-        y = self._section(
-            out,
-            facts,
-            y,
-            "Training completed",
-            [
-                Column("Date", 62),
-                Column("Course", 180),
-                Column("Hours", 40, "right"),
-                Column("Result", 110),
-                Column("Instructor", 120),
-            ],
-            [
-                [
-                    short(c["date"]),
-                    f"{c['course']} ({c['course_code']})",
-                    c["hours"],
-                    c["result"],
-                    c["instructor"],
-                ]
-                for c in facts["completions"]
-            ],
-            "No course completed here.",
-        )
-        y = self._section(
-            out,
-            facts,
-            y,
-            "Imported training records",
-            [
-                Column("Date", 62),
-                Column("Training", 150),
-                Column("Hours", 40, "right"),
-                Column("Instructor", 92),
-                Column("Source system", 90),
-                Column("Prior certificate", 78),
-            ],
-            [
-                [
-                    short(p["date"]),
-                    p["training"],
-                    p["hours"],
-                    p["instructor"],
-                    p["source"],
-                    p["prior_certificate"],
-                ]
-                for p in facts["imported"]
-            ],
-            "No record imported from an earlier system.",
-        )
-        self._section(
-            out,
-            facts,
-            y,
-            "Training hours per reporting period",
-            [
-                Column("Reporting period", 272),
-                Column("Here", 80, "right"),
-                Column("Imported", 80, "right"),
-                Column("Total", 80, "right"),
-            ],
-            [[h["label"], h["here"], h["imported"], h["total"]] for h in facts["hours"]],
-            "No training hours recorded.",
-        )
+        for section in self.spec.sections:
+            y = self._section(out, facts, y, section)
         self._footers(out, facts)
         return out
-
-
-def short(iso: str) -> str:
-    """An ISO date as ``3 Mar 2026``."""
-    return short_date(date.fromisoformat(iso))
-
-
-def long_date(iso: str) -> str:
-    """An ISO date as ``3 March 2026``."""
-    day = date.fromisoformat(iso)
-    return f"{day.day} {day:%B %Y}"

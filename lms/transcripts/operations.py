@@ -10,7 +10,7 @@ from datetime import date
 
 from flask import current_app
 
-from ..core import audit, db_session, local_today
+from ..core import audit, db_session, department_name, local_today
 from ..credentials import signing
 from ..credentials.queries import key_store
 from ..models import IssuedTranscript, Person
@@ -38,7 +38,7 @@ def issue_transcript(actor: Person, person: Person, as_of: date | None = None) -
         queries.transcript_of(person, as_of),
         serial=serial,
         issued_on=today,
-        issuer=current_app.config["LMS_DEPARTMENT_NAME"],
+        issuer=department_name(),
         holder=person.printed_name,
         details=_details(person),
     )

@@ -3,7 +3,8 @@
 Drawn with the certificate engine (:mod:`lms.credentials`): its object writer,
 its TrueType subsets with ToUnicode maps (text stays extractable, user text
 reaches the file only as glyph ids), its QR font and its department seal; the
-pages come from :mod:`lms.transcripts.layout`. The signed record travels inside
+pages come from :mod:`lms.transcripts.layout`, as the layout's data
+(:mod:`lms.transcripts.spec`) says. The signed record travels inside
 the file as an attachment (``transcript.json``), byte for byte the text the
 signature covers.
 """
@@ -15,29 +16,33 @@ import json
 import zlib
 from datetime import UTC, date, datetime
 
-from ..credentials.fonts import EmbeddableFont, repertoire_key
+from ..credentials.fonts import repertoire_key
 from ..credentials.pdf import (
-    PdfImage,
     PdfWriter,
     stream_body,
     text_string,
     write_font,
     write_qr_font,
 )
+from ..credentials.render import font_for, image_for
 from ..credentials.signing import display_serial
-from .layout import HEIGHT, WIDTH, TranscriptLayout, long_date
+from .layout import TranscriptLayout
 from .record import ATTACHMENT_NAME
+from .spec import TranscriptSpec, long_date
 
 PRODUCER = "lms transcript renderer (certificate engine)"
 
 
 class TranscriptRenderer:
-    """Fonts and seal read once; renders any number of transcripts."""
+    """A layout's fonts and seal read once; renders any number of transcripts."""
 
-    def __init__(self, fonts: dict[str, EmbeddableFont], seal: PdfImage | None = None):
-        self.layout = TranscriptLayout(fonts, seal_aspect=seal.aspect if seal else None)
-        self.fonts = fonts
-        self.seal = seal
+    def __init__(self, spec: TranscriptSpec):
+        self.fonts = {key: font_for(path) for key, path in spec.fonts.items()}
+        self.seal = image_for(spec.seal) if spec.seal else None
+        self.layout = TranscriptLayout(
+            spec, self.fonts, seal_aspect=self.seal.aspect if self.seal else None
+        )
+        self.spec = spec
 
     # --- the file --------------------------------------------------------------------
 
@@ -64,7 +69,13 @@ class TranscriptRenderer:
             writer.add(
                 b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.1f %.1f] /Resources %d 0 R"
                 b" /Contents %d 0 R >>"
-                % (pages, WIDTH, HEIGHT, resources, writer.add(stream_body(b"".join(ops))))
+                % (
+                    pages,
+                    self.spec.width,
+                    self.spec.height,
+                    resources,
+                    writer.add(stream_body(b"".join(ops))),
+                )
             )
             for ops in out.pages
         ]

@@ -20,7 +20,7 @@ from ..auth.policy import (
 from ..compliance.queries import organizations
 from ..core import db_session, local_today
 from ..credentials import signing
-from ..credentials.printing import NoPublicAddress
+from ..credentials.printing import LayoutUnavailable, NoPublicAddress
 from ..credentials.views import VERIFY_RATE
 from ..models import Organization, Person
 from ..ratelimit import rate_limited
@@ -83,7 +83,11 @@ def download(serial: str):
         transcript is not None and can_view_person(current_person(), transcript.person),
         hide=True,
     )
-    return _send(files.render_pdf(transcript), files.pdf_filename(transcript), "application/pdf")
+    try:
+        data = files.render_pdf(transcript)
+    except LayoutUnavailable as exc:
+        abort(503, description=str(exc))
+    return _send(data, files.pdf_filename(transcript), "application/pdf")
 
 
 # --- agencies -------------------------------------------------------------------------
@@ -118,7 +122,7 @@ def organization_zip(organization_id: int):
     transcripts = operations.issue_for_people(current_person(), people)
     try:
         data = files.render_zip(transcripts)
-    except NoPublicAddress as exc:  # pragma: no cover - a request always has an address
+    except (LayoutUnavailable, NoPublicAddress) as exc:
         db_session().rollback()
         abort(503, description=str(exc))
     db_session().commit()

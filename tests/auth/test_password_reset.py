@@ -278,7 +278,11 @@ def test_the_message_carries_the_link_and_its_expiry_in_the_department_s_time(
     # 17:00 UTC on 15 Jan 2027 is 10:00 AM in Denver (MST); the link lasts until 10:30.
     time_machine.move_to(datetime(2027, 1, 15, 17, 0, tzinfo=UTC), tick=False)
     make.person(
-        Role.OFFICER, name="Ofc. <Sofia> Rivera", email="s.rivera@mpd.test", password=make.PASSWORD
+        Role.OFFICER,
+        organization=make.organization("Missoula Police Department"),
+        name="Ofc. <Sofia> Rivera",
+        email="s.rivera@mpd.test",
+        password=make.PASSWORD,
     )
     app.config["LMS_PUBLIC_URL"] = "https://training.example.gov"
     with app.test_request_context(base_url="https://evil.example"):
@@ -292,12 +296,14 @@ def test_the_message_carries_the_link_and_its_expiry_in_the_department_s_time(
         text = render_template(f"lms/mail/{link.mail_template}.txt", **context)
         html = render_template(f"lms/mail/{link.mail_template}.html", **context)
     assert link.mail_template == "password_reset"
-    assert subject.strip() == "Police Department: choose a new password (link valid 30 minutes)"
+    assert subject.strip() == (
+        "Missoula Police Department: choose a new password (link valid 30 minutes)"
+    )
     assert "\n" not in subject.strip()
     for body in (text, html):
         assert link.url in body
         assert "expires in 30 minutes, at Fri 15 Jan 2027, 10:30 AM MST" in body
-        assert "Police Department" in body
+        assert "Missoula Police Department" in body
     assert "Hello Ofc. <Sofia> Rivera," in text
     assert "Hello Ofc. &lt;Sofia&gt; Rivera," in html
 

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 import pytest
 
 from lms.calendar import redaction
+from lms.calendar.certification_queries import date_uid, uid_key
 from lms.calendar.operations import regenerate_feed_token
-from lms.calendar.queries import date_uid, uid_key
 from lms.core import local_today
 from lms.models import AuditEvent, EnrollmentStatus, Role, utcnow
 

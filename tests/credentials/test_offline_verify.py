@@ -138,6 +138,7 @@ def test_an_untouched_certificate_matches_its_page(app, client, runner, issued, 
     )
     assert result.exit_code == 0, result.output
     assert "SIGNATURE VALID" in result.output
+    assert "document:     certificate" in result.output
     assert "page:         matches the signed record (name, course, dates)" in result.output
 
 

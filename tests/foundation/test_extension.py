@@ -150,6 +150,7 @@ def test_registries_refuse_duplicate_names():
         ("LMS_CANCEL_CUTOFF_HOURS", -1, "LMS_CANCEL_CUTOFF_HOURS"),
         ("LMS_REDIS_PREFIX", "", "LMS_REDIS_PREFIX"),
         ("LMS_REDIS_PREFIX", "my lms", "LMS_REDIS_PREFIX"),
+        ("LMS_TRANSCRIPT_LAYOUT", "officer-certification", "LMS_TRANSCRIPT_LAYOUT"),
     ],
 )
 def test_invalid_configuration_stops_the_start_naming_the_key(tmp_path, key, value, message):

@@ -112,10 +112,15 @@ def test_installed_wheel_migrates_loads_demo_and_serves(wheel, tmp_path):
         page = client.get("/training/courses/").get_data(as_text=True)
         assert "CRASE: Avoid, Deny, Defend" in page, page
         assert client.get("/training/static/lms.css").status_code == 200
-        print("ok", sorted(app.extensions["lms"].registries.certificate_layouts.names()))
+        from lms.transcripts.files import renderer
+        with app.app_context():
+            assert renderer().seal is not None  # the shipped transcript layout, read and usable
+        registries = app.extensions["lms"].registries
+        print("ok", registries.certificate_layouts.names(), registries.transcript_layouts.names())
     """)
     run = subprocess.run(
         [str(python), "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
     )
     assert run.returncode == 0, run.stderr
     assert "ok" in run.stdout and "officer-certification" in run.stdout
+    assert "['transcript']" in run.stdout

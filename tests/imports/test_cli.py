@@ -2,7 +2,7 @@
 
 from sqlalchemy import func, select
 
-from lms.models import Person
+from lms.models import Person, Role
 from tests.imports.conftest import csv_bytes
 
 HEADER = "Employee #,Name,E-mail,Organization"
@@ -54,3 +54,17 @@ def test_deactivate_missing_needs_an_organization_and_deactivates_with_a_reason(
     assert "to deactivate: Left Already" in result.output
     make.db.refresh(leaver)
     assert leaver.active is False
+
+
+def test_a_role_for_everyone_in_the_file(runner, make, department, tmp_path):
+    path = tmp_path / "hr.csv"
+    path.write_bytes(csv_bytes(HEADER, "1,Dana Rivera,dana@example.org,mpd"))
+    applied = runner.invoke(args=["lms", "import", "people", str(path), "--role", "officer"])
+    assert (
+        "Applied: 1 created, 0 updated, 0 unchanged, 0 deactivated, 1 given the Officer role."
+        in (applied.output)
+    )
+    [dana] = make.db.scalars(select(Person).where(Person.employee_number == "1")).all()
+    assert [(g.role, g.organization_id) for g in dana.roles] == [(Role.OFFICER, department.id)]
+    refused = runner.invoke(args=["lms", "import", "people", str(path), "--role", "admin"])
+    assert refused.exit_code != 0 and "'admin' is not 'officer'" in refused.output

@@ -2,7 +2,9 @@
 
 from sqlalchemy import func, select
 
-from lms.models import AuditEvent, Person, Role
+from lms.audit_trail.actions import describe
+from lms.audit_trail.words import Names
+from lms.models import AuditEvent, Person, Role, RoleAssignment
 from tests.imports.conftest import INDEX, apply, csv_bytes, hidden, text, upload
 
 HEADER = "Employee #,First name,Last name,E-mail,Badge #,Rank/Title,Unit,Organization"
@@ -157,3 +159,47 @@ def test_unknown_columns_are_mapped_by_the_user(client, sign_in, admin, departme
 
 def _hidden(response):
     return hidden(response.get_data(as_text=True))
+
+
+def roles(db) -> list[tuple]:
+    return list(
+        db.execute(
+            select(Person.full_name, RoleAssignment.role, RoleAssignment.organization_id)
+            .join(RoleAssignment, RoleAssignment.person_id == Person.id)
+            .where(Person.employee_number.is_not(None))
+            .order_by(Person.full_name)
+        )
+    )
+
+
+def test_the_role_chosen_is_given_to_everyone_in_the_file_who_lacks_it(
+    client, sign_in, admin, department, make
+):
+    sign_in(admin)
+    data = csv_bytes(HEADER, *ROWS)
+    apply(client, "people", upload(client, "people", data).get_data(as_text=True))
+    assert roles(make.db) == []  # no role asked for: none given
+
+    data = csv_bytes(HEADER, *ROWS, "10444,Lee,Tran,lee.tran@example.org,2293,Officer,SRO,mpd")
+    preview = upload(client, "people", data, role="officer")
+    assert "1 to create, 0 to update, 2 unchanged; 3 to be given the Officer role." in text(preview)
+    applied = apply(client, "people", preview.get_data(as_text=True), role="officer")
+    assert applied.status_code == 302
+    officer = Role.OFFICER
+    assert roles(make.db) == [
+        ("Dana Rivera", officer, department.id),
+        ("Lee Tran", officer, department.id),
+        ("Sam Okafor", officer, department.id),
+    ]
+    event = make.db.scalars(
+        select(AuditEvent).where(AuditEvent.action == "import.people").order_by(AuditEvent.id)
+    ).all()[-1]
+    sentence = describe(event, Names()).sentence
+    assert sentence.endswith("(1 created, 2 unchanged, 3 given the Officer role)")
+
+    again = upload(client, "people", data, role="officer")
+    assert "0 to create, 0 to update, 3 unchanged; 0 to be given the Officer role." in text(again)
+
+    refused = upload(client, "people", data, role="admin")  # not a role an import gives
+    assert refused.status_code == 400
+    assert "Not a valid choice" in text(refused)

@@ -9,8 +9,17 @@ from sqlalchemy import func, select
 from lms.compliance.periods import period_containing
 from lms.compliance.queries import hours_ledger
 from lms.core import local_today
+from lms.dates import add_months
 from lms.enrollment.rules import prerequisite_problems
-from lms.models import AuditEvent, Certification, CertificationSource, PriorTraining, Role
+from lms.models import (
+    AuditEvent,
+    Certification,
+    CertificationSource,
+    PriorTraining,
+    RenewalMethod,
+    Role,
+    TrackRenewalPath,
+)
 from lms.status.queries import CertificationState, track_status
 from tests.imports.conftest import apply, csv_bytes, text, upload
 
@@ -105,3 +114,51 @@ def test_a_coordinator_imports_only_for_their_organizations(client, sign_in, mak
         client, "records", csv_bytes(HEADER, "10442,,ALERRT-REFRESH,,2024-03-07,8,,,Old")
     )
     assert "no one you coordinate has the employee number 10442" in text(preview)
+
+
+def renews_on_completion(make, track, course) -> None:
+    make.db.add(TrackRenewalPath(track=track, method=RenewalMethod.COMPLETE_COURSE, course=course))
+    make.db.commit()
+
+
+def test_a_course_that_only_renews_a_track_renews_it_when_imported(
+    app, client, sign_in, admin, make, department, program
+):
+    alerrt, _, _, officer = program
+    update = make.course("ALERRT-UPDATE", organization=department, title="ALERRT update")
+    renews_on_completion(make, alerrt, update)
+    first = local_today() - timedelta(days=400)
+    renewal = first + timedelta(days=340)  # inside the renewal window of the first cycle
+    data = csv_bytes(
+        HEADER,
+        f"10442,,ALERRT-REFRESH,,{first.isoformat()},8,,,Old LMS",
+        f"10442,,ALERRT-UPDATE,,{renewal.isoformat()},4,,,Old LMS",
+    )
+    sign_in(admin)
+    preview = upload(client, "records", data)
+    assert "2 records to import, earning 2 certification cycles" in text(preview)
+    apply(client, "records", preview.get_data(as_text=True))
+    with app.test_request_context():
+        status = track_status(officer.id, alerrt)
+    assert status.state is CertificationState.CURRENT
+    assert status.expires_on == add_months(first, 24)  # renewed from the previous expiry
+
+
+def test_a_course_renewing_several_tracks_needs_the_track_named(
+    client, sign_in, admin, make, department, program
+):
+    alerrt, _, _, _ = program
+    sro = make.track("SRO", name="School resource officer")
+    update = make.course("ALERRT-UPDATE", organization=department, title="ALERRT update")
+    renews_on_completion(make, alerrt, update)
+    renews_on_completion(make, sro, update)
+    day = (local_today() - timedelta(days=30)).isoformat()
+    sign_in(admin)
+    data = csv_bytes(HEADER, f"10442,,ALERRT-UPDATE,,{day},4,,,Old LMS")
+    refused = upload(client, "records", data)
+    assert refused.status_code == 422
+    assert "2 Track code ALERRT-UPDATE renews ALERRT and SRO: say which in a track column." in text(
+        refused
+    )
+    named = upload(client, "records", csv_bytes(HEADER, f"10442,,ALERRT-UPDATE,SRO,{day},4,,,X"))
+    assert "1 records to import, earning 1 certification cycles" in text(named)

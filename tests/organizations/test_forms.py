@@ -1,6 +1,6 @@
 """Creating and editing organizations: field messages, unique slugs, audited changes."""
 
-from lms.models import AuditEvent, Organization, OrganizationKind, Role
+from lms.models import AuditEvent, IssuedTranscript, Organization, OrganizationKind, Role
 from tests.enrollment.helpers import audit_actions, flash_text
 
 NEW = "/training/organizations/new"
@@ -144,3 +144,35 @@ def test_the_department_running_the_program_keeps_its_kind(make, client_for, adm
     make.db.expire_all()
     assert department.kind is OrganizationKind.DEPARTMENT
     assert make.person(Role.OFFICER, organization=department)  # untouched, still usable
+
+
+def brand(page: str) -> str:
+    return page.split('<span class="brand-dept">')[1].split("</span>")[0]
+
+
+def test_until_the_department_exists_the_configuration_names_it(client):
+    assert brand(client.get("/training/sign-in").text) == "Police Department"
+
+
+def test_the_department_is_known_by_the_name_its_page_gives_it(
+    make, client, client_for, admin, department
+):
+    browser = client_for(admin)
+    response = browser.submit(
+        edit_page(department),
+        {**GROUP, "name": "Missoula County Police", "kind": "department", "default_seat_cap": ""},
+        follow_redirects=True,
+    )
+    assert "Missoula County Police is saved." in flash_text(response)
+    # The header of every page, signed in or not.
+    assert brand(browser.get("/training/").text) == "Missoula County Police"
+    assert brand(client.get("/training/sign-in").text) == "Missoula County Police"
+    officer = make.person(Role.OFFICER, organization=department, name="Ofc. Dana Reyes")
+    issued = browser.submit(
+        f"/training/transcripts/people/{officer.id}",
+        {},
+        f"/training/transcripts/people/{officer.id}/issue",
+    )
+    assert issued.status_code == 303
+    [transcript] = make.db.query(IssuedTranscript).all()
+    assert transcript.facts["issuer"] == "Missoula County Police"  # what the PDF prints

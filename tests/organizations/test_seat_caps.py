@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from lms.enrollment import queries as enrollment_queries
-from lms.enrollment.operations import set_seat_cap
+from lms.enrollment.group_operations import set_seat_cap
 from lms.models import Audience, Role
 from tests.enrollment.helpers import flash_text
 

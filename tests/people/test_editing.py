@@ -52,6 +52,8 @@ def test_adding_a_person_shows_their_page_and_audits_what_was_set(client, sign_i
         assert shown in text
     person = make.db.scalar(select(Person).where(Person.employee_number == "E-55310"))
     assert person.printed_name == "Sofia Rivera" and person.created_by_id == admin.id
+    transcript = f'<a href="/training/transcripts/people/{person.id}">Training transcript</a>'
+    assert transcript in response.text  # staff print it from here
     event = make.db.scalar(select(AuditEvent).where(AuditEvent.action == "person.created"))
     assert event.actor_id == admin.id and event.object_id == str(person.id)
     assert event.details["email"] == "s.rivera@mpd.test"

@@ -280,3 +280,16 @@ def test_only_administrators_see_programs(client, make, sign_in, program):
     admin = make.person(Role.ADMIN, organization=program.department)
     sign_in(admin)
     assert 'href="/training/programs/"' in client.get("/training/").get_data(as_text=True)
+
+
+def test_before_any_course_the_track_form_says_where_courses_are_added(client, make, sign_in):
+    sign_in(make.person(Role.ADMIN, name="Chris Admin"))
+    page = client.get("/training/programs/tracks/new").text
+    assert "No courses yet." in page and 'href="/training/schedule/courses/new"' in page
+    assert 'name="completing_course_ids"' not in page  # no empty list to choose from
+    response = client.submit(
+        "/training/programs/tracks/new",
+        {"code": "ALERRT", "name": "ALERRT", "validity_months": "12", "renewal_window_days": "90",
+         "renewal_basis": "previous_expiry"},
+    )  # fmt: skip
+    assert response.status_code == 302

@@ -20,7 +20,7 @@ from lms.models import (
     Role,
     SessionStatus,
 )
-from lms.rosters import operations
+from lms.rosters import marks, operations
 from tests.status.program import counting_queries
 
 from .helpers import (
@@ -365,7 +365,7 @@ def test_roster_writes_lock_the_session_row_before_reading_it(app, make, program
 
     locks = [
         first_statement(
-            lambda: operations.record_attendance(session_id, meeting_id, [], lead, everyone=True)
+            lambda: marks.record_attendance(session_id, meeting_id, [], lead, everyone=True)
         ),
         first_statement(lambda: operations.finalize_roster(session_id, lead)),
     ]
@@ -381,7 +381,7 @@ def test_completions_recorded_before_the_roster_are_kept_as_they_are(app, make, 
     session = program.past_session(lead=lead)
     imported, fresh = program.enroll(session, *program.officers("Ofc. Imported", "Ofc. Fresh"))
     make.completion(imported, completed_on=program.today - timedelta(days=2))
-    operations.record_attendance(session.id, session.meetings[0].id, [fresh.id], lead)
+    marks.record_attendance(session.id, session.meetings[0].id, [fresh.id], lead)
     report = operations.finalize_roster(session.id, lead)
     make.db.commit()
     assert sorted(e.person.full_name for e in report.completed) == ["Ofc. Fresh", "Ofc. Imported"]

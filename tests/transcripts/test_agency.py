@@ -25,6 +25,7 @@ def test_a_coordinator_downloads_every_transcript_of_their_agency(client, make, 
     h = history()
     make.person(Role.OFFICER, organization=h.department, name="Ofc. Marcus Bell")
     make.person(Role.OFFICER, organization=h.department, name="Ofc. Gone Away", active=False)
+    make.person(Role.OFFICER, organization=h.department, name="Алексей Смирнов")
     coordinator = make.person(Role.COORDINATOR, organization=h.department, name="Lt. Ana Cruz")
     sign_in(coordinator)
     index = client.get("/training/transcripts/").get_data(as_text=True)
@@ -37,14 +38,16 @@ def test_a_coordinator_downloads_every_transcript_of_their_agency(client, make, 
     assert response.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     names = sorted(archive.namelist())
-    # Active people only: the officer, the instructor, Bell and the coordinator.
-    assert len(names) == 4
+    # Active people only: the officer, the instructor, Bell, Smirnov and the coordinator.
+    assert len(names) == 5
+    # A name in another script is transliterated, not stripped to fragments.
+    assert any(n.startswith("transcript-Aleksey-Smirnov-") for n in names)
     assert any(n.startswith("transcript-Ofc-Sofia-Rivera-") for n in names)
     assert not any("Gone" in n for n in names)
     rivera = next(n for n in names if "Sofia-Rivera" in n)
     assert "ALERRT Instructor Certification" in " ".join(pages(archive.read(rivera)))
     recorded = make.db.scalar(select(func.count()).select_from(IssuedTranscript))
-    assert recorded == 4
+    assert recorded == 5
 
 
 def test_another_agency_and_officers_get_no_zip(client, make, sign_in, history):

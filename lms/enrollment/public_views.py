@@ -1,0 +1,103 @@
+"""Pages for people without an account: public registration and claiming an account.
+
+Both are public and rate-limited; what a registrant is told never depends on
+whose address they typed (see :mod:`lms.enrollment.public`).
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from ..auth import operations as auth_operations
+from ..auth.links import duration_words
+from ..auth.policy import PUBLIC, allow, require
+from ..core import acting_person, db_session
+from ..models import utcnow
+from ..ratelimit import hit, rate_limited
+from . import operations, public, rules
+from .forms import ClaimAccountForm, PublicRegistrationForm
+from .places import EnrollmentError
+from .views import refused, session_or_404
+
+
+def _render_registered(result: public.Registration, typed_name: str):
+    # Built from the session and the typed name only: it must read the same whoever
+    # the email belongs to (see lms.enrollment.public).
+    return render_template(
+        "lms/enrollment/registered.html",
+        session=result.session,
+        seated=result.seated,
+        name=typed_name,
+    )
+
+
+@allow(PUBLIC)
+@rate_limited("5/minute", scope="public_registration", methods=("POST",))
+def register(session_id: int):
+    session = session_or_404(session_id, None)
+    require(session.is_public, hide=True)
+    if acting_person() is not None:
+        flash("You are signed in: enroll from this page.", "info")
+        return redirect(url_for("lms.catalog.session_detail", session_id=session.id))
+    form = PublicRegistrationForm()
+    problem = rules.timing_problem(session, utcnow())
+    if form.validate_on_submit():
+        if form.website.data:
+            # A bot filled the hidden field: answer as if it worked, keep nothing.
+            result = public.Registration(session, seated=public.seat_free(session))
+            return _render_registered(result, form.full_name.data)
+        if not hit("public_registration_email", "5/hour", key=form.email.data):
+            abort(429, description="Too many registrations for this email. Try again later.")
+        try:
+            result = public.register_public(
+                session.id,
+                full_name=form.full_name.data,
+                email=form.email.data,
+                affiliation=form.organization.data,
+            )
+        except EnrollmentError as exc:
+            problem = refused(exc)
+        else:
+            db_session().commit()
+            return _render_registered(result, form.full_name.data)
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "lms/enrollment/register.html", session=session, form=form, problem=problem
+    ), status
+
+
+def _claim_link_gone():
+    # 410, like a used password-reset link: it existed and is gone for good (404: never was).
+    return render_template(
+        "lms/auth/link_gone.html",
+        reset=False,
+        valid_for=duration_words(operations.claim_link_lifetime()),
+    ), 410
+
+
+@allow(PUBLIC)
+@rate_limited("10/minute", scope="claim_account", methods=("POST",))
+def claim(token: str):
+    row = operations.find_claim(token)
+    if row is None:
+        abort(
+            404,
+            description="There is no such sign-up link. Check that the whole link was copied, "
+            "or ask whoever sent it to you for a new one.",
+        )
+    if not operations.is_claimable(row):
+        return _claim_link_gone()
+    form = ClaimAccountForm()
+    if form.validate_on_submit():
+        try:
+            person = operations.claim_account(row, form.new_password.data)
+        except auth_operations.AccountError as exc:
+            form.new_password.errors.append(refused(exc))
+        except EnrollmentError:
+            db_session().rollback()
+            return _claim_link_gone()
+        else:
+            db_session().commit()
+            flash(f"Your password is set. Sign in with {person.email}.", "success")
+            return redirect(url_for("lms.auth.sign_in"))
+    return render_template("lms/enrollment/claim.html", form=form, person=row.person)

@@ -1,0 +1,107 @@
+"""How tracks are earned and renewed, and whom they concern: the courses behind each track."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import lazyload
+
+from ..core import db_session
+from ..models import (
+    Audience,
+    CertificationTrack,
+    Course,
+    RenewalMethod,
+    Role,
+    TrackRenewalPath,
+)
+from .renewal import RouteCourses
+
+#: Whose certification a track is, by the audience of the courses that grant it.
+#: Civilian and school-staff classes give certificates of attendance: nobody is
+#: *required* to hold a track they grant, so only its holders are counted.
+ROLE_FOR_AUDIENCE = {
+    Audience.OFFICERS: Role.OFFICER,
+    Audience.INSTRUCTORS: Role.INSTRUCTOR,
+}
+
+
+@dataclass
+class TrackRoutes:
+    """The courses that grant a track, renew it by completion, or renew it by teaching."""
+
+    track: CertificationTrack
+    granting: list[Course] = field(default_factory=list)
+    completing: list[Course] = field(default_factory=list)
+    teaching: list[Course] = field(default_factory=list)
+
+    @property
+    def course_ids(self) -> set[int]:
+        """Courses whose completion grants or renews the track."""
+        return {c.id for c in self.granting} | {c.id for c in self.completing}
+
+    @property
+    def required_of(self) -> set[Role]:
+        """Roles whose holders must keep this track current."""
+        if self.track.qualifies_instructors:
+            return {Role.INSTRUCTOR}
+        return {
+            ROLE_FOR_AUDIENCE[c.audience]
+            for c in self.granting + self.completing
+            if c.audience in ROLE_FOR_AUDIENCE
+        }
+
+    @property
+    def renewal_courses(self) -> list[Course]:
+        """Courses to take to earn or renew the track, by code, without duplicates."""
+        seen: dict[int, Course] = {}
+        for course in self.granting + self.completing:
+            seen.setdefault(course.id, course)
+        return sorted(seen.values(), key=lambda c: c.code)
+
+
+def track_routes(tracks: list[CertificationTrack]) -> dict[int, TrackRoutes]:
+    """How each track is earned and renewed; two queries for any number of tracks."""
+    routes = {t.id: TrackRoutes(t) for t in tracks}
+    if not tracks:
+        return routes
+    granting = db_session().scalars(
+        select(Course)
+        .where(Course.grants_track_id.in_(routes), Course.active.is_(True))
+        .options(lazyload(Course.prerequisites))  # not needed here: no extra query
+        .order_by(Course.code)
+    )
+    for course in granting:
+        routes[course.grants_track_id].granting.append(course)
+    paths = db_session().execute(
+        select(TrackRenewalPath.track_id, TrackRenewalPath.method, Course)
+        .join(Course, Course.id == TrackRenewalPath.course_id)
+        .where(TrackRenewalPath.track_id.in_(routes), Course.active.is_(True))
+        .options(lazyload(Course.prerequisites))
+        .order_by(Course.code)
+    )
+    for track_id, method, course in paths:
+        if method is RenewalMethod.TEACH_SESSION:
+            routes[track_id].teaching.append(course)
+        else:
+            routes[track_id].completing.append(course)
+    return routes
+
+
+def route_courses(track_id: int) -> RouteCourses:
+    """Every course (retired ones too) that grants or renews a track: what earned its cycles."""
+    granting = db_session().scalars(select(Course.id).where(Course.grants_track_id == track_id))
+    paths = db_session().execute(
+        select(TrackRenewalPath.method, TrackRenewalPath.course_id).where(
+            TrackRenewalPath.track_id == track_id
+        )
+    )
+    by_method: dict[RenewalMethod, set[int]] = {method: set() for method in RenewalMethod}
+    for method, course_id in paths:
+        by_method[method].add(course_id)
+    return RouteCourses(
+        granting=frozenset(granting),
+        completing=frozenset(by_method[RenewalMethod.COMPLETE_COURSE]),
+        teaching=frozenset(by_method[RenewalMethod.TEACH_SESSION]),
+    )
