@@ -73,6 +73,15 @@ OPTIONS: dict[str, Option] = {
         24, "People may cancel their own enrollment until this many hours before the start."
     ),
     "LMS_CLAIM_LINK_DAYS": Option(14, "Days an account-claim link stays valid."),
+    "LMS_PASSWORD_RESET_MINUTES": Option(
+        30, "Minutes a password-reset link stays valid (it works once)."
+    ),
+    "LMS_PASSWORD_RESET_ANSWER_MS": Option(
+        400,
+        "The 'Forgot your password?' form answers no sooner than this many milliseconds, so "
+        "the time spent writing a link (and queuing its message) for an account does not "
+        "tell that the address has one. 0: answer at once (tests).",
+    ),
     "LMS_REPORTING_PERIOD_START": Option(
         "07-01", "Month-day the training-hours reporting period starts (state POST year)."
     ),
@@ -86,8 +95,10 @@ OPTIONS: dict[str, Option] = {
     ),
     "LMS_PUBLIC_URL": Option(
         None,
-        "Public address certificate QR codes point to, e.g. https://training.example.gov; "
-        "unset: the requesting host (required to print outside a request).",
+        "Public address certificate QR codes and emailed links (invitations, password "
+        "resets) point to, e.g. https://training.example.gov; unset: the requesting host "
+        "(required to print outside a request; set it in production, so a forged Host "
+        "header cannot put another site's address in a reset link).",
     ),
     "LMS_IMPORT_DIR": Option(
         None,
@@ -195,6 +206,8 @@ def validate(config: dict[str, Any]) -> None:
     _positive_int(config, "LMS_SIGN_IN_LIFETIME_HOURS")
     _positive_int(config, "LMS_CANCEL_CUTOFF_HOURS", minimum=0)
     _positive_int(config, "LMS_CLAIM_LINK_DAYS")
+    _positive_int(config, "LMS_PASSWORD_RESET_MINUTES")
+    _positive_int(config, "LMS_PASSWORD_RESET_ANSWER_MS", minimum=0)
     _positive_int(config, "LMS_CALENDAR_CANCELLED_DAYS", minimum=0)
     _positive_int(config, "LMS_CALENDAR_REFRESH_MINUTES")
     _positive_int(config, "LMS_CALENDAR_HISTORY_DAYS")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import current_app, g, has_request_context, request
+from flask import current_app, g, has_request_context, request, url_for
 from flask_login import current_user
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session as OrmSession
@@ -57,6 +58,32 @@ def lock_row(model: type, ident: int):
         return session.get(model, ident, populate_existing=True)
     # "OF model": eager joins (LEFT OUTER) must not be locked, only the row itself.
     return session.get(model, ident, with_for_update={"of": model}, populate_existing=True)
+
+
+class NoPublicAddress(RuntimeError):
+    """An absolute link is needed outside a request and no public address is configured."""
+
+
+def public_url(endpoint: str, **values: Any) -> str:
+    """The absolute address of an LMS page, for a link read outside this site (a message).
+
+    Under ``LMS_PUBLIC_URL`` when set, whatever Host header the request claimed
+    (a reset link built from a forged one would send its token to another site);
+    else this request's host.
+    """
+    public = current_app.config.get("LMS_PUBLIC_URL")
+    if public:
+        parts = urlsplit(str(public).rstrip("/"))
+        adapter = current_app.url_map.bind(
+            parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
+        )
+        return adapter.build(endpoint, values, force_external=True)
+    if not has_request_context() and not current_app.config.get("SERVER_NAME"):
+        raise NoPublicAddress(
+            "set LMS_PUBLIC_URL (e.g. https://training.example.gov) to make links "
+            "outside a web request"
+        )
+    return url_for(endpoint, _external=True, **values)
 
 
 def registries() -> Registries:

@@ -24,6 +24,12 @@ signed_out = _signals.signal("signed-out")
 password_changed = _signals.signal("password-changed")
 """A password changed and every other sign-in ended. Kwargs: ``person``."""
 
+account_link_issued = _signals.signal("account-link-issued")
+"""An invitation or password-reset link was made. Kwargs: ``link``
+(:class:`lms.auth.links.AccountLink`: person, purpose, url, expiry, the message's
+template and context). Its URL is the secret: a receiver may send it to the person
+(a host with its own mailer does), and must never log or store it."""
+
 account_deactivated = _signals.signal("account-deactivated")
 """An account was deactivated: its sign-ins, feed link and unused links ended.
 Kwargs: ``person``, ``actor`` (None from the command line), ``reason``."""

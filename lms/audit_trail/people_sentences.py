@@ -38,6 +38,29 @@ def _password_changed(e, n):
     return said(e, n, "changed their password")
 
 
+@SENTENCES.describes("auth.password_reset_requested", "Password reset requested")
+def _reset_requested(e, n):
+    expires = plain((e.details or {}).get("expires_at"))
+    return Description(
+        f"Someone asked for a password-reset link for {subject(e, n)} from the sign-in page "
+        f"(expires {expires})"
+    )
+
+
+@SENTENCES.describes("auth.reset_link_issued", "Password-reset link made")
+def _reset_link_issued(e, n):
+    expires = plain((e.details or {}).get("expires_at"))
+    return said(e, n, "made a password-reset link for", subject(e, n), f"(expires {expires})")
+
+
+@SENTENCES.describes("auth.password_reset", "Password reset")
+def _password_reset(e, n):
+    ended = count((e.details or {}).get("sign_ins_ended") or 0, "other sign-in")
+    return Description(
+        f"{subject(e, n)} chose a new password with a reset link and signed in ({ended} ended)"
+    )
+
+
 @SENTENCES.describes("person.created", "Person created")
 def _person_created(e, n):
     d = e.details or {}

@@ -12,6 +12,8 @@ from ..core import acting_person
 
 #: The LMS's own sign-in pages, which a host with its own login replaces.
 OWN_SIGN_IN_ENDPOINTS = ("lms.auth.sign_in", "lms.auth.sign_out", "lms.auth.account")
+#: The LMS's password-reset pages: a host with its own login has its own way back in.
+OWN_PASSWORD_RESET_ENDPOINTS = ("lms.auth.forgot_password", "lms.auth.reset_password")
 
 NOT_LINKED = "Your account is not linked to a training record here. Ask a training coordinator."
 
@@ -26,6 +28,8 @@ def defer_sign_in_to_host(parent: Blueprint) -> None:
     @parent.before_request
     def _host_signs_in():
         endpoint = request.endpoint
+        if endpoint in OWN_PASSWORD_RESET_ENDPOINTS:
+            abort(404, description="Passwords are managed by the host application.")
         if endpoint not in OWN_SIGN_IN_ENDPOINTS:
             return None
         if endpoint == "lms.auth.sign_out":

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from .. import signals
 from ..core import audit, db_session, find_department
 from ..models import (
+    AccountToken,
     AgencyType,
     LoginSession,
     Organization,
@@ -24,6 +25,7 @@ from ..models import (
     Person,
     Role,
     RoleAssignment,
+    TokenPurpose,
     utcnow,
 )
 from .passwords import hash_password, password_problems, verify_password
@@ -128,14 +130,37 @@ def revoke_all_login_sessions(person: Person) -> int:
     return result.rowcount or 0
 
 
-def set_password(person: Person, new_password: str) -> None:
-    """Set a checked password and end every existing sign-in of the person."""
+def end_account_links(person: Person, purpose: TokenPurpose | None = None) -> int:
+    """Expire ``person``'s unused links (of ``purpose``, or all); return how many were live.
+
+    The rows stay: when a link was made and by whom remains on record.
+    """
+    now = utcnow()
+    result = db_session().execute(
+        update(AccountToken)
+        .where(
+            AccountToken.person_id == person.id,
+            AccountToken.used_at.is_(None),
+            AccountToken.expires_at > now,
+            *([AccountToken.purpose == purpose] if purpose is not None else []),
+        )
+        .values(expires_at=now)
+    )
+    return result.rowcount or 0
+
+
+def set_password(person: Person, new_password: str) -> int:
+    """Set a checked password; end every sign-in and unused link of the person.
+
+    Returns how many sign-ins ended. A weak password raises before anything changes.
+    """
     problems = password_problems(new_password, [person.full_name, person.email])
     if problems:
         raise AccountError(" ".join(problems), field="new_password")
     person.password_hash = hash_password(new_password)
     person.password_changed_at = utcnow()
-    revoke_all_login_sessions(person)
+    end_account_links(person)
+    return revoke_all_login_sessions(person)
 
 
 def change_password(person: Person, current_password: str, new_password: str) -> None:

@@ -1,16 +1,18 @@
-"""Sign in, sign out and the account page."""
+"""Sign in, sign out, the account page, and a way back in after a forgotten password."""
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
 from .. import panels
 from ..core import acting_person, db_session
-from ..ratelimit import allowed, client_address, hit, retry_after
-from . import operations
-from .forms import ChangePasswordForm, SignInForm, SignOutForm
+from ..models import TokenPurpose
+from ..ratelimit import allowed, client_address, hit, rate_limited, retry_after
+from . import links, operations
+from .forms import ChangePasswordForm, ForgotPasswordForm, NewPasswordForm, SignInForm, SignOutForm
 from .policy import PUBLIC, SIGNED_IN, allow, current_person
 
 GENERIC_FAILURE = "That email and password do not match an active account."
@@ -21,6 +23,15 @@ SIGN_IN_LIMIT = "10/minute"
 # Per address across accounts: a password or two on every account is guessing too. Only
 # failures count, so an office behind one address is not held up by its own sign-ins.
 FAILED_SIGN_IN_LIMIT = "20/minute"
+# Asking for a reset link, per address and per account: every request counts (each
+# may send a message). Five an hour per email also keeps a mailbox from being flooded.
+RESET_REQUEST_LIMIT = "10/minute"
+RESET_EMAIL_LIMIT = "5/hour"
+TOO_MANY_RESET_REQUESTS = "Too many requests for a reset link. Wait a while and try again."
+UNKNOWN_RESET_LINK = (
+    "There is no such password-reset link. Check that the whole link was copied from the "
+    "message, or ask for a new one from the sign-in page."
+)
 
 
 def _safe_next(target: str | None) -> str:
@@ -94,3 +105,90 @@ def account():
         form=form,
         panels=panels.account_page.render(current_person()),
     )
+
+
+# --- a forgotten password ---------------------------------------------------------------------
+
+
+@allow(PUBLIC)
+def forgot_password():
+    if acting_person() is not None:
+        flash("You are signed in: change your password here.", "info")
+        return redirect(url_for("lms.auth.account"))
+    started = time.monotonic()
+    form = ForgotPasswordForm()
+    error, status, headers = None, 200, {}
+    if form.validate_on_submit():
+        address = client_address()
+        email = operations.normalize_email(form.email.data)
+        if not hit("password_reset_request", RESET_REQUEST_LIMIT, key=address):
+            limited = ("password_reset_request", RESET_REQUEST_LIMIT, address)
+        elif not hit("password_reset_email", RESET_EMAIL_LIMIT, key=email):
+            limited = ("password_reset_email", RESET_EMAIL_LIMIT, email)
+        else:
+            limited = None
+        if limited is not None:
+            error, status = TOO_MANY_RESET_REQUESTS, 429
+            headers["Retry-After"] = str(retry_after(*limited))
+        else:
+            # The same page whether or not an account has this address: only the
+            # typed address is in it. Nor does its time tell: no path hashes a
+            # password, and the answer waits out the writing of a link.
+            links.request_password_reset(email)
+            db_session().commit()
+            floor = current_app.config["LMS_PASSWORD_RESET_ANSWER_MS"] / 1000
+            time.sleep(max(0.0, started + floor - time.monotonic()))
+            return render_template(
+                "lms/auth/reset_requested.html",
+                email=email,
+                valid_for=links.duration_words(links.reset_lifetime()),
+            )
+    elif form.is_submitted():
+        status = 400
+    return (
+        render_template("lms/auth/forgot_password.html", form=form, error=error),
+        status,
+        headers,
+    )
+
+
+def _reset_link_gone():
+    # 410: the link existed and is gone for good, unlike a link that never was (404).
+    return render_template(
+        "lms/auth/link_gone.html",
+        reset=True,
+        valid_for=links.duration_words(links.reset_lifetime()),
+    ), 410
+
+
+@allow(PUBLIC)
+@rate_limited("10/minute", scope="reset_password", methods=("POST",))
+def reset_password(token: str):
+    row = links.find_link(token, TokenPurpose.RESET_PASSWORD)
+    if row is None:
+        abort(404, description=UNKNOWN_RESET_LINK)
+    if not row.is_live:
+        return _reset_link_gone()
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        viewer = acting_person()
+        if viewer is not None and viewer.id != row.person_id:
+            operations.end_login_session(viewer)  # this browser is about to be theirs
+        try:
+            person = links.reset_password(row, form.new_password.data)
+        except links.LinkGone:
+            db_session().rollback()
+            return _reset_link_gone()
+        except operations.AccountError as exc:
+            db_session().rollback()
+            form.new_password.errors = [*form.new_password.errors, str(exc)]
+        else:
+            db_session().commit()
+            flash(
+                f"Your new password is set and you are signed in as {person.email}. "
+                "Every other sign-in has ended.",
+                "success",
+            )
+            return redirect(url_for("lms.dashboard.home"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("lms/auth/reset_password.html", form=form, person=row.person), status

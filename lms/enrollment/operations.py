@@ -8,13 +8,12 @@ Places are taken, promoted and cancelled through :mod:`lms.enrollment.places`
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
 
 from .. import signals
+from ..auth import links
 from ..auth import operations as auth_operations
 from ..core import audit, db_session, local_today
 from ..models import (
@@ -116,76 +115,38 @@ def cancel_enrollment(
 
 def claim_link_lifetime() -> timedelta:
     """How long a claim link works (``LMS_CLAIM_LINK_DAYS``)."""
-    return timedelta(days=float(current_app.config.get("LMS_CLAIM_LINK_DAYS", 14)))
+    return links.invitation_lifetime()
 
 
 def create_claim_token(person: Person, actor: Person) -> str:
     """A fresh single-use claim link token for a person without a login (older ones die)."""
-    if person.has_login:
-        raise EnrollmentError(f"{person.full_name} already has a login.")
-    if not person.email:
-        raise EnrollmentError(f"{person.full_name} has no email to sign in with.")
-    now = utcnow()
-    db_session().execute(
-        update(AccountToken)
-        .where(
-            AccountToken.person_id == person.id,
-            AccountToken.purpose == TokenPurpose.CLAIM_ACCOUNT,
-            AccountToken.used_at.is_(None),
-            AccountToken.expires_at > now,
-        )
-        .values(expires_at=now)
-    )
-    token = secrets.token_urlsafe(32)
-    row = AccountToken(
-        person_id=person.id,
-        purpose=TokenPurpose.CLAIM_ACCOUNT,
-        token_hash=auth_operations.token_hash(token),
-        created_at=now,
-        expires_at=now + claim_link_lifetime(),
-    )
-    db_session().add(row)
-    db_session().flush()
-    audit(
-        "account.claim_link_created",
-        person,
-        actor=actor,
-        details={"token_id": row.id, "expires_at": row.expires_at.isoformat()},
-    )
-    return token
+    try:
+        return links.issue_invitation(person, actor).token  # audited there
+    except auth_operations.AccountError as exc:
+        raise EnrollmentError(str(exc)) from None
 
 
-def claimable(token: str) -> AccountToken | None:
-    """The live claim token for ``token``: unused, unexpired, for a person with no login."""
-    row = db_session().scalar(
-        select(AccountToken).where(
-            AccountToken.token_hash == auth_operations.token_hash(token),
-            AccountToken.purpose == TokenPurpose.CLAIM_ACCOUNT,
-        )
-    )
-    if row is None or row.used_at is not None or row.expires_at <= utcnow():
-        return None
-    if row.person.has_login or not row.person.active:
-        return None
-    return row
+def find_claim(token: str) -> AccountToken | None:
+    """The claim link ``token`` opens, usable or not; None when there is no such link."""
+    return links.find_link(token, TokenPurpose.CLAIM_ACCOUNT)
 
 
-def claim_account(token: str, password: str) -> Person:
+def is_claimable(row: AccountToken) -> bool:
+    """Whether the claim link can still set a password: live, for a person with no login."""
+    return row.is_live and not row.person.has_login
+
+
+def claim_account(row: AccountToken, password: str) -> Person:
     """Set the password of the person a claim link is for; the link then stops working."""
-    row = claimable(token)
-    if row is None:
+    if not is_claimable(row):
         raise EnrollmentError("This link is not valid any more: it was used, replaced or expired.")
     person = row.person
     auth_operations.set_password(person, password)  # AccountError names a weak password
-    now = utcnow()
-    used = db_session().execute(
-        update(AccountToken)
-        .where(AccountToken.id == row.id, AccountToken.used_at.is_(None))
-        .values(used_at=now)
-    )
-    if used.rowcount != 1:
-        raise EnrollmentError("This link was just used.")
-    person.claimed_at = now
+    try:
+        links.use_link(row)
+    except links.LinkGone as exc:
+        raise EnrollmentError(str(exc)) from None
+    person.claimed_at = utcnow()
     db_session().flush()
     audit("account.claimed", person, actor=person, details={"token_id": row.id})
     signals.account_claimed.send(current_app._get_current_object(), person=person)

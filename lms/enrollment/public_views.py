@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from ..auth import operations as auth_operations
+from ..auth.links import duration_words
 from ..auth.policy import PUBLIC, allow, require
 from ..core import acting_person, db_session
 from ..models import utcnow
@@ -65,25 +66,36 @@ def register(session_id: int):
     ), status
 
 
+def _claim_link_gone():
+    # 410, like a used password-reset link: it existed and is gone for good (404: never was).
+    return render_template(
+        "lms/auth/link_gone.html",
+        reset=False,
+        valid_for=duration_words(operations.claim_link_lifetime()),
+    ), 410
+
+
 @allow(PUBLIC)
 @rate_limited("10/minute", scope="claim_account", methods=("POST",))
 def claim(token: str):
-    row = operations.claimable(token)
+    row = operations.find_claim(token)
     if row is None:
         abort(
             404,
-            description="This link is not valid: it was used, replaced or has expired. "
-            "Ask whoever sent it to you for a new one.",
+            description="There is no such sign-up link. Check that the whole link was copied, "
+            "or ask whoever sent it to you for a new one.",
         )
+    if not operations.is_claimable(row):
+        return _claim_link_gone()
     form = ClaimAccountForm()
     if form.validate_on_submit():
         try:
-            person = operations.claim_account(token, form.new_password.data)
+            person = operations.claim_account(row, form.new_password.data)
         except auth_operations.AccountError as exc:
             form.new_password.errors.append(refused(exc))
-        except EnrollmentError as exc:
+        except EnrollmentError:
             db_session().rollback()
-            abort(404, description=str(exc))
+            return _claim_link_gone()
         else:
             db_session().commit()
             flash(f"Your password is set. Sign in with {person.email}.", "success")

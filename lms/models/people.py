@@ -164,12 +164,19 @@ class LoginSession(Base):
 
 
 class TokenPurpose(enum.StrEnum):
-    CLAIM_ACCOUNT = "claim_account"
+    """What an account link lets its holder do: both end with a password set."""
+
+    CLAIM_ACCOUNT = "claim_account"  # an invitation: a person without a login makes one
     RESET_PASSWORD = "reset_password"  # noqa: S105 - a purpose, not a secret
 
 
 class AccountToken(Base):
-    """A single-use, expiring link (claim an account, reset a password); stored hashed."""
+    """A single-use, expiring link (claim an account, reset a password); stored hashed.
+
+    Invitations and password resets share this table: a link is the same thing
+    (a random token whose hash is kept, for one person, used once, until a time),
+    and ``purpose`` says which page it opens.
+    """
 
     __tablename__ = "lms_account_token"
     __table_args__ = (Index("ix_lms_account_token_person_purpose", "person_id", "purpose"),)
@@ -183,3 +190,17 @@ class AccountToken(Base):
     used_at: Mapped[datetime | None]
 
     person: Mapped[Person] = relationship()
+
+    @property
+    def is_used(self) -> bool:
+        return self.used_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        """Past its time (a replaced or voided link is expired at once)."""
+        return self.expires_at <= utcnow()
+
+    @property
+    def is_live(self) -> bool:
+        """Usable now: unused, unexpired, for an active person."""
+        return not self.is_used and not self.is_expired and self.person.active

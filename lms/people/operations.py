@@ -15,13 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from .. import signals
-from ..auth.operations import AccountError, revoke_all_login_sessions
+from ..auth.links import AccountLink, issue_invitation, issue_reset_link
+from ..auth.operations import AccountError, end_account_links, revoke_all_login_sessions
 from ..core import audit, db_session
-from ..enrollment.operations import EnrollmentError, create_claim_token
-from ..models import AccountToken, Organization, Person, Role, RoleAssignment, utcnow
+from ..models import Organization, Person, Role, RoleAssignment, utcnow
 
 REASON_MAX_LENGTH = 500
 
@@ -46,21 +46,12 @@ def _reason(reason: str | None) -> str:
 
 def _end_access(person: Person) -> AccessEnded:
     """Revoke every sign-in, the feed token and unused links of ``person`` (rows are kept)."""
-    now = utcnow()
     sign_ins = revoke_all_login_sessions(person)
     feed_link = person.calendar_token_hash is not None
     person.calendar_token_hash = None
-    links = db_session().execute(
-        update(AccountToken)
-        .where(
-            AccountToken.person_id == person.id,
-            AccountToken.used_at.is_(None),
-            AccountToken.expires_at > now,
-        )
-        .values(expires_at=now)
-    )
+    links = end_account_links(person)
     db_session().flush()
-    return AccessEnded(sign_ins=sign_ins, feed_link=feed_link, links=links.rowcount or 0)
+    return AccessEnded(sign_ins=sign_ins, feed_link=feed_link, links=links)
 
 
 def _details(reason: str, ended: AccessEnded) -> dict:
@@ -269,11 +260,15 @@ def remove_role(person: Person, grant: RoleAssignment, *, reason: str, actor: Pe
 # --- invitations ----------------------------------------------------------------------------
 
 
-def invite_person(person: Person, *, actor: Person) -> str:
-    """A fresh single-use sign-up link token for ``person`` (their unused one stops working)."""
+def invite_person(person: Person, *, actor: Person) -> AccountLink:
+    """A fresh single-use link for ``person`` to set a password (their unused one stops working).
+
+    Someone without a password gets an invitation (a sign-up link); someone who has
+    one gets a password-reset link instead, so a link never quietly makes a second
+    way into an account that already has a password.
+    """
     if not person.active:
         raise AccountError(f"{person.full_name}'s account is deactivated: reactivate it first.")
-    try:
-        return create_claim_token(person, actor)  # audited there
-    except EnrollmentError as exc:
-        raise AccountError(str(exc)) from None
+    if person.has_login:
+        return issue_reset_link(person, actor)  # audited there
+    return issue_invitation(person, actor)  # audited there

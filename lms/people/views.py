@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
+from ..auth.links import duration_words, reset_lifetime
 from ..auth.operations import AccountError
 from ..auth.policy import (
     STAFF,
@@ -23,7 +24,6 @@ from ..auth.policy import (
 )
 from ..compliance.queries import organizations, state_choices
 from ..core import db_session, local_today
-from ..enrollment.operations import claim_link_lifetime
 from ..models import Organization, Person, Role
 from ..status import queries as status_queries
 from ..status.forms import choices
@@ -97,7 +97,7 @@ def _page(viewer: Person, person: Person, status: int = 200, **forms):
             overview=status_queries.person_overview(person),
             enrollments=queries.recent_enrollments(person),
             today=local_today(),
-            claim_days=claim_link_lifetime().days,
+            reset_valid_for=duration_words(reset_lifetime()),
             **forms,
         ),
         status,
@@ -198,15 +198,14 @@ def invite(person_id: int):
     if not form.validate_on_submit():
         return _page(viewer, person, status=400)
     try:
-        token = operations.invite_person(person, actor=viewer)
+        link = operations.invite_person(person, actor=viewer)
     except AccountError as exc:
         db_session().rollback()
         flash(str(exc), "error")
         return redirect(url_for("lms.people.person", person_id=person.id))
     db_session().commit()
     # Shown once, in this response only: only the token's hash is stored.
-    link = url_for("lms.enrollment.claim", token=token, _external=True)
-    return _page(viewer, person, invitation_link=link)
+    return _page(viewer, person, link=link, link_valid_for=duration_words(link.valid_for))
 
 
 # --- creating and editing ----------------------------------------------------------------

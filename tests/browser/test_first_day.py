@@ -325,10 +325,10 @@ def test_a_department_starts_from_nothing(runner, page, browser, live_server, tm
             expect(tab.get_by_role("heading", name=f"Welcome, {name}")).to_be_visible()
             menu = tab.get_by_role("navigation", name="Main")
             expect(menu.get_by_role("link", name=sees)).to_be_visible()
-            tab.goto(links[name])  # a link works once
-            expect(tab.get_by_text("This link is not valid")).to_contain_text(
-                "Ask whoever sent it to you for a new one."
-            )
+            gone = tab.goto(links[name])  # a link works once
+            assert gone.status == 410
+            expect(tab.get_by_role("heading", name="This link no longer works")).to_be_visible()
+            expect(tab.get_by_text("Ask whoever sent it to you")).to_be_visible()
         finally:
             context.close()
 

@@ -51,10 +51,11 @@ def test_a_group_member_claims_a_login_once(app, client, make, sign_in, school, 
         make.db.query(AuditEvent).filter_by(action="account.claimed").one().actor_id == teacher.id
     )
 
-    # Used once: the link is dead; the new login works.
+    # Used once: the link is gone (410, with what to do); the new login works.
     again = visitor.get(claim)
-    assert again.status_code == 404
-    assert "not valid: it was used, replaced or has expired" in flash_text(again)
+    assert again.status_code == 410
+    assert "This link no longer works" in flash_text(again)
+    assert "Ask whoever sent it to you" in flash_text(again)
     signed_in = visitor.submit(
         "/training/sign-in", {"email": "avery@bigsky.test", "password": strong}
     )
@@ -69,14 +70,16 @@ def test_expired_and_replaced_links_do_not_work(
     _, first = make_link(client, school, teacher)
     _, second = make_link(client, school, teacher)
     visitor = app.test_client()
-    assert visitor.get(f"/training/claim/{first}").status_code == 404  # replaced
+    assert visitor.get(f"/training/claim/{first}").status_code == 410  # replaced
     assert visitor.get(f"/training/claim/{second}").status_code == 200
 
     live = make.db.query(AccountToken).filter_by(token_hash=token_hash(second)).one()
     live.expires_at = utcnow() - timedelta(minutes=1)
     make.db.commit()
-    assert visitor.get(f"/training/claim/{second}").status_code == 404
-    assert visitor.get("/training/claim/made-up-token").status_code == 404
+    assert visitor.get(f"/training/claim/{second}").status_code == 410
+    made_up = visitor.get("/training/claim/made-up-token")
+    assert made_up.status_code == 404
+    assert "There is no such sign-up link" in flash_text(made_up)
 
     # Someone who already has a login gets no link.
     member = make.person(Role.PARTICIPANT, organization=school, password=make.PASSWORD)

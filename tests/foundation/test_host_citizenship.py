@@ -18,6 +18,7 @@ from sqlalchemy import String, inspect, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from lms import LMS, migrate
+from lms.auth import links
 from lms.hosting import exclude_lms_tables
 from lms.models import Person, Role
 from tests.conftest import FAST_HASHING
@@ -210,6 +211,20 @@ def test_the_lms_account_page_does_not_change_passwords_for_a_host(county):
     body = page.get_data(as_text=True)
     assert "Change password" not in body
     assert "Deputy Kurt Jensen" in body
+
+
+def test_the_lms_password_reset_pages_are_not_a_back_door_for_a_host(county):
+    app, _ = county
+    with app.test_request_context():
+        deputy = county_db.session.scalar(select(Person).where(Person.email.like("deputy%")))
+        link = links.issue_reset_link(deputy, deputy)  # were one made, it would open nothing
+        county_db.session.commit()
+    client = app.test_client()
+    for path in ("/training/forgot-password", f"/training/reset-password/{link.token}"):
+        assert client.get(path).status_code == 404
+        assert client.post(path, data={"email": "deputy.jensen@county.test"}).status_code >= 400
+    client.post("/sign-in", data={"email": "deputy.jensen@county.test"})
+    assert client.get("/training/forgot-password").status_code == 404
 
 
 # --- migrations ---------------------------------------------------------------------------

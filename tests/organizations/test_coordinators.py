@@ -47,7 +47,7 @@ def test_a_group_coordinator_is_created_and_invited_in_one_step(
     password = "Avoid-Deny-Defend-2026"
     response = stranger.submit(path, {"new_password": password, "confirm": password})
     assert response.status_code == 302
-    assert stranger.get(path).status_code == 404
+    assert stranger.get(path).status_code == 410  # used: gone
     # The new coordinator signs in and manages their group.
     signed_in = app.test_client()
     signed_in.submit("/training/sign-in", {"email": "dana@bigsky.test", "password": password})

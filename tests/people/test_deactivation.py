@@ -101,7 +101,7 @@ def test_deactivation_ends_every_sign_in_feed_and_link_and_reactivation_revives_
 
     assert [replay(app, c) for c in cookies] == [302, 302]
     assert client.get(feed).status_code == 404
-    assert client.get(claim).status_code == 404
+    assert client.get(claim).status_code == 410  # the link is gone for good
     refused = app.test_client().submit(
         "/training/sign-in", {"email": officer.email, "password": make.PASSWORD}
     )
@@ -120,7 +120,7 @@ def test_deactivation_ends_every_sign_in_feed_and_link_and_reactivation_revives_
     # A clean start: old cookies, feed URL and claim link stay dead; the password works.
     assert [replay(app, c) for c in cookies] == [302, 302]
     assert client.get(feed).status_code == 404
-    assert client.get(claim).status_code == 404
+    assert client.get(claim).status_code == 410
     assert replay(app, signed_in(app, make, officer).get_cookie("session").value) == 200
 
     # The records stay; what happened is in the audit log, with the reasons.

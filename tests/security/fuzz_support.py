@@ -21,6 +21,7 @@ from wtforms.fields import FieldList, FormField
 from wtforms.fields.core import UnboundField
 
 import lms
+from lms.auth import links
 from lms.calendar import operations as calendar_operations
 from lms.credentials import operations as credential_operations
 from lms.enrollment import operations as enrollment_operations
@@ -301,6 +302,8 @@ def seed_world(make: Factory) -> World:
 
     claim_token = enrollment_operations.create_claim_token(member_a, people["group A coordinator"])
     feed_token = calendar_operations.regenerate_feed_token(bystander)
+    make.set_password(bystander)
+    reset_token = links.issue_reset_link(bystander, people["admin"]).token
     track = make.track("FUZZ-TRACK", name="Fuzzed certification track")
     message = queue_mail(
         bystander,
@@ -353,6 +356,8 @@ def seed_world(make: Factory) -> World:
             "token": claim_token,
         },
     ]
+    # The finalized roster again, with a password-reset link for the token.
+    bindings.append({**bindings[0], "token": reset_token})
     for binding in bindings:  # static files: the LMS's stylesheet (another blueprint's: 404)
         binding["filename"] = "lms.css"
         binding["track_id"] = track.id

@@ -16,8 +16,9 @@ The world:
   certified: ``taught`` (a refresher the instructor leads: the officer's place),
   ``untaught`` (a refresher another instructor leads: another officer's place),
   ``crase`` (public; one member of each group) and ``fire`` (a firefighter).
-- A private calendar feed token for every signed-in role, and a claim link for
-  each group's member (they were enrolled without a login).
+- A private calendar feed token for every signed-in role, a claim link for
+  each group's member (they were enrolled without a login), and a password-reset
+  link for the second officer and the firefighter (who have a password).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from lms.auth import links
 from lms.calendar import operations as calendar_operations
 from lms.credentials import operations as credential_operations
 from lms.enrollment import operations as enrollment_operations
@@ -79,6 +81,7 @@ class World:
     certificates: dict[str, Certificate]  # same keys as enrollments
     feed_tokens: dict[str, str] = field(default_factory=dict)  # role -> its feed token
     claim_tokens: dict[str, str] = field(default_factory=dict)  # "member_a", "member_b"
+    reset_tokens: dict[str, str] = field(default_factory=dict)  # "officer_2", "firefighter"
     transcripts: dict[str, IssuedTranscript] = field(default_factory=dict)  # as certificates
     track_id: int = 0  # the department's certification track (tracks are not per agency)
     #: Two messages in the outbox, each with an attachment (the Outbox is the admin's alone).
@@ -189,6 +192,10 @@ def build_world(make) -> World:
     world.claim_tokens["member_b"] = enrollment_operations.create_claim_token(
         member_b, people["grp_b"]
     )
+    for key in ("officer_2", "firefighter"):
+        person = getattr(world, key)
+        make.set_password(person)
+        world.reset_tokens[key] = links.issue_reset_link(person, people["admin"]).token
     for key, enrollment in enrollments.items():
         world.transcripts[key] = transcript_operations.issue_transcript(
             people["admin"], enrollment.person
@@ -278,6 +285,9 @@ COURSE = {
 #: token of a claim link (world.claim_tokens): whoever holds the link may use it
 CLAIM = {role: ("member_a", "member_b") for role in ROLES} | {"grp_b": ("member_b", "member_a")}
 
+#: token of a password-reset link (world.reset_tokens): whoever holds the link may use it
+RESET = {role: ("officer_2", "firefighter") for role in ROLES}
+
 #: the member an organization's claim link would be for
 MEMBER = {
     "group_a": "member_a",
@@ -318,6 +328,8 @@ def path_values(world: World, endpoint: str, names: set[str], role: str) -> list
         if "token" in names:
             if endpoint == "lms.enrollment.claim":
                 row["token"] = world.claim_tokens[CLAIM[role][which]]
+            elif endpoint == "lms.auth.reset_password":
+                row["token"] = world.reset_tokens[RESET[role][which]]
             else:
                 row["token"] = _feed_token(world, role, which)
         if "code" in names:

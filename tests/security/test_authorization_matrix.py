@@ -61,6 +61,13 @@ lms.status.static                    GET  public    A    A       A     A     A  
 lms.auth.sign_in                     GET  public    A    A       A     A     A    A     A     A
 lms.auth.sign_in                     POST public    A    A       A     A     A    A     A     A
 lms.auth.sign_out                    POST signed-in S    A       A     A     A    A     A     A
+
+# A forgotten password: anyone may ask for a link (the signed-in are sent to their
+# account page); a reset link's token is its key, like a claim link's.
+lms.auth.forgot_password             GET  public    A    A       A     A     A    A     A     A
+lms.auth.forgot_password             POST public    A    A       A     A     A    A     A     A
+lms.auth.reset_password              GET  public    A/A  A/A     A/A   A/A   A/A  A/A   A/A   A/A
+lms.auth.reset_password              POST public    A/A  A/A     A/A   A/A   A/A  A/A   A/A   A/A
 lms.auth.account                     GET  signed-in S    A       A     A     A    A     A     A
 lms.auth.account                     POST signed-in S    A       A     A     A    A     A     A
 lms.dashboard.home                   GET  signed-in S    A       A     A     A    A     A     A
@@ -354,8 +361,9 @@ def signed_in_clients(app, make, world: World) -> dict[str, FormClient]:
 
 @pytest.fixture
 def app_config(app_config):
-    """Rate limits would answer 429 to the matrix's repeated requests: they are tested apart."""
-    return {**app_config, "LMS_RATELIMIT_ENABLED": False}
+    """Rate limits would answer 429 to the matrix's repeated requests: they are tested apart
+    (so is the reset form's time floor)."""
+    return {**app_config, "LMS_RATELIMIT_ENABLED": False, "LMS_PASSWORD_RESET_ANSWER_MS": 0}
 
 
 def fail(title: str, lines: list[str]) -> None:
