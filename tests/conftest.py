@@ -27,6 +27,7 @@ from sqlalchemy import create_engine, make_url, text
 from lms import migrate
 from lms.app import create_app, db
 
+from .mail.smtp import SmtpServer
 from .support import Factory, FormClient
 
 POSTGRES_URL = os.environ.get("LMS_TEST_POSTGRES_URL")
@@ -130,6 +131,16 @@ def app(app_config):
         db.session.remove()
         for engine in db.engines.values():
             engine.dispose()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback; ``smtp_server.inbox`` is what it accepted.
+
+    Point the app at it with ``tests.mail.smtp.smtp_config`` in an ``app_config`` override.
+    """
+    with SmtpServer() as server:
+        yield server
 
 
 @pytest.fixture

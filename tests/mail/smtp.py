@@ -115,3 +115,25 @@ def _authenticator(username: str, password: str):
         return AuthResult(success=ok, handled=False)
 
     return authenticate
+
+
+SENDER = "Missoula Police Department Training <training@mpd.test>"
+
+
+def smtp_config(app_config: dict, server: SmtpServer) -> dict:
+    """``app_config`` delivering to ``server`` in plain text on loopback.
+
+    A feature's tests override their ``app_config`` fixture with it (the
+    ``smtp_server`` fixture of tests/conftest.py gives the server), queue mail
+    through the real operations and send it with ``lms.mail.delivery.deliver_due()``.
+    """
+    return {
+        **app_config,
+        "LMS_DEPARTMENT_NAME": "Missoula Police Department",
+        "LMS_SMTP_HOST": "127.0.0.1",
+        "LMS_SMTP_PORT": server.port,
+        "LMS_SMTP_SECURITY": "none",
+        "LMS_SMTP_TIMEOUT_SECONDS": 5,
+        "LMS_MAIL_SENDER": SENDER,
+        "LMS_MAIL_MAX_ATTEMPTS": 3,
+    }
