@@ -18,6 +18,7 @@ from typing import Any
 from ..boundary import name_problem, text_problem
 from ..enrollment.roster_csv import PHONE_RE, clean_email
 from ..models import Organization
+from ..status.queries import cyclic_gc_paused
 from . import queries
 from .reading import IGNORE, Mapping, Problem, map_columns, mapping_problems, read_table
 
@@ -231,6 +232,7 @@ def _diff(row: _Line, person: dict[str, Any], orgs_by_id) -> tuple[dict[str, Any
     return values, changes
 
 
+@cyclic_gc_paused()  # thousands of lines make small objects, no cycles
 def plan_people(
     data: bytes,
     filename: str,
