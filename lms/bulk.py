@@ -34,8 +34,10 @@ def reserve_ids(table: Table, count: int) -> list[int]:
     session = db_session()
     if session.get_bind().dialect.name == "postgresql":
         sequence = func.pg_get_serial_sequence(table.name, "id")
-        drawn = session.scalars(
-            select(func.nextval(sequence)).select_from(func.generate_series(1, count))
+        drawn = session.scalar(  # one array, not a row per id
+            select(func.array_agg(func.nextval(sequence))).select_from(
+                func.generate_series(1, count)
+            )
         )
         return sorted(drawn)
     session.execute(update(table).where(table.c.id == -1).values(id=table.c.id))
