@@ -49,7 +49,8 @@ def bulk_insert(table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert ``rows`` (dicts with the same keys) into ``table`` in the session's transaction.
 
     Columns left out get their Python-side default, computed once for all rows
-    (one instant for ``created_at``), or their server default. Rows go in the
+    (one instant for ``created_at``; a default that reads the statement's
+    context is not supported), or their server default. Rows go in the
     order given, so a row may refer to one before it. A constraint violated
     raises SQLAlchemy's ``IntegrityError``, as an ``INSERT`` would.
     """
