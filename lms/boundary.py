@@ -13,6 +13,7 @@ shares, so that no view needs a fix of its own:
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date, datetime
 
@@ -59,6 +60,11 @@ def query_text(name: str) -> str:
     return "" if text_problem(value) else value
 
 
+#: Unicode's control characters (category Cc, fixed by its stability policy): a quick test
+#: that lets the common, clean value through without a look at each character.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def describe_character(char: str) -> str:
     """``U+202E RIGHT-TO-LEFT OVERRIDE``: how a message names a character."""
     name = unicodedata.name(char, None)
@@ -67,6 +73,8 @@ def describe_character(char: str) -> str:
 
 def text_problem(value: str, *, multiline: bool = False) -> str | None:
     """Why ``value`` cannot be stored as text (a control character), or None."""
+    if not _CONTROL.search(value):
+        return None
     allowed = _LINE_BREAKS if multiline else ""
     for char in value:
         if unicodedata.category(char) == "Cc" and char not in allowed:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from sqlalchemy import insert, update
 
+from ..bulk import bulk_insert
 from ..core import audit, db_session
 from ..models import Person, PriorTraining, RoleAssignment, utcnow
 from ..people.operations import deactivate_person
 from ..status.operations import record_imported_cycles
+from ..status.population import cyclic_gc_paused
 from .people import PeoplePlan
 from .records import RecordsPlan
 from .uploads import StoredUpload
@@ -79,6 +81,7 @@ def apply_people(plan: PeoplePlan, upload: StoredUpload, actor: Person | None) -
     return counts
 
 
+@cyclic_gc_paused()  # a row per record to write: small objects, no cycles
 def apply_records(plan: RecordsPlan, upload: StoredUpload, actor: Person | None) -> dict[str, int]:
     """Record the past training ``plan`` lists, and the IMPORTED cycles it earns."""
     if not plan.can_apply:
@@ -92,8 +95,8 @@ def apply_records(plan: RecordsPlan, upload: StoredUpload, actor: Person | None)
     cycle_of = {id(r): ident for r, ident in zip(with_track, cycle_ids, strict=True)}
     actor_id = actor.id if actor else None
     if plan.new:
-        db_session().execute(  # Core: the ORM's per-row bookkeeping is slow at this size
-            insert(PriorTraining.__table__),
+        bulk_insert(
+            PriorTraining.__table__,
             [
                 {
                     "person_id": r.person_id,

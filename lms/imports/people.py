@@ -19,6 +19,7 @@ from typing import Any
 from ..credentials.fonts import unprintable_characters
 from ..forms import unprintable_warning
 from ..models import Organization, Role
+from ..status.population import cyclic_gc_paused
 from . import queries
 from .people_lines import STORED, PersonLine, organization_index, read_line
 from .reading import Mapping, Problem, map_columns, mapping_problems, read_table
@@ -164,6 +165,7 @@ def _diff(
     return values, changes
 
 
+@cyclic_gc_paused()  # thousands of lines make small objects, no cycles
 def plan_people(
     data: bytes,
     filename: str,

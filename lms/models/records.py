@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -124,6 +125,16 @@ class Certification(Base):
             "granted_on",
             "expires_on",
             "revoked_at",
+        ),
+        # Status filters (the people directory): a track's live cycles by expiry, index-only.
+        Index(
+            "ix_lms_certification_live",
+            "track_id",
+            "expires_on",
+            "granted_on",
+            "person_id",
+            postgresql_where=text("revoked_at IS NULL"),
+            sqlite_where=text("revoked_at IS NULL"),
         ),
     )
 

@@ -147,8 +147,8 @@ def directory_page(
     name_order = (func.lower(Person.full_name), Person.id)
     if filters.sort is Sort.DUE:
         chosen = [filters.track.id] if filters.track else [t.id for t in tracks]
-        due = next_expiry(Person.id, chosen, day)
-        order = (due.is_(None), due, *name_order)
+        # NULLS LAST, not "due IS NULL, due": the database would look the due date up twice.
+        order = (next_expiry(Person.id, chosen, day).asc().nulls_last(), *name_order)
     elif filters.sort is Sort.ORGANIZATION:
         order = (func.lower(Organization.name), *name_order)
     else:

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select
 
+from ..bulk import bulk_insert, reserve_ids
 from ..core import db_session
 from ..models import (
     Certification,
@@ -24,10 +25,10 @@ from ..models import (
     Person,
 )
 from .cycle_writes import GrantReport, announce, earn_cycle, revoke
-from .cycles import highest_cycle_numbers, latest_cycles
+from .cycles import highest_cycle_numbers, latest_cycles, track_chains
 from .queries import all_tracks
-from .renewal import CyclePlan, NoCycle, plan_cycle
-from .replanning import replan_after, replan_after_grants
+from .renewal import CyclePlan, NoCycle, Replan, plan_cycle, replan_chain
+from .replanning import record_replans, replan_after, replan_after_grants
 from .routes import track_routes
 
 
@@ -234,7 +235,10 @@ def record_imported_cycles(
     numbers: dict[tuple[int, int], int] = {}
     for start in range(0, len(person_ids), 5000):
         numbers.update(highest_cycle_numbers(person_ids[start : start + 5000], track_ids))
-    chosen.sort(key=lambda i: (entries[i][2], i))  # numbered in date order
+    # Numbered, and given ids, in date order: a cycle's previous one is written before it.
+    chosen.sort(key=lambda i: (entries[i][2], i))
+    for i, ident in zip(chosen, reserve_ids(Certification.__table__, len(chosen)), strict=True):
+        ids[i] = ident
     rows = []
     for i in chosen:
         person_id, track, day = entries[i]
@@ -243,6 +247,7 @@ def record_imported_cycles(
         counts_from = plans[i].counts_from
         rows.append(
             {
+                "id": ids[i],
                 "person_id": person_id,
                 "track_id": track.id,
                 "cycle": numbers[key],
@@ -250,61 +255,67 @@ def record_imported_cycles(
                 "valid_from": plans[i].plan.valid_from,
                 "expires_on": plans[i].plan.expires_on,
                 "source": CertificationSource.IMPORTED,
-                "previous_id": counts_from if isinstance(counts_from, int) else None,
+                "previous_id": ids[counts_from[1]]
+                if isinstance(counts_from, tuple)
+                else counts_from,
                 "recorded_by_id": actor.id if actor else None,
             }
         )
-    # Core statements: the ORM's per-row bookkeeping costs seconds at 100,000 rows.
-    table = Certification.__table__
-    inserted = db_session().scalars(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-    )
-    for i, ident in zip(chosen, inserted, strict=True):
-        ids[i] = ident
-    links = [
-        {"cycle_id": ids[i], "previous": ids[plans[i].counts_from[1]]}
-        for i in chosen
-        if isinstance(plans[i].counts_from, tuple)
-    ]
-    if links:
-        db_session().execute(
-            update(table)
-            .where(table.c.id == bindparam("cycle_id"))
-            .values(previous_id=bindparam("previous")),
-            links,
-        )
+    bulk_insert(Certification.__table__, rows)
     _replan_after_imports(entries, ids, actor, report)
     announce(report, actor)
     return ids, report
 
 
 def _replan_after_imports(entries, ids, actor, report: GrantReport) -> None:
-    """Plan again the cycles earned on record after the earliest imported cycle of each pair."""
+    """Plan again the cycles on record after the earliest imported cycle of each person and track.
+
+    Set-based, as an import touches thousands of people: each track's chains
+    of the people imported are read 5,000 people a query, planned in memory,
+    and every change is recorded in one go.
+    """
     earliest: dict[tuple[int, int], tuple[date, int]] = {}
+    tracks: dict[int, CertificationTrack] = {}
     for (person_id, track, day), ident in zip(entries, ids, strict=True):
         if ident is not None:
             key = (person_id, track.id)
             earliest[key] = min(earliest.get(key, (day, ident)), (day, ident))
-    if not earliest:
-        return
-    person_ids = sorted({p for p, _ in earliest})
-    later: set[tuple[int, int]] = set()
-    for start in range(0, len(person_ids), 5000):
-        later.update(
-            (p, t)
-            for p, t, granted_on in db_session().execute(
-                select(
-                    Certification.person_id, Certification.track_id, Certification.granted_on
-                ).where(
-                    Certification.person_id.in_(person_ids[start : start + 5000]),
-                    Certification.track_id.in_({t for _, t in earliest}),
-                    Certification.source != CertificationSource.IMPORTED,
-                    Certification.revoked_at.is_(None),
-                )
-            )
-            if (p, t) in earliest and granted_on > earliest[p, t][0]
+            tracks[track.id] = track
+    for track_id, track in tracks.items():
+        person_ids = sorted(p for p, t in earliest if t == track_id)
+        granting = frozenset(c.id for c in track_routes([track])[track_id].granting)
+        changes: list[Replan] = []
+        why: dict[int, str] = {}
+        for start in range(0, len(person_ids), 5000):
+            chains = track_chains(track_id, person_ids[start : start + 5000])
+            for person_id, chain in chains.items():
+                anchor = earliest[person_id, track_id]
+                history = [c for c in chain if (c.granted_on, c.id) <= anchor]
+                later = [c for c in chain if (c.granted_on, c.id) > anchor]
+                if all(c.source is CertificationSource.IMPORTED for c in later):
+                    continue  # imported cycles stand as planned
+                found = replan_chain(track, history, later, granting)
+                if found:
+                    changes += found
+                    why[person_id] = (
+                        f"an imported cycle granted on {anchor[0].isoformat()} came before it"
+                    )
+        if changes:
+            moved = _cycles_by_id([change.cycle.id for change in changes])
+            numbers: dict[tuple[int, int], int] = {}
+            people = sorted(why)
+            for start in range(0, len(people), 5000):
+                chunk = people[start : start + 5000]
+                numbers.update(highest_cycle_numbers(chunk, [track_id]))
+            record_replans(track, changes, moved, why, actor, report, numbers)
+
+
+def _cycles_by_id(ids: list[int]) -> dict[int, Certification]:
+    found: dict[int, Certification] = {}
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        found.update(
+            (c.id, c)
+            for c in db_session().scalars(select(Certification).where(Certification.id.in_(chunk)))
         )
-    for key in sorted(later):
-        anchor = db_session().get(Certification, earliest[key][1])
-        note = f"an imported cycle granted on {anchor.granted_on.isoformat()} came before it"
-        replan_after(anchor, note, actor, report)
+    return found

@@ -89,22 +89,23 @@ def record_replans(
     track: CertificationTrack,
     changes: list[Replan],
     cycles: dict[int, Certification],
-    why: str,
+    why: str | dict[int, str],
     actor: Person | None,
     report: GrantReport,
     numbers: dict[tuple[int, int], int],
 ) -> None:
     """Revoke each cycle whose dates no longer hold, saying why, and record its replacement.
 
-    ``cycles`` holds the live cycles by id. The replacements are inserted
-    together, then linked to their previous cycle when that is a replacement
-    too: two flushes, however many cycles change.
+    ``cycles`` holds the live cycles by id; ``why`` says why (for each person, or for
+    all). The replacements are inserted together, then linked to their previous
+    cycle when that is a replacement too: two flushes, however many cycles change.
     """
     replacements: dict[int, Certification] = {}  # a plan's stand-in id -> its new cycle
     granted = []
     for change in changes:
         cycle = cycles[change.cycle.id]
-        revoke(cycle, f"Planned again: {why}.", actor)
+        reason = why if isinstance(why, str) else why[cycle.person_id]
+        revoke(cycle, f"Planned again: {reason}.", actor)
         report.revoked.append(cycle)
         if isinstance(change.plan, NoCycle):
             name = db_session().get(Person, cycle.person_id).full_name

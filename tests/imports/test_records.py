@@ -11,6 +11,7 @@ from lms.compliance.queries import hours_ledger
 from lms.core import local_today
 from lms.dates import add_months
 from lms.enrollment.rules import prerequisite_problems
+from lms.imports import operations
 from lms.models import (
     AuditEvent,
     Certification,
@@ -21,7 +22,7 @@ from lms.models import (
     TrackRenewalPath,
 )
 from lms.status.queries import CertificationState, track_status
-from tests.imports.conftest import apply, csv_bytes, text, upload
+from tests.imports.conftest import INDEX, apply, csv_bytes, text, upload
 
 HEADER = (
     "Employee #,E-mail,Course code,Track code,Completed on,Hours,Instructor,Certificate #,"
@@ -162,3 +163,95 @@ def test_a_course_renewing_several_tracks_needs_the_track_named(
     )
     named = upload(client, "records", csv_bytes(HEADER, f"10442,,ALERRT-UPDATE,SRO,{day},4,,,X"))
     assert "1 records to import, earning 1 certification cycles" in text(named)
+
+
+def count(make, model) -> int:
+    return make.db.scalar(select(func.count()).select_from(model))
+
+
+def earned_here(make, course, track, person, day):
+    """A cycle earned by completing ``course`` here on ``day`` (first certification)."""
+    completion = make.completion(make.enrollment(make.session(course, start=day), person), day)
+    return make.certification(
+        person, track, day, source=CertificationSource.COMPLETION, completion_id=completion.id
+    )
+
+
+def test_history_before_cycles_earned_here_plans_those_again_each_with_its_reason(
+    app, client, sign_in, admin, make, program, department
+):
+    alerrt, refresher, _, rivera = program
+    okafor = make.person(
+        Role.OFFICER, organization=department, name="Sam Okafor", employee_number="10443"
+    )
+    day_rivera, day_okafor = local_today() - timedelta(days=40), local_today() - timedelta(100)
+    earned = {
+        p.id: earned_here(make, refresher, alerrt, p, day)
+        for p, day in ((rivera, day_rivera), (okafor, day_okafor))
+    }
+    # Each history ends 11 months before the refresher taken here: inside its renewal window.
+    first, second = add_months(day_rivera, -22), add_months(day_rivera, -11)
+    okafor_last = add_months(day_okafor, -11)
+    data = csv_bytes(
+        HEADER,
+        f"10442,,ALERRT-REFRESH,,{second.isoformat()},8,,,Old LMS",
+        f"10442,,ALERRT-REFRESH,,{first.isoformat()},8,,,Old LMS",
+        f"10443,,ALERRT-REFRESH,,{okafor_last.isoformat()},8,,,Old LMS",
+    )
+    sign_in(admin)
+    preview = upload(client, "records", data)
+    assert apply(client, "records", preview.get_data(as_text=True)).status_code == 302
+    assert "3 records, 3 cycles, 0 already imported, 2 cycles replanned, 2 people" in text(
+        client.get(INDEX)
+    )
+
+    make.db.expire_all()
+    revoked, one, two, renewed = make.db.scalars(
+        select(Certification)
+        .where(Certification.person_id == rivera.id)
+        .order_by(Certification.cycle)
+    ).all()
+    assert revoked.id == earned[rivera.id].id and revoked.is_revoked
+    assert revoked.revoke_reason == (
+        f"Planned again: an imported cycle granted on {first.isoformat()} came before it."
+    )
+    # The imported cycles chain (the second renews the first), and the refresher renews them.
+    assert (one.granted_on, two.previous_id) == (first, one.id)
+    assert two.valid_from == one.expires_on == add_months(first, 12)
+    assert renewed.previous_id == two.id and renewed.completion_id == revoked.completion_id
+    assert (renewed.valid_from, renewed.expires_on) == (
+        two.expires_on,
+        add_months(two.expires_on, 12),
+    )
+    make.db.refresh(earned[okafor.id])
+    assert earned[okafor.id].revoke_reason == (
+        f"Planned again: an imported cycle granted on {okafor_last.isoformat()} came before it."
+    )
+    with app.test_request_context():
+        assert track_status(rivera.id, alerrt).expires_on == renewed.expires_on
+
+
+def test_records_written_meanwhile_make_the_apply_a_conflict_and_nothing_is_written(
+    client, sign_in, admin, make, program, monkeypatch
+):
+    data = csv_bytes(
+        HEADER,
+        "10442,,ALERRT-REFRESH,,2024-03-07,8,,,Old LMS",
+        "10442,,ALERRT-REFRESH,,2025-03-07,8,,,Old LMS",
+    )
+    sign_in(admin)
+    preview = upload(client, "records", data)
+    assert preview.status_code == 200
+    write_rows = operations.bulk_insert
+
+    def someone_else_first(table, rows):
+        """Another import writes the last record between the apply's check and its write."""
+        make.db.add(PriorTraining(**rows[-1]))
+        write_rows(table, rows)
+
+    monkeypatch.setattr(operations, "bulk_insert", someone_else_first)
+    response = apply(client, "records", preview.get_data(as_text=True))
+    assert response.status_code == 409
+    assert "Someone changed these records at the same time" in text(response)
+    # The cycles were written before the records: they went with the rollback.
+    assert count(make, PriorTraining) == 0 and count(make, Certification) == 0
