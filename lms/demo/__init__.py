@@ -86,5 +86,5 @@ def load_large_demo(scale: float = 1.0, today: date | None = None) -> dict[str, 
         hash_password(DEMO_PASSWORD),
         key_store().active_key(),
         today or datetime.now(ZoneInfo(tz_name)).date(),
-        scale,
+        large.Shape().scaled(scale),
     )

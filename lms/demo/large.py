@@ -252,19 +252,19 @@ def load_large(
     password_hash: str,
     signer: SigningKey,
     today: date,
-    scale: float = 1.0,
+    shape: Shape | None = None,
     seed: int = 15,
 ) -> dict[str, int]:
     """Build the large world into an empty, migrated database; returns rows per table.
 
     ``password_hash`` is the demo password hashed once (every account shares it),
     ``signer`` the key certificates are signed with, ``today`` the department's
-    day the five years end on.
+    day the five years end on; ``shape`` the counts (:class:`Shape`'s defaults when None).
     """
     with engine.connect() as conn:
         if conn.scalar(select(func.count()).select_from(Person.__table__)):
             raise ValueError("the database already holds people; the large demo needs an empty one")
-    shape = Shape().scaled(scale)
+    shape = shape or Shape()
     rng = random.Random(seed)
     now = datetime.now(UTC).replace(microsecond=0)
     tables: dict[str, list[dict]] = {"lms_organization": _organizations(shape, now)}

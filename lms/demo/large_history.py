@@ -55,9 +55,8 @@ class _Plan:
             return sorted(first + timedelta(days=rng.randrange(length)) for _ in range(n))
 
         alerrt = [self._add(1, d) for d in days(n_alerrt, start, span)]
-        per_year = math.ceil(n_alerrt / shape.years)
         for year in range(shape.years):
-            chunk = alerrt[year * per_year : (year + 1) * per_year] or alerrt[-1:]
+            chunk = alerrt[year * n_alerrt // shape.years : (year + 1) * n_alerrt // shape.years]
             officers = list(cast.officers)
             rng.shuffle(officers)
             for n, pid in enumerate(officers):
