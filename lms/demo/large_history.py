@@ -54,7 +54,10 @@ class _Plan:
         def days(n, first, length):
             return sorted(first + timedelta(days=rng.randrange(length)) for _ in range(n))
 
-        alerrt = [self._add(1, d) for d in days(n_alerrt, start, span)]
+        # The last refresher is always still to come: officers have a class ahead of them.
+        alerrt_days = days(n_alerrt, start, span)
+        alerrt_days[-1] = max(alerrt_days[-1], today + timedelta(days=30))
+        alerrt = [self._add(1, d) for d in alerrt_days]
         for year in range(shape.years):
             chunk = alerrt[year * n_alerrt // shape.years : (year + 1) * n_alerrt // shape.years]
             officers = list(cast.officers)

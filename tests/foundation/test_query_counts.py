@@ -59,8 +59,15 @@ def _pages() -> dict[str, tuple[str | None, str]]:
     )
     serial = db.session.scalar(select(Certificate.serial).order_by(Certificate.id).limit(1))
     group = db.session.scalar(select(Organization.id).where(Organization.slug == "group-1"))
+    # An officer in the same situation in either world: a refresher ahead.
     officer_id = db.session.scalar(
-        select(Enrollment.person_id).where(Enrollment.session_id == alerrt).limit(1)
+        select(func.min(Enrollment.person_id))
+        .join(CourseSession, CourseSession.id == Enrollment.session_id)
+        .where(
+            CourseSession.course_id == 1,
+            CourseSession.status == "scheduled",
+            Enrollment.status == "enrolled",
+        )
     )
     officer = db.session.get(Person, officer_id)
     return {
