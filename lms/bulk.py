@@ -11,7 +11,7 @@ caller's transaction holds it all, or rolls it all back.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Table, func, insert, select, update
@@ -58,22 +58,35 @@ def bulk_insert(table: Table, rows: Sequence[dict[str, Any]]) -> None:
         return
     session = db_session()
     session.flush()  # pending ORM rows first: these may refer to them
-    names = list(rows[0])
-    defaults = {
-        column.name: column.default.arg(None) if column.default.is_callable else column.default.arg
-        for column in table.columns
-        if column.name not in names
-        and column.default is not None
-        and (column.default.is_callable or column.default.is_scalar)
-    }
+    defaults = python_defaults(table, rows[0])
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         connection.execute(insert(table), [{**row, **defaults} for row in rows])
         return
-    _copy(connection, table, rows, defaults)
+    copy_rows(connection, table, rows, defaults)
 
 
-def _copy(connection: Connection, table: Table, rows, constants: dict[str, Any]) -> None:
+def python_defaults(table: Table, given: Iterable[str]) -> dict[str, Any]:
+    """The Python-side defaults of the columns ``given`` does not name, computed once.
+
+    A callable default is called once for all rows (one instant for ``created_at``),
+    so a unique column's must be given in every row.
+    """
+    values = {}
+    for column in table.columns:
+        default = column.default
+        if column.name in given or column.primary_key or default is None:
+            continue
+        if default.is_scalar:
+            values[column.name] = default.arg
+        elif default.is_callable:
+            if column.unique:
+                raise ValueError(f"{table.name}.{column.name} is unique: give it in every row")
+            values[column.name] = default.arg(None)
+    return values
+
+
+def copy_rows(connection: Connection, table: Table, rows, constants: dict[str, Any]) -> None:
     """``COPY table FROM STDIN``: each row's values, then the ``constants`` (the same for all)."""
     dialect = connection.dialect
 

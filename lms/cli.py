@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 
 import click
 from alembic import command as alembic_command
@@ -13,7 +14,8 @@ from . import migrate
 from .auth.operations import AccountError, create_admin_account, find_by_email
 from .core import db_session, state
 from .credentials.cli import certificate_keys_command, verify_command
-from .demo import load_demo
+from .demo import DEMO_PASSWORD, large, load_demo, load_large_demo
+from .demo.world import mail
 from .imports.cli import import_cli
 from .mail import operations as mail_operations
 from .mail.cli import deliver_command, worker_command
@@ -162,18 +164,46 @@ def reactivate(email: str, reason: str) -> None:
 
 @lms_cli.command("demo")
 @click.option("--if-empty", is_flag=True, help="Only when the database holds no people yet.")
-def demo(if_empty: bool) -> None:
+@click.option(
+    "--size",
+    type=click.Choice(["small", "large"]),
+    default="small",
+    show_default=True,
+    help="small: one department to explore; large: a statewide program's five years.",
+)
+@click.option(
+    "--scale",
+    type=click.FloatRange(min=0.0001, max=10.0),
+    default=1.0,
+    show_default=True,
+    help="Multiply every count of the large data set (0.01: a hundredth of it).",
+)
+def demo(if_empty: bool, size: str, scale: float) -> None:
     """Load the demo department (safe to run again: nothing is duplicated)."""
-    if if_empty and db_session().scalar(select(Person.id).limit(1)) is not None:
+    has_people = db_session().scalar(select(Person.id).limit(1)) is not None
+    if has_people and (if_empty or size == "large"):
         click.echo("The database already holds people; demo data not loaded.")
         return
-    result = load_demo()
-    click.echo(result.summary())
-    if result.created:
-        address = mail_operations.queue_demo_message()
-        db_session().commit()
-        if address:
-            click.echo(f"A test message to {address} waits in the Outbox (/training/outbox/).")
+    if size == "small":
+        result = load_demo()
+        click.echo(result.summary())
+        if result.created:
+            address = mail_operations.queue_demo_message()
+            db_session().commit()
+            if address:
+                click.echo(f"A test message to {address} waits in the Outbox (/training/outbox/).")
+        return
+    begin = time.perf_counter()
+    counts = load_large_demo(scale)
+    click.echo(
+        f"Large demo data loaded in {time.perf_counter() - begin:.0f} s: "
+        + ", ".join(f"{n:,} {table.removeprefix('lms_')}" for table, n in counts.items())
+    )
+    click.echo(
+        f"Sign-ins (password for all: {DEMO_PASSWORD}): {mail('admin')}, "
+        f"{mail('coordinator')}, {mail('instructor.1')}, {large.officer_email(1)}, "
+        f"{mail('coordinator', 'group-1')}"
+    )
 
 
 @lms_cli.command("plugins")

@@ -17,12 +17,14 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
+from ..auth.passwords import hash_password
 from ..core import audit, db_session
+from ..credentials.queries import key_store
 from ..models import Organization
-from . import courses, people, records
+from . import courses, large, people, records
 from .world import DEMO_PASSWORD, DEPARTMENT_SLUG, World, mail
 
-__all__ = ["DEMO_PASSWORD", "DemoResult", "load_demo"]
+__all__ = ["DEMO_PASSWORD", "DemoResult", "load_demo", "load_large_demo"]
 
 SIGN_INS = [
     ("Administrator", mail("admin")),
@@ -71,3 +73,18 @@ def load_demo(today: date | None = None) -> DemoResult:
         session.rollback()
         raise
     return DemoResult(True, SIGN_INS)
+
+
+def load_large_demo(scale: float = 1.0, today: date | None = None) -> dict[str, int]:
+    """Load the large statewide world (:mod:`.large`) into an empty database; rows per table."""
+    tz_name = current_app.config["LMS_TIMEZONE"]
+    session = db_session()
+    engine = session.get_bind()
+    session.close()  # the bulk load runs on its own connection and transaction
+    return large.load_large(
+        engine,
+        hash_password(DEMO_PASSWORD),
+        key_store().active_key(),
+        today or datetime.now(ZoneInfo(tz_name)).date(),
+        large.Shape().scaled(scale),
+    )

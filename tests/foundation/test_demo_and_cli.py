@@ -100,3 +100,12 @@ def test_plugins_command_lists_registries(runner):
     result = runner.invoke(args=["lms", "plugins"])
     assert "Certificate layouts:" in result.output
     assert "civilian-attendance" in result.output
+
+
+def test_large_demo_loads_once_at_a_small_scale(runner):
+    first = runner.invoke(args=["lms", "demo", "--size", "large", "--scale", "0.002"])
+    assert first.exit_code == 0, first.output
+    assert "Large demo data loaded" in first.output
+    assert " enrollment, " in first.output and "officer.1@demo.lms.test" in first.output
+    again = runner.invoke(args=["lms", "demo", "--size", "large", "--scale", "0.002"])
+    assert "already holds people; demo data not loaded" in again.output

@@ -1,0 +1,146 @@
+"""Load test: the large demo under gunicorn (2 workers) on PostgreSQL, driven by locust.
+
+Starts gunicorn on 127.0.0.1 against a database that already holds the large
+demo (``flask lms demo --size large``), runs the users of ``load_users.py``
+headless (bounded in users, time and requests), stops gunicorn, and prints
+requests/s and p50/p95/p99 per page with the errors.
+
+Usage::
+
+    LMS_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/lms_large \\
+    LMS_KEY_DIR=/tmp/lms-large-keys .venv/bin/flask --app lms.app lms demo --size large
+    .venv/bin/python benchmarks/load_test.py \\
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/lms_large \\
+        --key-dir /tmp/lms-large-keys --users 50 --run-time 60s --max-requests 20000
+
+``--only Officer`` runs one kind of user (the officer mix of the issue's target).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def samples(url: str) -> tuple[str, str]:
+    """Serials for the verify page and coming public sessions, read once before the run."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        serials = conn.scalars(
+            text("SELECT serial FROM lms_certificate ORDER BY id DESC LIMIT 500")
+        ).all()
+        sessions = conn.scalars(
+            text("SELECT id FROM lms_session WHERE is_public AND status = 'scheduled'")
+        ).all()
+    engine.dispose()
+    return " ".join(serials), " ".join(str(s) for s in sessions)
+
+
+def wait_for(base: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit("gunicorn stopped before it answered")
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=2)
+            return
+        except OSError:
+            time.sleep(0.5)
+    sys.exit("gunicorn did not answer within a minute")
+
+
+def report(prefix: str) -> int:
+    errors = 0
+    with open(f"{prefix}_stats.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    print(
+        f"{'page':<22} {'requests':>8} {'errors':>6} {'req/s':>7} {'p50':>5} {'p95':>5} {'p99':>5}"
+    )
+    for row in rows:
+        errors += int(row["Failure Count"]) if row["Name"] == "Aggregated" else 0
+        print(
+            f"{row['Name']:<22} {row['Request Count']:>8} {row['Failure Count']:>8} "
+            f"{float(row['Requests/s']):8.1f} {row['50%']:>8} {row['95%']:>8} {row['99%']:>8}"
+        )
+    return errors
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--key-dir", required=True, help="the keys the demo was signed with")
+    parser.add_argument("--scale", default="1", help="the --scale the demo was built with")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--spawn-rate", type=float, default=10)
+    parser.add_argument("--run-time", default="60s")
+    parser.add_argument("--max-requests", type=int, default=20_000)
+    parser.add_argument("--only", nargs="*", help="user classes: Officer Coordinator ...")
+    args = parser.parse_args(argv)
+    if args.users > 500:
+        sys.exit("at most 500 users")
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "LMS_DATABASE_URL": args.database_url,
+        "LMS_KEY_DIR": args.key_dir,
+        "LMS_SECRET_KEY": "load-test",
+        "LMS_RATELIMIT_ENABLED": "false",
+    }
+    gunicorn = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", "lms.wsgi:app"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )  # fmt: skip
+    prefix = Path(tempfile.mkdtemp(prefix="lms-load-")) / "run"
+    try:
+        wait_for(base, gunicorn)
+        serials, sessions = samples(args.database_url)
+        locust_env = {
+            **env,
+            "LOAD_SCALE": args.scale,
+            "LOAD_SERIALS": serials,
+            "LOAD_PUBLIC_SESSIONS": sessions,
+        }
+        load = os.getloadavg()[0]
+        command = [
+            str(BIN / "locust"), "-f", str(ROOT / "benchmarks" / "load_users.py"), "--headless",
+            "--host", base, "-u", str(args.users), "-r", str(args.spawn_rate),
+            "-t", args.run_time, "--max-requests", str(args.max_requests),
+            "--csv", str(prefix), "--only-summary", "--stop-timeout", "5",
+            *(args.only or []),
+        ]  # fmt: skip
+        subprocess.run(command, env=locust_env, cwd=ROOT, check=False)
+    finally:
+        os.killpg(gunicorn.pid, signal.SIGTERM)
+        gunicorn.wait(timeout=30)
+    print(f"{os.cpu_count()} CPUs, load average at start {load:.1f}; {args.workers} workers")
+    errors = report(str(prefix))
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
