@@ -18,6 +18,7 @@ from ..core import db_session, local_today
 from ..models import CertificationTrack, Organization, Person, Role, RoleAssignment
 from ..status import queries as status_queries
 from ..status.queries import CertificationState, TrackStatus
+from ..status.routes import track_routes
 from ..status.sql import next_expiry, state_clause
 
 PAGE_SIZE = 50
@@ -143,6 +144,16 @@ def directory_page(
         query = query.where(Person.active.is_(filters.activity is Activity.ACTIVE))
     if filters.track is not None and filters.state is not None:
         query = query.where(state_clause(filters.track, filters.state, Person.id, day))
+        if filters.state is CertificationState.NEVER:
+            # "Never certified" counts only the people the track is required of, as
+            # compliance does: an admin without the course is not missing it.
+            required = track_routes([filters.track])[filters.track.id].required_of
+            query = query.where(
+                exists().where(
+                    RoleAssignment.person_id == Person.id,
+                    RoleAssignment.role.in_(required or {None}),
+                )
+            )
 
     name_order = (func.lower(Person.full_name), Person.id)
     if filters.sort is Sort.DUE:

@@ -29,6 +29,7 @@ def world(make):
     fire = make.organization("Missoula Fire Department")
     school = make.group("Big Sky High School")
     track = make.track("ALERRT", name="ALERRT response", renewal_window_days=90)
+    make.course("ALERRT-L1", organization=police, grants_track=track)  # required of officers
     people = {
         "rivera": make.person(
             Role.OFFICER,
@@ -109,6 +110,10 @@ def test_filters_by_status_on_a_track(client, sign_in, world):
         "expired": ["Sgt. Erin Hayes"],
         "never": ["FF Ana Ruiz"],
     }
+    # Without a role chosen, "never certified" still means people the track is
+    # required of (officers here), not the admin or the coordinator.
+    never = {"track": track, "state": "never"}
+    assert names(client.get(DIRECTORY, query_string=never)) == ["FF Ana Ruiz"]
     text = flash_text(client.get(DIRECTORY, query_string={"q": "bell"}))
     assert "ALERRT response: Due soon" in text
     refused = client.get(DIRECTORY, query_string={"state": "expired"})
@@ -121,6 +126,7 @@ def test_the_status_filter_agrees_with_the_status_computation(app, client, sign_
     today = local_today()
     org = make.organization()
     track = make.track(renewal_window_days=30)
+    make.course(organization=org, grants_track=track)  # required of officers
     admin = make.person(Role.ADMIN, organization=org)
     people = []
     for offset in (-1, 0, 1, 29, 30, 31, 400):
