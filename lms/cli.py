@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from . import migrate
 from .auth.operations import AccountError, create_admin_account, find_by_email
+from .backups.cli import backup_command, restore_command
 from .core import db_session, state
 from .credentials.cli import certificate_keys_command, verify_command
 from .demo import load_demo
@@ -24,6 +25,8 @@ lms_cli.add_command(db_cli)
 lms_cli.add_command(verify_command)
 lms_cli.add_command(certificate_keys_command)
 lms_cli.add_command(import_cli)
+lms_cli.add_command(backup_command)
+lms_cli.add_command(restore_command)
 
 
 def _engine():
