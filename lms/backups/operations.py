@@ -67,7 +67,7 @@ def revision_refusal(revision: str) -> str | None:
         return None
     script = migrate.script_directory()
     try:
-        older = revision in {r.revision for r in script.walk_revisions(head, "base")}
+        older = revision in {r.revision for r in script.walk_revisions()}
     except CommandError:
         older = False
     if older:
