@@ -12,6 +12,8 @@ from sqlalchemy import select
 from . import migrate
 from .auth.operations import AccountError, create_admin_account, find_by_email
 from .backups.cli import backup_command, restore_command
+from .calendar import operations as calendar_operations
+from .calendar.private_queries import people_with_feed_history
 from .core import db_session, state
 from .credentials.cli import certificate_keys_command, verify_command
 from .demo import load_demo
@@ -168,6 +170,23 @@ def demo(if_empty: bool) -> None:
         return
     result = load_demo()
     click.echo(result.summary())
+
+
+@lms_cli.command("prune")
+@click.option("--batch", default=1000, show_default=True, help="People per transaction.")
+def prune(batch: int) -> None:
+    """Shrink the private feeds' change log: one row per person (safe while the app serves).
+
+    Each pruned feed changes its ETag once (clients fetch it once more); no old
+    ETag can match again. Run it nightly, e.g. after the backup.
+    """
+    removed, people, after = calendar_operations.remove_orphan_feed_changes(), 0, 0
+    db_session().commit()
+    while ids := people_with_feed_history(after=after, limit=batch):
+        removed += calendar_operations.compact_feed_changes(ids)
+        db_session().commit()  # one short transaction (and table lock) per batch
+        people, after = people + len(ids), ids[-1]
+    click.echo(f"Feed change log: {removed} rows removed, {people} people keep one new row each.")
 
 
 @lms_cli.command("plugins")
