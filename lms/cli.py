@@ -10,7 +10,12 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from . import migrate
-from .auth.operations import AccountError, create_admin_account, find_by_email
+from .auth.operations import (
+    AccountError,
+    create_admin_account,
+    find_by_email,
+    remove_ended_login_sessions,
+)
 from .backups.cli import backup_command, restore_command
 from .calendar import operations as calendar_operations
 from .calendar.private_queries import people_with_feed_history
@@ -175,17 +180,21 @@ def demo(if_empty: bool) -> None:
 @lms_cli.command("prune")
 @click.option("--batch", default=1000, show_default=True, help="People per transaction.")
 def prune(batch: int) -> None:
-    """Shrink the private feeds' change log: one row per person (safe while the app serves).
+    """Remove helper rows no one reads again (safe while the app serves; run it nightly).
 
-    Each pruned feed changes its ETag once (clients fetch it once more); no old
-    ETag can match again. Run it nightly, e.g. after the backup.
+    Ended sign-ins go. The private feeds' change log keeps one row per person:
+    each pruned feed changes its ETag once (clients fetch it once more), and no
+    old ETag can match again.
     """
-    removed, people, after = calendar_operations.remove_orphan_feed_changes(), 0, 0
+    sign_ins = remove_ended_login_sessions()
+    removed = calendar_operations.remove_orphan_feed_changes()
     db_session().commit()
+    people, after = 0, 0
     while ids := people_with_feed_history(after=after, limit=batch):
         removed += calendar_operations.compact_feed_changes(ids)
         db_session().commit()  # one short transaction (and table lock) per batch
         people, after = people + len(ids), ids[-1]
+    click.echo(f"Ended sign-ins: {sign_ins} removed.")
     click.echo(f"Feed change log: {removed} rows removed, {people} people keep one new row each.")
 
 

@@ -73,10 +73,10 @@ def test_pruned_feeds_answer_once_more_in_full_and_no_old_etag_matches_again(
     long_logs = [n for n in db.session.scalars(per_person) if n > 1]
 
     output = prune(runner)
-    assert output == (
+    assert (
         f"Feed change log: {sum(long_logs)} rows removed, "
         f"{len(long_logs)} people keep one new row each.\n"
-    )
+    ) in output
     assert set(db.session.scalars(per_person)) == {1}
 
     after = fetch(before_prune.headers["ETag"])
