@@ -178,7 +178,13 @@ def demo(if_empty: bool) -> None:
 
 
 @lms_cli.command("prune")
-@click.option("--batch", default=1000, show_default=True, help="People per transaction.")
+@click.option(
+    "--batch",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="People per transaction.",
+)
 def prune(batch: int) -> None:
     """Remove helper rows no one reads again (safe while the app serves; run it nightly).
 
