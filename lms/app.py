@@ -18,7 +18,7 @@ from flask_sqlalchemy import SQLAlchemy
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import LMS
-from .config import OPTIONS, ConfigError
+from .config import OPTIONS, ConfigError, engine_options
 from .web import ERROR_TITLES, render_error, security_headers
 
 db = SQLAlchemy()
@@ -75,6 +75,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not str(app.config["LMS_URL_PREFIX"]).startswith("/"):
         raise ConfigError(f"LMS_URL_PREFIX must start with '/': {app.config['LMS_URL_PREFIX']!r}")
 
+    # A bounded pool per process: gunicorn workers x (pool + overflow) connections at most.
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config))
     db.init_app(app)
     lms.init_app(app, url_prefix=app.config["LMS_URL_PREFIX"])
 

@@ -11,7 +11,15 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from . import migrate
-from .auth.operations import AccountError, create_admin_account, find_by_email
+from .auth.operations import (
+    AccountError,
+    create_admin_account,
+    find_by_email,
+    remove_ended_login_sessions,
+)
+from .backups.cli import backup_command, restore_command
+from .calendar import operations as calendar_operations
+from .calendar.private_queries import people_with_feed_history
 from .core import db_session, state
 from .credentials.cli import certificate_keys_command, verify_command
 from .demo import DEMO_PASSWORD, large, load_demo, load_large_demo
@@ -30,6 +38,8 @@ lms_cli.add_command(certificate_keys_command)
 lms_cli.add_command(import_cli)
 lms_cli.add_command(worker_command)
 lms_cli.add_command(deliver_command)
+lms_cli.add_command(backup_command)
+lms_cli.add_command(restore_command)
 
 
 def _engine():
@@ -204,6 +214,33 @@ def demo(if_empty: bool, size: str, scale: float) -> None:
         f"{mail('coordinator')}, {mail('instructor.1')}, {large.officer_email(1)}, "
         f"{mail('coordinator', 'group-1')}"
     )
+
+
+@lms_cli.command("prune")
+@click.option(
+    "--batch",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="People per transaction.",
+)
+def prune(batch: int) -> None:
+    """Remove helper rows no one reads again (safe while the app serves; run it nightly).
+
+    Ended sign-ins go. The private feeds' change log keeps one row per person:
+    each pruned feed changes its ETag once (clients fetch it once more), and no
+    old ETag can match again.
+    """
+    sign_ins = remove_ended_login_sessions()
+    removed = calendar_operations.remove_orphan_feed_changes()
+    db_session().commit()
+    people, after = 0, 0
+    while ids := people_with_feed_history(after=after, limit=batch):
+        removed += calendar_operations.compact_feed_changes(ids)
+        db_session().commit()  # one short transaction (and table lock) per batch
+        people, after = people + len(ids), ids[-1]
+    click.echo(f"Ended sign-ins: {sign_ins} removed.")
+    click.echo(f"Feed change log: {removed} rows removed, {people} people keep one new row each.")
 
 
 @lms_cli.command("plugins")

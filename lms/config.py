@@ -11,6 +11,8 @@ from email.utils import parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import make_url
+
 
 class ConfigError(RuntimeError):
     """A configuration value is missing or invalid; the message names the key."""
@@ -168,6 +170,32 @@ OPTIONS: dict[str, Option] = {
     "LMS_DIGEST_WEEKDAY": Option(
         "monday", "Day of the week the coordinators' weekly digest goes out."
     ),
+    # The standalone app's own database pool (a host configures its own engine).
+    "LMS_DB_POOL_SIZE": Option(
+        5,
+        "Standalone app: database connections each process keeps open (a gunicorn worker, "
+        "a CLI or background worker). PostgreSQL's max_connections must cover "
+        "processes x (pool size + overflow) plus maintenance.",
+    ),
+    "LMS_DB_MAX_OVERFLOW": Option(
+        5, "Standalone app: connections a process may open beyond the pool under a burst."
+    ),
+    "LMS_DB_POOL_TIMEOUT": Option(
+        10, "Standalone app: seconds a request waits for a free connection before failing."
+    ),
+    "LMS_DB_POOL_RECYCLE": Option(
+        1800,
+        "Standalone app: seconds after which a pooled connection is replaced (before a "
+        "firewall or PgBouncer drops idle ones); every checkout is also pinged first.",
+    ),
+}
+
+#: The pool options, as SQLAlchemy's create_engine() names them.
+POOL_OPTIONS = {
+    "LMS_DB_POOL_SIZE": ("pool_size", 1),
+    "LMS_DB_MAX_OVERFLOW": ("max_overflow", 0),
+    "LMS_DB_POOL_TIMEOUT": ("pool_timeout", 1),
+    "LMS_DB_POOL_RECYCLE": ("pool_recycle", 60),
 }
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -186,6 +214,24 @@ def _positive_int(config: dict[str, Any], key: str, minimum: int = 1) -> None:
         value = config[key] = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
         raise ConfigError(f"{key} must be an integer of at least {minimum}, got {value!r}")
+
+
+def engine_options(config: dict[str, Any]) -> dict[str, Any]:
+    """SQLAlchemy engine options of a bounded, self-healing pool, from the LMS_DB_* keys.
+
+    Used by the standalone app before its engine exists (so checked here, naming
+    the key); a host app passes its own ``SQLALCHEMY_ENGINE_OPTIONS``.
+    """
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    for key, (name, minimum) in POOL_OPTIONS.items():
+        config.setdefault(key, OPTIONS[key].default)
+        _positive_int(config, key, minimum=minimum)
+        options[name] = config[key]
+    url = make_url(config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        # One shared in-memory connection (Flask-SQLAlchemy's StaticPool): no pool to size.
+        return {"pool_pre_ping": True}
+    return options
 
 
 def validate(config: dict[str, Any]) -> None:

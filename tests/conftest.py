@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
+from werkzeug.serving import make_server
 
 from lms import migrate
 from lms.app import create_app, db
@@ -188,11 +189,9 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-def live_server(app):
-    """The app served over HTTP on a free loopback port; yields its base URL."""
-    from werkzeug.serving import make_server
-
+@contextlib.contextmanager
+def serving(app):
+    """``app`` served over HTTP on a free loopback port; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -201,6 +200,13 @@ def live_server(app):
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over HTTP on a free loopback port; yields its base URL."""
+    with serving(app) as base:
+        yield base
 
 
 class AppProcesses:

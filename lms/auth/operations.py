@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from flask import current_app, has_request_context, request
 from flask_login import login_user, logout_user
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 
 from .. import signals
 from ..core import audit, db_session, find_department
@@ -118,6 +118,18 @@ def end_login_session(person: Person) -> None:
     audit("auth.sign_out", person, actor=person)
     logout_user()
     signals.signed_out.send(current_app._get_current_object(), person=person)
+
+
+def remove_ended_login_sessions() -> int:
+    """Delete sign-ins that ended (signed out, revoked or past their lifetime); return how many.
+
+    An ended sign-in's cookie already finds nothing (:func:`load_login_session`
+    refuses it), so its row serves no one; the audit log keeps the sign-in and
+    sign-out themselves. The caller commits.
+    """
+    lifetime = timedelta(hours=current_app.config["LMS_SIGN_IN_LIFETIME_HOURS"])
+    ended = or_(LoginSession.revoked_at.is_not(None), LoginSession.created_at < utcnow() - lifetime)
+    return db_session().execute(delete(LoginSession).where(ended)).rowcount or 0
 
 
 def revoke_all_login_sessions(person: Person) -> int:

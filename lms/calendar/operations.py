@@ -1,14 +1,16 @@
-"""Writes of the calendar feature: private feed links, and calendar revisions of sessions."""
+"""Writes of the calendar feature: private feed links, calendar revisions, the feed change log."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+
+from sqlalchemy import delete, insert, select, text
 
 from ..auth.operations import token_hash
 from ..core import audit, db_session
-from ..models import CourseSession, Meeting, Person, utcnow
+from ..models import CourseSession, FeedChange, Meeting, Person, utcnow
 
 #: Bytes of randomness in a feed token (256 bits; token_urlsafe gives 43 characters).
 TOKEN_BYTES = 32
@@ -62,3 +64,42 @@ def bump_revision(
     session.revised_at = max(now, session.revised_at) if session.revised_at else now
     for meeting in session.meetings if meetings is None else meetings:
         meeting.sequence = (meeting.sequence or 0) + 1
+
+
+def compact_feed_changes(person_ids: Sequence[int]) -> int:
+    """Replace each person's feed change rows by one new row; return the rows removed.
+
+    A feed's ETag is the count and highest id of its owner's rows. Deleting
+    rows alone could bring an old (count, highest id) pair back, so each person
+    first gets a new row whose id is higher than every id any feed was ever
+    served with, then loses the rows below it. Every version served before has
+    a highest id below the new row's, every version after has one at or above
+    it: no stale ETag can match again (each pruned feed is fetched once more).
+
+    On PostgreSQL the table is locked against writers first, which waits for
+    every transaction that already took an id to commit: no row with a lower id
+    can appear afterwards. SQLite has one writer at a time anyway. Part of the
+    caller's transaction (keep it short: it holds writers back); it does not commit.
+    """
+    session = db_session()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"LOCK TABLE {FeedChange.__tablename__} IN SHARE ROW EXCLUSIVE MODE"))
+    removed = 0
+    markers = session.execute(
+        insert(FeedChange).returning(
+            FeedChange.id, FeedChange.person_id, sort_by_parameter_order=True
+        ),
+        [{"person_id": person_id} for person_id in person_ids],
+    ).all()
+    for marker_id, person_id in markers:
+        removed += session.execute(
+            delete(FeedChange).where(FeedChange.person_id == person_id, FeedChange.id < marker_id)
+        ).rowcount
+    session.flush()
+    return removed
+
+
+def remove_orphan_feed_changes() -> int:
+    """Delete the change rows of people who no longer exist (no feed reads them)."""
+    orphans = delete(FeedChange).where(FeedChange.person_id.not_in(select(Person.id)))
+    return db_session().execute(orphans).rowcount

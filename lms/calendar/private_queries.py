@@ -227,3 +227,16 @@ def _add_teaching(found: dict[str, tuple[int, MeetingEntry]], build: EntryBuilde
         else:  # also enrolled in it: that event stays, newer than the teaching one was
             bumped = held[1]._replace(sequence=held[1].sequence + 2 * count - 1)
             found[row.uid] = (held[0], bumped)
+
+
+def people_with_feed_history(after: int = 0, minimum_rows: int = 2, limit: int = 1000) -> list[int]:
+    """Ids above ``after`` of up to ``limit`` people with ``minimum_rows`` feed changes or more."""
+    query = (
+        select(FeedChange.person_id)
+        .where(FeedChange.person_id > after)
+        .group_by(FeedChange.person_id)
+        .having(func.count(FeedChange.id) >= minimum_rows)
+        .order_by(FeedChange.person_id)
+        .limit(limit)
+    )
+    return list(read(query, {}).scalars())

@@ -17,12 +17,14 @@ class FeedChange(Base):
     those reach. A trigger catches every writer (the LMS, a host application,
     a SQL console), which code in each operation could not promise.
 
-    Rows are only ever added, so the number of a person's rows and the highest
+    Writers only add rows, so the number of a person's rows and the highest
     id among them are a version of their feed's data, read from one index:
     revalidating a 1,000-event feed costs the same as an empty one. The count
     is what makes it safe under concurrency: ids are handed out before commit,
     so a change can become visible with an id below the highest already seen,
-    but it always adds one to the count.
+    but it always adds one to the count. The one deletion is ``flask lms prune``
+    (:func:`lms.calendar.operations.compact_feed_changes`), which replaces a
+    person's rows by one with a higher id than any served before.
     """
 
     __tablename__ = "lms_feed_change"

@@ -1,0 +1,1 @@
+"""Backups of an installation (database and signing keys) and their restore."""
