@@ -24,7 +24,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from .. import signals
-from ..core import audit, db_session, department_name, public_url
+from ..core import NoPublicAddress, audit, db_session, department_name, public_url
 from ..formatting import format_local_datetime
 from ..mail.operations import queue_mail
 from ..models import AccountToken, MailCategory, Person, TokenPurpose, utcnow
@@ -139,7 +139,12 @@ def _issued(person: Person, purpose: TokenPurpose, valid_for: timedelta) -> Acco
     )
     # Every kind of link goes to the person's own address too (a person without one
     # gets it only from whoever made it); the message commits with the link.
-    queue_mail(person, link.mail_template, link.mail_context(), category=MailCategory.SECURITY)
+    try:
+        context = link.mail_context()
+    except NoPublicAddress as exc:  # a command without LMS_PUBLIC_URL: shown, not mailed
+        current_app.logger.warning("link for person %s not mailed: %s", person.id, exc)
+    else:
+        queue_mail(person, link.mail_template, context, category=MailCategory.SECURITY)
     signals.account_link_issued.send(current_app._get_current_object(), link=link)
     return link
 
