@@ -191,7 +191,7 @@ def public_feed():
     """All public sessions (``?audience=civilians,school_staff`` narrows it)."""
     audiences = _list_filter("audience", {a.value: a for a in Audience})
     selection = queries.PublicSelection(audiences=audiences)
-    window = queries.current_window()
+    window = queries.current_window(local_today())
     source_args = {"audience": ",".join(sorted(audiences))} if audiences else {}
     source = url_for("lms.calendar.public_feed", _external=True, **source_args)
     etag = _etag("public", source, queries.public_fingerprint(selection, window))
@@ -214,7 +214,7 @@ def course_feed(code: str):
         abort(404)
     selection = queries.PublicSelection(course_id=course.id)
     source = url_for("lms.calendar.course_feed", code=course.code, _external=True)
-    window = queries.current_window()
+    window = queries.current_window(local_today())
     fingerprint = queries.public_fingerprint(selection, window)
     etag = _etag("course", source, course.code, course.title, fingerprint)
     site = current_app.config["LMS_SITE_NAME"]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from ..core import public_url
+import logging
+
+from ..core import NoPublicAddress, public_url
 from ..credentials.printing import verify_url
 from ..models import Certificate, MailCategory
 from .operations import queue_mail
+
+log = logging.getLogger(__name__)
 
 
 def certificate_issued(certificate: Certificate) -> None:
@@ -14,13 +18,19 @@ def certificate_issued(certificate: Certificate) -> None:
     person = certificate.person
     if person is None or not person.email:
         return
-    serial = certificate.display_serial
+    try:
+        download_url = public_url(
+            "lms.credentials.certificate_pdf", serial=certificate.display_serial
+        )
+    except NoPublicAddress as exc:  # a command, without LMS_PUBLIC_URL: no links to give
+        log.warning("certificate message to person %s not queued: %s", person.id, exc)
+        return
     queue_mail(
         person,
         "certificate_issued",
         {
             "certificate": certificate,
-            "download_url": public_url("lms.credentials.certificate_pdf", serial=serial),
+            "download_url": download_url,
             "verify_url": verify_url(certificate),
             "replaces": certificate.supersedes,
         },

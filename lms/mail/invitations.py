@@ -11,6 +11,7 @@ made an iTIP ``REQUEST`` or ``CANCEL`` for that one recipient.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from email.utils import parseaddr
 
@@ -20,11 +21,13 @@ from ..calendar.itip import Invitation
 from ..calendar.private_queries import PrivateSelection, private_meetings
 from ..calendar.queries import current_window
 from ..calendar.render import CalendarInfo, calendar_bytes
-from ..core import public_url
+from ..core import NoPublicAddress, public_url
 from ..enrollment.queries import session_roster, waitlist_position
 from ..models import CourseSession, Enrollment, EnrollmentStatus, MailCategory, Person
 from .identity import sender_header
 from .operations import Attachment, queue_mail
+
+log = logging.getLogger(__name__)
 
 REQUEST, CANCEL = "REQUEST", "CANCEL"
 #: What a person's own feed holds of their sessions (their certification dates aside).
@@ -59,6 +62,11 @@ def _queue(enrollment: Enrollment, template: str, method: str | None, **context)
     person: Person = enrollment.person
     if not person.email:
         return
+    try:
+        session_url = _session_url(enrollment.session_id)
+    except NoPublicAddress as exc:  # a command, without LMS_PUBLIC_URL: no links to give
+        log.warning("%s message to person %s not queued: %s", template, person.id, exc)
+        return
     data = invitation_calendar(enrollment, method) if method else None
     attachments = []
     if data is not None:
@@ -77,7 +85,7 @@ def _queue(enrollment: Enrollment, template: str, method: str | None, **context)
             "enrollment": enrollment,
             "session": session,
             "course": session.course,
-            "session_url": _session_url(session.id),
+            "session_url": session_url,
             "has_calendar": data is not None,
             **context,
         },
