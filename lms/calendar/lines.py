@@ -34,6 +34,12 @@ def escape_text(value: str) -> str:
     )
 
 
+def param_text(value: str) -> str:
+    """A quoted parameter value (RFC 5545 §3.2), e.g. a CN: a DQUOTE cannot be escaped
+    there, so it is dropped, as are control characters."""
+    return '"' + value.replace('"', "").translate(_CONTROLS) + '"'
+
+
 def fold(line: str, limit: int = 75) -> str:
     """Fold a content line into lines of at most ``limit`` octets (RFC 5545 §3.1).
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 
+from flask import current_app
 from sqlalchemy import (
     bindparam,
     case,
@@ -43,7 +44,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from ..core import db_session
+from ..core import db_session, department_zone, local_today
 from ..models import (
     Audience,
     Course,
@@ -117,6 +118,17 @@ def feed_window(history_days: int, cancelled_days: int, today: date, zone: tzinf
     """
     start = datetime.combine(today, time(), tzinfo=zone).astimezone(UTC)
     return FeedWindow(start, timedelta(days=history_days), timedelta(days=cancelled_days))
+
+
+def current_window(today: date | None = None) -> FeedWindow:
+    """The feeds' window as configured, on ``today`` (default: the department's today)."""
+    config = current_app.config
+    return feed_window(
+        config["LMS_CALENDAR_HISTORY_DAYS"],
+        config["LMS_CALENDAR_CANCELLED_DAYS"],
+        today or local_today(),
+        department_zone(),
+    )
 
 
 # --- the public feeds -------------------------------------------------------

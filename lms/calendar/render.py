@@ -1,12 +1,14 @@
 """iCalendar files (RFC 5545, RFC 7986) from domain objects: pure functions, bytes out.
 
 The same functions serve the per-session download, the public and private
-feeds and any e-mail attachment: they read the values they are given and
-nothing else (no request, no database, no clock), so the same inputs always
-give the same bytes. The values (:class:`SessionFacts`, :class:`MeetingEntry`,
-:class:`CertificationEntry`) come from the ORM objects (:func:`session_entries`,
-for a download) or straight from SQL rows (:mod:`lms.calendar.queries`, for
-feeds, where loading 1,000 ORM objects would cost more than writing the file).
+feeds and the invitations sent by e-mail (an :class:`~.itip.Invitation` adds
+METHOD, ORGANIZER and ATTENDEE to the very events a feed holds): they read the
+values they are given and nothing else (no request, no database, no clock), so
+the same inputs always give the same bytes. The values (:class:`SessionFacts`,
+:class:`MeetingEntry`, :class:`CertificationEntry`) come from the ORM objects
+(:func:`session_entries`, for a download) or straight from SQL rows
+(:mod:`lms.calendar.queries`, for feeds, where loading 1,000 ORM objects would
+cost more than writing the file).
 
 Events are written here rather than through icalendar's ``Component.to_ical``:
 that generic serializer costs about 0.7 ms per event (a 1,000-event feed took
@@ -31,6 +33,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from ..models import CourseSession, Meeting
+from .itip import Invitation
 from .lines import CRLF, duration, escape_text, fold, in_repeated_hour, utc_stamp, wall
 from .timezones import vtimezone_bytes, year_range
 
@@ -225,8 +228,9 @@ def _location_line(place: str | None) -> str:
     return f"{fold(f'LOCATION:{escape_text(place)}')}{CRLF}" if place else ""
 
 
-def _meeting_event(entry: MeetingEntry, shared: _SessionLines) -> str:
-    """One VEVENT, CRLF-terminated. Everything shared by the session is ready-made."""
+def _meeting_event(entry: MeetingEntry, shared: _SessionLines, people: str = "") -> str:
+    """One VEVENT, CRLF-terminated. Everything shared by the session is ready-made;
+    ``people`` holds an invitation's ORGANIZER and ATTENDEE lines."""
     number, count = entry.day
     summary = f"{shared.summary} (day {number} of {count})" if count > 1 else shared.summary
     # A meeting held somewhere else than the session says so.
@@ -235,7 +239,7 @@ def _meeting_event(entry: MeetingEntry, shared: _SessionLines) -> str:
     return (
         f"BEGIN:VEVENT\r\nUID:{entry.uid}\r\nDTSTAMP:{stamp}\r\n{_times(entry, shared)}"
         f"SEQUENCE:{entry.sequence}\r\n{shared.status}\r\n{fold(summary)}\r\n"
-        f"{location}{shared.tail}"
+        f"{location}{shared.tail}{people}"
         f"LAST-MODIFIED:{stamp}\r\nTRANSP:OPAQUE\r\nEND:VEVENT\r\n"
     )
 
@@ -250,10 +254,10 @@ def _times(entry: MeetingEntry, shared: _SessionLines) -> str:
 
 
 @functools.lru_cache(maxsize=20_000)
-def _event_text(entry: MeetingEntry, url: str) -> str:
+def _event_text(entry: MeetingEntry, url: str, people: str = "") -> str:
     """One meeting's VEVENT. A pure function of its (hashable) inputs, so it is
     memoized: a feed polled again re-renders only the events whose facts changed."""
-    return _meeting_event(entry, _session_lines(entry, url))
+    return _meeting_event(entry, _session_lines(entry, url), people)
 
 
 def _certification_lines(entry: CertificationEntry) -> list[str]:
@@ -287,13 +291,15 @@ def _certification_lines(entry: CertificationEntry) -> list[str]:
     ]
 
 
-def _header_lines(info: CalendarInfo) -> list[str]:
+def _header_lines(info: CalendarInfo, method: str | None = None) -> list[str]:
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         f"PRODID:{PRODID}",
         "CALSCALE:GREGORIAN",
     ]
+    if method:
+        lines.append(f"METHOD:{method}")
     if info.name:
         lines.append(fold(f"NAME:{escape_text(info.name)}"))
         lines.append(fold(f"X-WR-CALNAME:{escape_text(info.name)}"))
@@ -336,15 +342,19 @@ def calendar_bytes(
     certifications: Iterable[CertificationEntry] = (),
     *,
     session_url: Callable[[int], str],
+    invitation: Invitation | None = None,
 ) -> bytes:
     """A whole calendar: header, time zones, then events in a stable order.
 
-    ``session_url`` gives the page of a session (by id) that events link to.
+    ``session_url`` gives the page of a session (by id) that events link to;
+    ``invitation`` makes it an iTIP message (meetings only) for one attendee.
     """
     meetings = sorted(meetings, key=lambda e: (e.starts_at, e.uid))
     certifications = sorted(certifications, key=lambda e: (e.day, e.uid))
-    head = CRLF.join(_header_lines(info)) + CRLF + "".join(_timezone_blocks(meetings))
-    events = [_event_text(entry, session_url(entry.session.id)) for entry in meetings]
+    method = invitation.method if invitation else None
+    people = invitation.event_lines() if invitation else ""
+    head = CRLF.join(_header_lines(info, method)) + CRLF + "".join(_timezone_blocks(meetings))
+    events = [_event_text(entry, session_url(entry.session.id), people) for entry in meetings]
     for entry in certifications:
         events.append(CRLF.join(_certification_lines(entry)) + CRLF)
     return (head + "".join(events) + "END:VCALENDAR" + CRLF).encode()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -21,7 +21,7 @@ from flask import (
 
 from ..auth.policy import PUBLIC, SIGNED_IN, allow, current_person
 from ..catalog import queries as catalog_queries
-from ..core import acting_person, db_session, department_zone, local_today
+from ..core import acting_person, db_session, local_today
 from ..models import Audience, CourseSession, Person
 from . import certification_queries, operations, private_queries, queries, render
 from .forms import NewFeedLinkForm, StopFeedForm
@@ -32,16 +32,6 @@ _PRIVATE_PARTS = ("enrolled", "teaching", "certifications")
 
 
 # --- HTTP helpers -----------------------------------------------------------
-
-
-def _window(today: date | None = None) -> queries.FeedWindow:
-    config = current_app.config
-    return queries.feed_window(
-        config["LMS_CALENDAR_HISTORY_DAYS"],
-        config["LMS_CALENDAR_CANCELLED_DAYS"],
-        today or local_today(),
-        department_zone(),
-    )
 
 
 def _etag(kind: str, *parts: Any) -> str:
@@ -201,7 +191,7 @@ def public_feed():
     """All public sessions (``?audience=civilians,school_staff`` narrows it)."""
     audiences = _list_filter("audience", {a.value: a for a in Audience})
     selection = queries.PublicSelection(audiences=audiences)
-    window = _window()
+    window = queries.current_window(local_today())
     source_args = {"audience": ",".join(sorted(audiences))} if audiences else {}
     source = url_for("lms.calendar.public_feed", _external=True, **source_args)
     etag = _etag("public", source, queries.public_fingerprint(selection, window))
@@ -224,7 +214,7 @@ def course_feed(code: str):
         abort(404)
     selection = queries.PublicSelection(course_id=course.id)
     source = url_for("lms.calendar.course_feed", code=course.code, _external=True)
-    window = _window()
+    window = queries.current_window(local_today())
     fingerprint = queries.public_fingerprint(selection, window)
     etag = _etag("course", source, course.code, course.title, fingerprint)
     site = current_app.config["LMS_SITE_NAME"]
@@ -255,7 +245,7 @@ def private_feed(token: str):
     if _not_modified(etag):
         return _calendar_response(None, etag, private=True, filename="my-training.ics")
     person_id = owner.person_id
-    window = _window(today)
+    window = queries.current_window(today)
     history = (
         certification_queries.certification_history(person_id, today)
         if selection.certifications

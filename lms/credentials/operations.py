@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..auth.policy import can_revoke_certificate
 from ..core import audit, db_session, local_today, lock_row
+from ..mail import certificates as certificate_mail
 from ..models import Certificate, Completion, CourseSession, Person, utcnow
 from ..models.certificates import CertificateStatus
 from ..signals import certificate_issued, certificate_revoked, certificate_superseded
@@ -152,6 +153,7 @@ def _announce_issue(certificate: Certificate, actor: Person, **details) -> None:
         },
     )
     certificate_issued.send(current_app._get_current_object(), certificate=certificate, actor=actor)
+    certificate_mail.certificate_issued(certificate)
 
 
 def issue_certificates(

@@ -16,6 +16,7 @@ from .. import signals
 from ..auth import links
 from ..auth import operations as auth_operations
 from ..core import audit, db_session, local_today
+from ..mail import invitations
 from ..models import (
     AccountToken,
     Enrollment,
@@ -50,7 +51,11 @@ def enroll_self(session_id: int, person: Person) -> Enrollment:
     lacking = rules.prerequisite_problems(session.course, person, local_today(session.timezone))
     if lacking:
         raise EnrollmentError(" ".join(lacking))
-    return admit(session, person, person.organization, source=EnrollmentSource.SELF, actor=person)
+    enrollment = admit(
+        session, person, person.organization, source=EnrollmentSource.SELF, actor=person
+    )
+    invitations.enrollment_created(enrollment)
+    return enrollment
 
 
 def enroll_by_coordinator(
@@ -77,7 +82,7 @@ def enroll_by_coordinator(
     audience = rules.audience_problem(session.course, person)
     if audience:
         details["audience_override"] = audience
-    return admit(
+    enrollment = admit(
         session,
         person,
         person.organization,
@@ -87,6 +92,8 @@ def enroll_by_coordinator(
         prerequisite_override_reason=prerequisite_override_reason if lacking else None,
         details=details,
     )
+    invitations.enrollment_created(enrollment)
+    return enrollment
 
 
 def cancel_enrollment(
@@ -108,6 +115,7 @@ def cancel_enrollment(
         raise EnrollmentError(problem)
     freed_seat = enrollment.holds_seat
     mark_cancelled(enrollment, actor, reason)
+    invitations.place_cancelled(enrollment, actor)
     if freed_seat:
         promote_waitlist(session, actor)
     return enrollment

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import signals
 from ..core import audit, db_session, lock_row
+from ..mail import invitations
 from ..models import (
     CourseSession,
     Enrollment,
@@ -187,6 +188,7 @@ def promote_waitlist(session: CourseSession, actor: Person | None = None) -> lis
             },
         )
         signals.waitlist_promoted.send(_app(), enrollment=enrollment)
+        invitations.seat_given(enrollment)
         promoted.append(enrollment)
     return promoted
 

@@ -22,6 +22,7 @@ from ..core import audit, db_session, to_local
 from ..enrollment import queries as enrollment_queries
 from ..enrollment.places import lock_session, mark_cancelled, promote_waitlist
 from ..formatting import format_local_datetime
+from ..mail import invitations
 from ..models import (
     Course,
     CourseSession,
@@ -271,6 +272,8 @@ def update_session(session_id: int, draft: SessionDraft, actor: Person) -> dict[
     if changes:
         audit("session.changed", session, actor=actor, details={"changes": changes})
         signals.session_changed.send(_app(), session=session, actor=actor, changes=changes)
+    if moved or "location" in changes:
+        invitations.session_moved(session)
     promote_waitlist(session, actor)
     return changes
 
@@ -305,4 +308,5 @@ def cancel_session(session_id: int, actor: Person, reason: str) -> CourseSession
         },
     )
     signals.session_cancelled.send(_app(), session=session, actor=actor, reason=reason)
+    invitations.session_cancelled(session, places)
     return session

@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, inspect, text
 from lms import migrate
 from lms.calendar import views
 from lms.calendar.operations import bump_revision, regenerate_feed_token
-from lms.core import local_today
+from lms.core import department_zone, local_today
 from lms.enrollment.operations import cancel_enrollment
 from lms.models import (
     EnrollmentStatus,
@@ -251,7 +251,7 @@ def test_a_new_day_sends_a_new_copy(feed, monkeypatch):
 def test_meetings_leave_the_feed_at_the_departments_midnight(feed, make, world, monkeypatch, app):
     history = app.config["LMS_CALENDAR_HISTORY_DAYS"]
     session = world["enrolled"]
-    last_day = max(m.starts_at for m in session.meetings).astimezone(views.department_zone())
+    last_day = max(m.starts_at for m in session.meetings).astimezone(department_zone())
     uid = session.meetings[-1].uid
 
     def on(day: date) -> dict:
