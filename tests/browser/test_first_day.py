@@ -189,7 +189,8 @@ def test_a_department_starts_from_nothing(runner, page, browser, live_server, tm
         page.get_by_role("row", name=re.compile(r"^2 Sofia Rivera E-10000 400 "))
     ).to_be_visible()
     shoot(page, shots, "people-preview")
-    page.get_by_role("button", name="Apply this import").click()
+    # Applying writes hundreds of rows: on a busy CI machine it may take longer than 10 s.
+    page.get_by_role("button", name="Apply this import").click(timeout=60_000)
     expect(page.get_by_text("Imported hr-export.csv: 200 created")).to_contain_text(
         "200 given the Officer role"
     )
@@ -251,7 +252,8 @@ def test_a_department_starts_from_nothing(runner, page, browser, live_server, tm
         "(marked imported); 0 already imported."
     )
     shoot(page, shots, "records-preview")
-    page.get_by_role("button", name="Apply this import").click()
+    # Applying writes hundreds of rows: on a busy CI machine it may take longer than 10 s.
+    page.get_by_role("button", name="Apply this import").click(timeout=60_000)
     expect(page.get_by_text(f"Imported alerrt-history.csv: {len(past)} records")).to_be_visible()
 
     # The directory shows where each officer stands.
