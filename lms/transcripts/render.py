@@ -1,8 +1,9 @@
 """Transcripts as PDF: a pure function from the signed record to bytes.
 
 Drawn with the certificate engine (:mod:`lms.credentials`): its object writer,
-its TrueType subsets with ToUnicode maps (text stays extractable, user text
-reaches the file only as glyph ids), its QR font and its department seal; the
+its font chain, shaping and subsets with ToUnicode maps and ActualText (text in
+every script stays extractable, user text reaches the file only as glyph ids),
+its QR font and its department seal; the
 pages come from :mod:`lms.transcripts.layout`, as the layout's data
 (:mod:`lms.transcripts.spec`) says. The signed record travels inside
 the file as an attachment (``transcript.json``), byte for byte the text the
@@ -16,7 +17,6 @@ import json
 import zlib
 from datetime import UTC, date, datetime
 
-from ..credentials.fonts import repertoire_key
 from ..credentials.pdf import (
     PdfWriter,
     stream_body,
@@ -26,6 +26,7 @@ from ..credentials.pdf import (
 )
 from ..credentials.render import font_for, image_for
 from ..credentials.signing import display_serial
+from ..credentials.typeset import font_subsets
 from .layout import TranscriptLayout
 from .record import ATTACHMENT_NAME
 from .spec import TranscriptSpec, long_date
@@ -40,7 +41,10 @@ class TranscriptRenderer:
         self.fonts = {key: font_for(path) for key, path in spec.fonts.items()}
         self.seal = image_for(spec.seal) if spec.seal else None
         self.layout = TranscriptLayout(
-            spec, self.fonts, seal_aspect=self.seal.aspect if self.seal else None
+            spec,
+            self.fonts,
+            font_loader=font_for,
+            seal_aspect=self.seal.aspect if self.seal else None,
         )
         self.spec = spec
 
@@ -53,14 +57,8 @@ class TranscriptRenderer:
         writer = PdfWriter()
         catalog, pages = writer.reserve(), writer.reserve()
         font_refs = [
-            b"/%s %d 0 R"
-            % (
-                self.layout.names[key],
-                write_font(
-                    writer, font, font.subset(repertoire_key("".join(out.chars.get(key, ()))))
-                ),
-            )
-            for key, font in sorted(self.fonts.items())
+            b"/%s %d 0 R" % (self.layout.font_name(font), write_font(writer, font, subset))
+            for font, subset in font_subsets(out.usage, self.layout.layout_fonts)
         ]
         font_refs.append(b"/QR %d 0 R" % write_qr_font(writer))
         images = b"/XObject << /Im1 %d 0 R >>" % writer.add_image(self.seal) if self.seal else b""
