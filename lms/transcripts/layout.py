@@ -16,6 +16,7 @@ can read the page back against the signed record (:mod:`lms.transcripts.offline`
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -185,7 +186,11 @@ class TranscriptLayout:
                 lines.append(line)
             while self.width(word, font, size) > limit and len(word) > 1:
                 cut = len(word) - 1
-                while cut > 1 and self.width(word[:cut], font, size) > limit:
+                # never between a letter and its marks (a vowel sign, a virama)
+                while cut > 1 and (
+                    self.width(word[:cut], font, size) > limit
+                    or unicodedata.category(word[cut])[0] == "M"
+                ):
                     cut -= 1
                 lines.append(word[:cut])
                 word = word[cut:]
