@@ -31,6 +31,7 @@ ERROR_TITLES = {
     403: "Not allowed",
     404: "Not found",
     405: "Method not allowed",
+    422: "Cannot be done",
     429: "Too many requests",
     500: "Something went wrong",
 }

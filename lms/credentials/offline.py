@@ -99,17 +99,28 @@ def read_marked(page, tag: str) -> tuple[list[tuple[dict[str, str], str]], str]:
 
     A shaped line (an Indic or Arabic name) is read as the texts its runs' ``/Span``
     give (``/ActualText``, or ``/Alt`` for right-to-left runs), not glyph by glyph:
-    its glyphs are in visual order, and some stand for several letters.
+    its glyphs are in visual order, and some stand for several letters. A sequence
+    may hold several lines (``BT`` ... ``ET``), shaped or not: each is read on its
+    own, and they are joined by line breaks.
     """
     found: list[tuple[dict[str, str], str]] = []
     everything: list[str] = []
     properties: dict[str, str] | None = None
-    parts: list[str] = []
+    lines: list[str] = []  # the sequence's lines read so far
+    parts: list[str] = []  # the glyphs' text of the line being read
     given: list[str] = []  # the texts of the line's spans, in visual order
     depth = 0  # marked content nested inside ours
 
+    def end_line() -> None:
+        nonlocal parts, given
+        if given:
+            lines.append(get_display("".join(given)))
+        elif parts:
+            lines.append("".join(parts))
+        parts, given = [], []
+
     def before(operator: bytes, operands: list, cm, tm) -> None:
-        nonlocal properties, parts, given, depth
+        nonlocal properties, lines, depth
         if operator in (b"BDC", b"BMC"):
             if properties is not None:
                 depth += 1
@@ -119,13 +130,17 @@ def read_marked(page, tag: str) -> tuple[list[tuple[dict[str, str], str]], str]:
             elif operands and operands[0] == f"/{tag}":
                 marked = operands[1] if len(operands) > 1 else None
                 items = marked.items() if hasattr(marked, "items") else ()
-                properties, parts, given = {str(k): str(v) for k, v in items}, [], []
+                properties, lines = {str(k): str(v) for k, v in items}, []
+                parts.clear()
+                given.clear()
+        elif operator == b"BT" and properties is not None and not depth:
+            end_line()  # the previous line's text has been read by now
         elif operator == b"EMC" and properties is not None:
             if depth:
                 depth -= 1
             else:
-                shown = get_display("".join(given)) if given else "".join(parts)
-                found.append((properties, shown))
+                end_line()
+                found.append((properties, "\n".join(lines)))
                 properties = None
 
     def text(value: str, cm, tm, font, size) -> None:

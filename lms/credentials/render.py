@@ -33,7 +33,7 @@ from typing import Any
 from . import qr
 from .archival import DocumentInfo, catalog_object, write_output_intent
 from .art import vector_art
-from .fonts import EmbeddableFont, fallback_paths
+from .fonts import EmbeddableFont
 from .layouts import PLACEHOLDER, LayoutSpec, Placement, TextBlock
 from .pdf import (
     PdfImage,
@@ -54,7 +54,7 @@ from .signing import (
     qr_payload,
 )
 from .text import FontChain, fallback_faces
-from .typeset import FontSubsets, SetText, Usage, font_subsets, set_text
+from .typeset import FontSubsets, SetText, Usage, font_subsets, resource_names, set_text
 
 PRODUCER = "lms certificate renderer (HarfBuzz shaping)"
 
@@ -170,12 +170,7 @@ class PreparedLayout:
             key: FontChain(font, fallback_faces(font, font_loader))
             for key, font in self.fonts.items()
         }
-        # Resource names by font file: the layout's own fonts first, then the fallbacks.
-        self._font_names: dict[str, bytes] = {}
-        for source in [font.source for font in self.fonts.values()] + [
-            str(path.resolve()) for path, _ in fallback_paths(False) + fallback_paths(True)
-        ]:
-            self._font_names.setdefault(source, b"F%d" % (len(self._font_names) + 1))
+        self._font_names = resource_names(self.fonts.values())
         self.layout_fonts = frozenset(self.fonts.values())
         self._static_values = {
             "organization": clean_text(branding.organization),

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .art import rgb
-from .fonts import EmbeddableFont, FontSubset, repertoire_key
+from .fonts import EmbeddableFont, FontSubset, fallback_paths, repertoire_key
 from .layouts import TextBlock
 from .pdf import text_string
 from .text import EMBOLDEN, LEADING, FontChain, Line, Run, two_lines
@@ -53,12 +53,46 @@ def font_subsets(usages: Iterable[Usage], layout_fonts: frozenset) -> FontSubset
     return tuple(chosen)
 
 
+def resource_names(layout_fonts: Iterable[EmbeddableFont]) -> dict[str, bytes]:
+    """Page resource names (``F1``...) by font file: the layout's own fonts, then the fallbacks.
+
+    The same on every page a layout draws, whichever fonts a page uses.
+    """
+    names: dict[str, bytes] = {}
+    for source in [font.source for font in layout_fonts] + [
+        str(path.resolve()) for path, _ in fallback_paths(False) + fallback_paths(True)
+    ]:
+        names.setdefault(source, b"F%d" % (len(names) + 1))
+    return names
+
+
 @dataclass(frozen=True)
 class SetText:
-    """A block's text as drawn: the operators, and what it asks of each font."""
+    """Text as drawn: the operators, and what it asks of each font."""
 
     ops: bytes
     usage: Usage
+
+
+def place_line(
+    line: Line,
+    xy: tuple[float, float],
+    size: float,
+    align: str,
+    name_of: Callable[[EmbeddableFont], bytes],
+    color: tuple[float, float, float],
+) -> SetText:
+    """``line`` at ``size`` points on the baseline through ``xy``: starting (``left``),
+    centred on (``center``) or ending (``right``) at its x."""
+    x, y = xy
+    if align == "center":
+        x -= line.width_at(size) / 2
+    elif align == "right":
+        x -= line.width_at(size)
+    return SetText(
+        line_ops(line, x, y, size, name_of, color),
+        tuple((run.font, run.text, frozenset(g[0] for g in run.glyphs)) for run in line.runs),
+    )
 
 
 def _fit(block: TextBlock, chain: FontChain, text: str, limit: float | None):
@@ -102,15 +136,11 @@ def set_text(
         used = (ascent - descent) * size / 1000.0 + LEADING * size
         first = box_top - (box - used) / 2 - ascent * size / 1000.0
         baselines = [first, first - LEADING * size]
-    ops, usage = [], []
-    for line, y in zip(lines, baselines, strict=True):
-        line_width = line.width_at(size)
-        x = x0 - (line_width / 2 if block.align == "center" else 0)
-        if block.align == "right":
-            x = x0 - line_width
-        ops.append(line_ops(line, x, y, size, name_of, block.color))
-        usage += [(run.font, run.text, frozenset(g[0] for g in run.glyphs)) for run in line.runs]
-    return SetText(b"".join(ops), tuple(usage))
+    drawn = [
+        place_line(line, (x0, y), size, block.align, name_of, block.color)
+        for line, y in zip(lines, baselines, strict=True)
+    ]
+    return SetText(b"".join(d.ops for d in drawn), sum((d.usage for d in drawn), ()))
 
 
 def line_ops(

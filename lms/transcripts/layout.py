@@ -2,7 +2,10 @@
 
 Pure: from the signed record (parsed) and a checked layout
 (:class:`lms.transcripts.spec.TranscriptSpec`: sizes, texts, colours, tables)
-to each page's PDF drawing operators and the characters each font must carry;
+to each page's PDF drawing operators and what each font must carry. Text is
+set as certificates set it (:mod:`lms.credentials.text`): the layout's font
+for Latin, Greek and Cyrillic, the Noto face of any other script, shaped and
+in visual order;
 :mod:`lms.transcripts.render` writes the file. Tables repeat their header on
 each page; every page carries the holder, the serial and "Page n of N".
 
@@ -13,13 +16,18 @@ can read the page back against the signed record (:mod:`lms.transcripts.offline`
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 from ..credentials import qr
 from ..credentials.art import rgb
 from ..credentials.fonts import EmbeddableFont
 from ..credentials.pdf import text_string
+from ..credentials.text import FontChain, Line, fallback_faces
+from ..credentials.typeset import Usage, place_line, resource_names
 from .spec import HEAD_FIELDS, Section, TranscriptSpec, fields_of, fill
 
 #: The marked-content tag around each text showing the record's values.
@@ -50,10 +58,10 @@ def details_template(spec: TranscriptSpec, values: dict[str, str]) -> str:
 
 @dataclass
 class Pages:
-    """The drawing of each page, and every character each font must carry."""
+    """The drawing of each page, and what its text asks of each font."""
 
     pages: list[list[bytes]] = field(default_factory=lambda: [[]])
-    chars: dict[str, set[str]] = field(default_factory=dict)
+    usage: list[Usage] = field(default_factory=list)
     current: int = -1  # the page drawn on: the last, unless footers are being added
 
     def add(self, ops: bytes) -> None:
@@ -68,50 +76,71 @@ class Pages:
 
 
 class TranscriptLayout:
-    """Sets transcripts as ``spec`` says in ``fonts``; ``seal_aspect``: draw image /Im1."""
+    """Sets transcripts as ``spec`` says in ``fonts`` (and the fallbacks ``font_loader``
+    reads); ``seal_aspect``: draw image /Im1."""
 
     def __init__(
         self,
         spec: TranscriptSpec,
         fonts: dict[str, EmbeddableFont],
         *,
+        font_loader: Callable[[Path], EmbeddableFont],
         seal_aspect: float | None = None,
     ):
         missing = {"text", "bold"} - fonts.keys()
         if missing:
             raise ValueError(f"transcript fonts missing: {sorted(missing)}")
         self.spec = spec
-        self.fonts = fonts
-        self.names = {key: f"F{i + 1}".encode() for i, key in enumerate(sorted(fonts))}
+        self.chains = {
+            key: FontChain(font, fallback_faces(font, font_loader)) for key, font in fonts.items()
+        }
+        self.layout_fonts = frozenset(fonts.values())
+        self._names = resource_names(fonts[key] for key in sorted(fonts))
+        self._lines: dict[tuple[str, str], Line] = {}
         self.seal_aspect = seal_aspect
         self.left = spec.margins.left
         self.right = spec.width - spec.margins.right
         self.top = spec.height - spec.margins.top
-        self.fills = {name: rgb(color) for name, color in spec.colors.items()}
 
     # --- text ---------------------------------------------------------------------
 
+    def font_name(self, font: EmbeddableFont) -> bytes:
+        """The page resource name of ``font`` (``F1``...), the same on every page."""
+        return self._names[font.source]
+
+    def line(self, text: str, font: str) -> Line:
+        """``text`` set on one line in the chain of the layout's font ``font``."""
+        key = (font, text)
+        found = self._lines.get(key)
+        if found is None:
+            found = self.chains[font].line(text)
+            if len(self._lines) > 4096:  # course titles and names repeat across transcripts
+                self._lines.clear()
+            self._lines[key] = found
+        return found
+
     def width(self, text: str, font: str, size: float) -> float:
         """Width of ``text`` in points."""
-        return self.fonts[font].text_width(text, size)
+        return self.line(text, font).width_at(size)
 
     def _text(
-        self, out: Pages, x: float, y: float, text: str, font: str, size: float, color="ink"
+        self,
+        out: Pages,
+        xy: tuple[float, float],
+        text: str,
+        font: str,
+        size: float,
+        color: str = "ink",
+        align: str = "left",
     ) -> None:
+        """``text`` on one line with its baseline through ``xy``, ``align``ed on its x."""
         if not text:
             return
-        out.chars.setdefault(font, set()).update(text)
-        out.add(
-            b"BT %s /%s %.2f Tf %.2f %.2f Td <%s> Tj ET\n"
-            % (
-                self.fills[color],
-                self.names[font],
-                size,
-                x,
-                y,
-                self.fonts[font].encode(text).encode(),
-            )
+        drawn = place_line(
+            self.line(text, font), xy, size, align, self.font_name, self.spec.colors[color]
         )
+        out.add(drawn.ops)
+        out.usage.append(drawn.usage)
 
     def _fitted(
         self,
@@ -134,7 +163,7 @@ class TranscriptLayout:
         marked = bool(fields_of(template) & HEAD_FIELDS)
         if marked:
             out.mark("", template)
-        self._text(out, x, y, text, font, size, color)
+        self._text(out, (x, y), text, font, size, color)
         if marked:
             out.end_mark()
         return self.width(text, font, size)
@@ -157,7 +186,11 @@ class TranscriptLayout:
                 lines.append(line)
             while self.width(word, font, size) > limit and len(word) > 1:
                 cut = len(word) - 1
-                while cut > 1 and self.width(word[:cut], font, size) > limit:
+                # never between a letter and its marks (a vowel sign, a virama)
+                while cut > 1 and (
+                    self.width(word[:cut], font, size) > limit
+                    or unicodedata.category(word[cut])[0] == "M"
+                ):
                     cut -= 1
                 lines.append(word[:cut])
                 word = word[cut:]
@@ -194,12 +227,12 @@ class TranscriptLayout:
         caption, caption_size = spec.texts["qr_caption"], sizes["qr_caption"]
         self._text(
             out,
-            qr_x + (qr_size - self.width(caption, "text", caption_size)) / 2,
-            top - qr_size - caption_size - 1,
+            (qr_x + qr_size / 2, top - qr_size - caption_size - 1),
             caption,
             "text",
             caption_size,
             "muted",
+            "center",
         )
 
         y = top - max(qr_size + caption_size + 19, spec.seal_height + 20, top - y + 20)
@@ -211,7 +244,7 @@ class TranscriptLayout:
             for line in self.wrap(
                 fill(template, values), "text", sizes["details"], self.right - self.left
             ):
-                self._text(out, self.left, y, line, "text", sizes["details"])
+                self._text(out, (self.left, y), line, "text", sizes["details"])
                 y -= sizes["details"] + 2.5
             out.end_mark()
         self._fitted(out, (self.left, y - 2), "record_line", values, "text", "accent")
@@ -248,7 +281,7 @@ class TranscriptLayout:
 
         def heading(y: float, suffix: str = "") -> float:
             title = section.title + suffix
-            self._text(out, self.left, y - title_size - 0.5, title, "bold", title_size, "accent")
+            self._text(out, (self.left, y - title_size - 0.5), title, "bold", title_size, "accent")
             return y - title_size - 7.5
 
         def header(y: float) -> float:
@@ -267,7 +300,7 @@ class TranscriptLayout:
             y = self._new_page(out, facts)
         y = heading(y)
         if not rows:
-            self._text(out, self.left, y - 10, section.empty, "text", size, "muted")
+            self._text(out, (self.left, y - 10), section.empty, "text", size, "muted")
             return y - 24
         y = header(y)
         for index, row in enumerate(rows):
@@ -303,8 +336,8 @@ class TranscriptLayout:
         size: float,
     ) -> None:
         if align == "right":
-            x = x + width - GUTTER - self.width(text, font, size)
-        self._text(out, x, y, text, font, size)
+            x += width - GUTTER
+        self._text(out, (x, y), text, font, size, align=align)
 
     def _footers(self, out: Pages, facts: dict) -> None:
         spec, sizes = self.spec, self.spec.sizes
@@ -329,12 +362,13 @@ class TranscriptLayout:
                 "muted",
                 limit - right_width - 12,
             )
-            self._text(out, self.right - right_width, bottom - 26, right, "text", sizes["footer"])
+            self._text(
+                out, (self.right, bottom - 26), right, "text", sizes["footer"], align="right"
+            )
             for i, line in enumerate(notice_lines):
                 self._text(
                     out,
-                    self.left,
-                    bottom - 36 - (sizes["notice"] + 1.5) * i,
+                    (self.left, bottom - 36 - (sizes["notice"] + 1.5) * i),
                     line,
                     "text",
                     sizes["notice"],

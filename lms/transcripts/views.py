@@ -26,6 +26,7 @@ from ..models import Organization, Person
 from ..ratelimit import rate_limited
 from . import files, operations, queries
 from .forms import AgencyZipForm, IssueForm, TranscriptVerifyForm
+from .render import UnprintableText
 
 
 def _send(data: bytes, filename: str, mimetype: str):
@@ -87,6 +88,8 @@ def download(serial: str):
         data = files.render_pdf(transcript)
     except LayoutUnavailable as exc:
         abort(503, description=str(exc))
+    except UnprintableText as exc:
+        abort(422, description=str(exc))
     return _send(data, files.pdf_filename(transcript), "application/pdf")
 
 
@@ -125,6 +128,9 @@ def organization_zip(organization_id: int):
     except (LayoutUnavailable, NoPublicAddress) as exc:
         db_session().rollback()
         abort(503, description=str(exc))
+    except UnprintableText as exc:
+        db_session().rollback()
+        abort(422, description=str(exc))
     db_session().commit()
     return _send(data, f"transcripts-{organization.slug}-{local_today()}.zip", "application/zip")
 
