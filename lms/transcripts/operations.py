@@ -16,6 +16,7 @@ from ..credentials.queries import key_store
 from ..models import IssuedTranscript, Person
 from ..signals import transcript_issued
 from . import queries, record
+from .render import UnprintableText, unprintable_refusal
 
 
 def _details(person: Person) -> dict[str, str]:
@@ -30,7 +31,11 @@ def _details(person: Person) -> dict[str, str]:
 
 
 def issue_transcript(actor: Person, person: Person, as_of: date | None = None) -> IssuedTranscript:
-    """Sign and record ``person``'s transcript as of ``as_of`` (default today)."""
+    """Sign and record ``person``'s transcript as of ``as_of`` (default today).
+
+    Raises :class:`~lms.transcripts.render.UnprintableText` before anything is
+    recorded when a value on it has characters no transcript font prints.
+    """
     today = local_today()
     as_of = as_of or today
     serial = signing.new_serial()
@@ -42,6 +47,9 @@ def issue_transcript(actor: Person, person: Person, as_of: date | None = None) -
         holder=person.printed_name,
         details=_details(person),
     )
+    refusal = unprintable_refusal(facts)
+    if refusal:
+        raise UnprintableText(refusal)
     text = record.canonical(facts)
     message = text.encode("utf-8")
     key = key_store().active_key()

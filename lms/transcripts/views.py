@@ -72,7 +72,10 @@ def issue(person_id: int):
     person = _visible_person(person_id)
     if not IssueForm().validate_on_submit():
         abort(400, description="The form expired; reload the page and try again.")
-    transcript = operations.issue_transcript(current_person(), person)
+    try:
+        transcript = operations.issue_transcript(current_person(), person)
+    except UnprintableText as exc:  # refused before anything is recorded
+        abort(422, description=str(exc))
     db_session().commit()
     return redirect(url_for("lms.transcripts.download", serial=transcript.display_serial), 303)
 
@@ -122,8 +125,8 @@ def organization_zip(organization_id: int):
         abort(400, description="The form expired; reload the page and try again.")
     people = queries.members_of(organization)
     require(bool(people), hide=True)
-    transcripts = operations.issue_for_people(current_person(), people)
     try:
+        transcripts = operations.issue_for_people(current_person(), people)
         data = files.render_zip(transcripts)
     except (LayoutUnavailable, NoPublicAddress) as exc:
         db_session().rollback()
