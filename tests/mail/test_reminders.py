@@ -21,7 +21,7 @@ from tests.support import DENVER
 @pytest.fixture
 def app_config(app_config):
     """Reminders are made outside any request: links need the site's public address."""
-    return {**app_config, "LMS_PUBLIC_URL": "https://training.mpd.test/training"}
+    return {**app_config, "LMS_PUBLIC_URL": "https://training.mpd.test"}
 
 
 @pytest.fixture

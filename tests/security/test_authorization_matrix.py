@@ -73,6 +73,13 @@ lms.auth.account                     POST signed-in S    A       A     A     A  
 lms.dashboard.home                   GET  signed-in S    A       A     A     A    A     A     A
 lms.status.mine                      GET  signed-in S    A       A     A     A    A     A     A
 lms.enrollment.my_enrollments        GET  signed-in S    A       A     A     A    A     A     A
+lms.mail_preferences.edit            GET  signed-in S    A       A     A     A    A     A     A
+lms.mail_preferences.edit            POST signed-in S    A       A     A     A    A     A     A
+
+# Unsubscribing from reminders and digests: the signed link in the message is the key
+# (RFC 8058 one-click: no sign-in, no CSRF token), whoever holds it.
+lms.mail_preferences.unsubscribe     GET  public    A/A  A/A     A/A   A/A   A/A  A/A   A/A   A/A
+lms.mail_preferences.unsubscribe     POST public    A/A  A/A     A/A   A/A   A/A  A/A   A/A   A/A
 
 # The catalog: public courses and sessions for everyone; signed in, every session and
 # course (private ones are not secret from colleagues, partners or groups: only who is
