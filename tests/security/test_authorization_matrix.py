@@ -369,8 +369,14 @@ def signed_in_clients(app, make, world: World) -> dict[str, FormClient]:
 @pytest.fixture
 def app_config(app_config):
     """Rate limits would answer 429 to the matrix's repeated requests: they are tested apart
-    (so is the reset form's time floor)."""
-    return {**app_config, "LMS_RATELIMIT_ENABLED": False, "LMS_PASSWORD_RESET_ANSWER_MS": 0}
+    (so is the reset form's time floor). The world's links are mailed outside any request:
+    they need the site's public address."""
+    return {
+        **app_config,
+        "LMS_RATELIMIT_ENABLED": False,
+        "LMS_PASSWORD_RESET_ANSWER_MS": 0,
+        "LMS_PUBLIC_URL": "https://training.mpd.test",
+    }
 
 
 def fail(title: str, lines: list[str]) -> None:
