@@ -17,16 +17,16 @@ import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from email.header import Header
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime, formataddr, make_msgid
 from html import escape
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..core import db_session
 from ..models import MailCategory, MailState, OutboxMessage, Person, utcnow
-from .identity import new_message_id, reply_to_header, sender_header
+from .identity import envelope_sender, reply_to_header, sender_header
 from .operations import render_message, wake_after_commit
 from .preferences import opted_out, unsubscribe_links
 
@@ -35,6 +35,30 @@ NAME = "@@lms-recipient-name@@"
 UNSUBSCRIBE = "@@lms-unsubscribe-url@@"
 
 BATCH = 1000
+
+
+class Recipient(NamedTuple):
+    """Who a message goes to: what a bulk message needs of a person."""
+
+    id: int
+    full_name: str
+    email: str
+
+
+def recipients(ids: Iterable[int]) -> dict[int, Recipient]:
+    """Active people among ``ids`` who have an address, by id; a query per thousand."""
+    found: dict[int, Recipient] = {}
+    ids = sorted(ids)
+    for start in range(0, len(ids), BATCH):
+        rows = db_session().execute(
+            select(Person.id, Person.full_name, Person.email).where(
+                Person.id.in_(ids[start : start + BATCH]),
+                Person.active.is_(True),
+                Person.email.is_not(None),
+            )
+        )
+        found.update((row.id, Recipient(*row)) for row in rows)
+    return found
 
 
 @dataclass(frozen=True)
@@ -87,21 +111,29 @@ class BulkMail:
 
     category: MailCategory
     rows: list[dict[str, Any]]
-    links: Callable[[Person], tuple[str, dict[str, str]]]
+    links: Callable[[int], tuple[str, dict[str, str]]]
     sender: str
     reply_to: str | None
+    domain: str  # of the Message-IDs: the sender's, as :func:`.identity.new_message_id`
 
     @classmethod
     def start(cls, category: MailCategory) -> BulkMail:
-        return cls(category, [], unsubscribe_links(category), sender_header(), reply_to_header())
+        return cls(
+            category,
+            [],
+            unsubscribe_links(category),
+            sender_header(),
+            reply_to_header(),
+            envelope_sender().rpartition("@")[2],
+        )
 
-    def add(self, person: Person, rendered: Rendered, dedupe_key: str) -> None:
+    def add(self, person: Recipient, rendered: Rendered, dedupe_key: str) -> None:
         """Add ``rendered`` for ``person`` (who has an email address)."""
-        unsubscribe, extra = self.links(person)
+        unsubscribe, extra = self.links(person.id)
         name = person.full_name
         text = rendered.text.replace(NAME, name).replace(UNSUBSCRIBE, unsubscribe)
         html = rendered.html.replace(NAME, escape(name)).replace(UNSUBSCRIBE, escape(unsubscribe))
-        message_id = new_message_id()
+        message_id = make_msgid(domain=self.domain)
         now = utcnow()
         headers = [
             ("From", self.sender),
@@ -144,7 +176,7 @@ class BulkMail:
         for start in range(0, len(self.rows), BATCH):
             batch = self.rows[start : start + BATCH]
             statement = (
-                module.insert(OutboxMessage)
+                module.insert(OutboxMessage.__table__)  # Core: no ORM bookkeeping per row
                 .on_conflict_do_nothing(index_elements=["dedupe_key"])
                 .returning(OutboxMessage.id)
             )
@@ -173,4 +205,13 @@ def used_keys(keys: Iterable[str]) -> set[str]:
     return used
 
 
-__all__ = ["NAME", "UNSUBSCRIBE", "BulkMail", "opted_out", "render_group", "used_keys"]
+__all__ = [
+    "NAME",
+    "UNSUBSCRIBE",
+    "BulkMail",
+    "Recipient",
+    "opted_out",
+    "recipients",
+    "render_group",
+    "used_keys",
+]

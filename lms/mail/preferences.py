@@ -93,15 +93,15 @@ def list_headers(person: Person | None, category: MailCategory) -> dict[str, str
     return _headers(unsubscribe_url(person, category))
 
 
-def unsubscribe_links(category: MailCategory) -> Callable[[Person], tuple[str, dict[str, str]]]:
-    """For many messages at once: person -> (their unsubscribe URL, the headers carrying it)."""
+def unsubscribe_links(category: MailCategory) -> Callable[[int], tuple[str, dict[str, str]]]:
+    """For many messages at once: person id -> (their unsubscribe URL, the headers with it)."""
     placeholder = "TOKEN"
     base = public_url(UNSUBSCRIBE_ENDPOINT, token=placeholder)
     serializer = _serializer()
 
-    def link(person: Person) -> tuple[str, dict[str, str]]:
+    def link(person_id: int) -> tuple[str, dict[str, str]]:
         # The token is URL-safe: it goes into the address as it is.
-        url = base.replace(placeholder, serializer.dumps([person.id, category.value]))
+        url = base.replace(placeholder, serializer.dumps([person_id, category.value]))
         return url, _headers(url)
 
     return link

@@ -33,14 +33,13 @@ from ..models import (
     EnrollmentStatus,
     MailCategory,
     Meeting,
-    Person,
     SessionStatus,
     utcnow,
 )
 from ..status.cycles import counts_on
 from ..status.queries import all_tracks
 from ..status.routes import TrackRoutes, track_routes
-from .bulk import BulkMail, opted_out, render_group, used_keys
+from .bulk import BulkMail, Recipient, opted_out, recipients, render_group, used_keys
 from .worker import scheduled
 
 TEMPLATE = "renewal_reminder"
@@ -50,7 +49,7 @@ TEMPLATE = "renewal_reminder"
 class Due:
     """One reminder to send: a person's cycle at an offset."""
 
-    person: Person
+    person: Recipient
     cycle_id: int
     track_id: int
     expires_on: date
@@ -178,7 +177,7 @@ def find_due(day: date | None = None) -> ReminderReport:
     all_courses = set().union(*(routes[c[2]].course_ids for c in candidates))
     enrolled = _enrolled_courses(person_ids, all_courses)
     silenced = opted_out(person_ids, MailCategory.REMINDER)
-    people = _people(person_ids - silenced)
+    people = recipients(person_ids - silenced)
     for cycle_id, person_id, track_id, expires_on, offset in candidates:
         person = people.get(person_id)
         if person is None:
@@ -187,22 +186,6 @@ def find_due(day: date | None = None) -> ReminderReport:
             continue
         report.due.append(Due(person, cycle_id, track_id, expires_on, offset))
     return report
-
-
-def _people(ids: set[int]) -> dict[int, Person]:
-    """Active people with an address, by id."""
-    found: dict[int, Person] = {}
-    ids_list = sorted(ids)
-    for start in range(0, len(ids_list), 1000):
-        for person in db_session().scalars(
-            select(Person).where(
-                Person.id.in_(ids_list[start : start + 1000]),
-                Person.active.is_(True),
-                Person.email.is_not(None),
-            )
-        ):
-            found[person.id] = person
-    return found
 
 
 def _finishes_before(session: CourseSession, day: date) -> bool:
