@@ -16,7 +16,7 @@ from .credentials.cli import certificate_keys_command, verify_command
 from .demo import load_demo
 from .imports.cli import import_cli
 from .mail import operations as mail_operations
-from .mail.cli import deliver_command, reminders_command, worker_command
+from .mail.cli import deliver_command, digests_command, reminders_command, worker_command
 from .models import Person
 from .people import operations as people_operations
 
@@ -29,6 +29,7 @@ lms_cli.add_command(import_cli)
 lms_cli.add_command(worker_command)
 lms_cli.add_command(deliver_command)
 lms_cli.add_command(reminders_command)
+lms_cli.add_command(digests_command)
 
 
 def _engine():

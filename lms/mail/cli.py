@@ -5,6 +5,7 @@ The host attaches these to the ``lms`` command group::
     lms_cli.add_command(worker_command)
     lms_cli.add_command(deliver_command)
     lms_cli.add_command(reminders_command)  # ``flask lms reminders [--dry-run]``
+    lms_cli.add_command(digests_command)
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from flask.cli import with_appcontext
 
 from ..core import db_session
 from .delivery import deliver_due, destination
+from .digests import queue_digests, queue_roster_reminders
 from .reminders import find_due, queue_reminders
 from .worker import run_consumer
 
@@ -82,3 +84,16 @@ def reminders_command(dry_run: bool) -> None:
         db_session().rollback()
         raise
     click.echo(f"{report.queued} reminder(s) queued for {report.day.isoformat()}.")
+
+
+@click.command("digests")
+@with_appcontext
+def digests_command() -> None:
+    """Queue this week's coordinator digests (on the digest day) and overdue-roster reminders."""
+    try:
+        digests, rosters = queue_digests(), queue_roster_reminders()
+        db_session().commit()
+    except Exception:
+        db_session().rollback()
+        raise
+    click.echo(f"{digests} digest(s) and {rosters} roster reminder(s) queued.")
