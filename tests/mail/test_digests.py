@@ -18,11 +18,6 @@ from tests.support import DENVER
 
 
 @pytest.fixture
-def app_config(app_config):
-    return {**app_config, "LMS_PUBLIC_URL": "https://training.mpd.test"}
-
-
-@pytest.fixture
 def program(make):
     return Program(make)
 

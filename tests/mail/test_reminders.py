@@ -19,12 +19,6 @@ from tests.support import DENVER
 
 
 @pytest.fixture
-def app_config(app_config):
-    """Reminders are made outside any request: links need the site's public address."""
-    return {**app_config, "LMS_PUBLIC_URL": "https://training.mpd.test"}
-
-
-@pytest.fixture
 def program(make):
     return Program(make)
 
@@ -147,3 +141,20 @@ def test_the_cli_dry_run_lists_and_queues_nothing_then_a_pass_queues(app, progra
     result = runner.invoke(args=["lms", "reminders"])
     assert "1 reminder(s) queued" in result.output
     assert len(reminders()) == 1
+
+
+def test_names_in_any_script_reach_the_headers_text_and_html_intact(program, smtp_server):
+    officer = program.officer("Zoë O'Connor & Ана Петрова")
+    program.certify(officer, program.alerrt, expires_on=local_today() + timedelta(days=7))
+    run_pass()
+    delivery.deliver_due()
+    (received,) = smtp_server.inbox.received
+    assert received.raw.isascii()  # 7-bit: any SMTP server takes it
+    email = received.message
+    assert email["To"].addresses[0].display_name == "Zoë O'Connor & Ана Петрова"
+    assert email["To"].addresses[0].addr_spec == officer.email
+    assert "Hello Zoë O'Connor & Ана Петрова," in email.get_body(("plain",)).get_content()
+    html = email.get_body(("html",)).get_content()
+    assert "Hello Zoë O&#x27;Connor &amp; Ана Петрова," in html
+    assert email.get_content_type() == "multipart/alternative"
+    assert email["Message-ID"].endswith("@mpd.test>")

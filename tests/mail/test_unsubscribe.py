@@ -19,11 +19,6 @@ PUBLIC_URL = "https://training.mpd.test"
 
 
 @pytest.fixture
-def app_config(app_config):
-    return {**app_config, "LMS_PUBLIC_URL": PUBLIC_URL}
-
-
-@pytest.fixture
 def program(make):
     return Program(make)
 
