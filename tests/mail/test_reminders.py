@@ -13,6 +13,7 @@ from lms.app import db
 from lms.core import local_today
 from lms.mail import delivery
 from lms.mail.reminders import find_due, queue_reminders
+from lms.mail.worker import jobs_for
 from lms.models import OutboxMessage
 from tests.status.program import Program
 from tests.support import DENVER
@@ -158,3 +159,14 @@ def test_names_in_any_script_reach_the_headers_text_and_html_intact(program, smt
     assert "Hello Zoë O&#x27;Connor &amp; Ана Петрова," in html
     assert email.get_content_type() == "multipart/alternative"
     assert email["Message-ID"].endswith("@mpd.test>")
+
+
+def test_the_worker_runs_reminders_and_digests_every_hour(app):
+    huey = jobs_for(app).huey
+
+    def named(moment):
+        return {task.name for task in huey.read_periodic(moment)}
+
+    assert "reminders" in named(datetime(2026, 3, 8, 9, 7))
+    assert "digests" in named(datetime(2026, 3, 8, 9, 17))
+    assert {"reminders", "digests"}.isdisjoint(named(datetime(2026, 3, 8, 9, 8)))
