@@ -26,7 +26,7 @@ from .demo import DEMO_PASSWORD, large, load_demo, load_large_demo
 from .demo.world import mail
 from .imports.cli import import_cli
 from .mail import operations as mail_operations
-from .mail.cli import deliver_command, worker_command
+from .mail.cli import deliver_command, digests_command, reminders_command, worker_command
 from .models import Person
 from .people import operations as people_operations
 
@@ -40,6 +40,8 @@ lms_cli.add_command(worker_command)
 lms_cli.add_command(deliver_command)
 lms_cli.add_command(backup_command)
 lms_cli.add_command(restore_command)
+lms_cli.add_command(reminders_command)
+lms_cli.add_command(digests_command)
 
 
 def _engine():

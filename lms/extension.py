@@ -26,6 +26,7 @@ from .dashboard.blueprint import bp as dashboard_bp
 from .enrollment.blueprint import bp as enrollment_bp
 from .imports.blueprint import bp as imports_bp
 from .mail.blueprint import bp as mail_bp
+from .mail.blueprint import preferences_bp as mail_preferences_bp
 from .models import Person
 from .organizations.blueprint import bp as organizations_bp
 from .people.blueprint import bp as people_bp
@@ -58,6 +59,7 @@ FEATURE_BLUEPRINTS = (
     programs_bp,
     audit_trail_bp,
     mail_bp,
+    mail_preferences_bp,
 )
 
 

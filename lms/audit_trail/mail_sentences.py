@@ -24,3 +24,14 @@ def _retried(e, n):
 @SENTENCES.describes("mail.test_queued", "Test message sent")
 def _test_queued(e, n):
     return said(e, n, "sent a test message to", plain((e.details or {}).get("recipient")))
+
+
+@SENTENCES.describes("mail.preferences_changed", "Mail settings changed")
+def _preferences_changed(e, n):
+    d = e.details or {}
+    wanted = [
+        f"{label} {'on' if d.get(key) else 'off'}"
+        for key, label in (("reminders", "renewal reminders"), ("digests", "weekly digests"))
+    ]
+    whose = n.person(d.get("person_id"))
+    return said(e, n, "set the mail of", whose, f"to {', '.join(wanted)} ({plain(d.get('via'))})")

@@ -4,6 +4,8 @@ The host attaches these to the ``lms`` command group::
 
     lms_cli.add_command(worker_command)
     lms_cli.add_command(deliver_command)
+    lms_cli.add_command(reminders_command)  # ``flask lms reminders [--dry-run]``
+    lms_cli.add_command(digests_command)
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..core import db_session
 from .delivery import deliver_due, destination
+from .digests import queue_digests, queue_roster_reminders
+from .reminders import find_due, queue_reminders
 from .worker import run_consumer
 
 
@@ -57,3 +62,38 @@ def deliver_command() -> None:
         + (f", {done.released} left for the next round" if done.released else "")
         + f"; mail goes to {destination()}"
     )
+
+
+@click.command("reminders")
+@click.option("--dry-run", is_flag=True, help="List the reminders due; queue nothing.")
+@with_appcontext
+def reminders_command(dry_run: bool) -> None:
+    """Queue today's renewal reminders once (the worker does this every hour by itself)."""
+    if dry_run:
+        report = find_due()
+        for due in report.due:
+            click.echo(
+                f"{due.person.email}: {due.offset}-day reminder, due {due.expires_on.isoformat()}"
+            )
+        click.echo(f"{len(report.due)} reminder(s) due on {report.day.isoformat()}; none queued.")
+        return
+    try:
+        report = queue_reminders()
+        db_session().commit()
+    except Exception:
+        db_session().rollback()
+        raise
+    click.echo(f"{report.queued} reminder(s) queued for {report.day.isoformat()}.")
+
+
+@click.command("digests")
+@with_appcontext
+def digests_command() -> None:
+    """Queue this week's coordinator digests (on the digest day) and overdue-roster reminders."""
+    try:
+        digests, rosters = queue_digests(), queue_roster_reminders()
+        db_session().commit()
+    except Exception:
+        db_session().rollback()
+        raise
+    click.echo(f"{digests} digest(s) and {rosters} roster reminder(s) queued.")

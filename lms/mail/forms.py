@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import EmailField, IntegerField, SelectField
+from wtforms import BooleanField, EmailField, IntegerField, SelectField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..enrollment.forms import ValidEmail
@@ -35,3 +35,17 @@ class TestMessageForm(Form):
 
 class RetryForm(Form):
     """Send a failed message again (the CSRF token is the whole form)."""
+
+
+class MailPreferencesForm(Form):
+    """Which optional messages a person receives."""
+
+    reminders = BooleanField("Renewal reminders before a certification is due")
+    digests = BooleanField("Weekly digest (coordinators)")
+
+
+class UnsubscribeForm(Form):
+    """The confirm button of an unsubscribe link (the token is the proof)."""
+
+    class Meta:
+        csrf = False  # RFC 8058: the mail provider's one-click POST carries no CSRF token

@@ -91,7 +91,7 @@ def queue_mail(
         return None
 
     message_id = new_message_id()
-    subject, text, html = _render(template, context, person)
+    subject, text, html = render_message(template, context, person)
     envelope = Envelope(
         sender=sender_header(),
         to=display_address(person.full_name if person else None, address),
@@ -126,7 +126,7 @@ def queue_mail(
     message = session.scalar(_insert_once(values).returning(OutboxMessage))
     if message is None:  # another transaction queued the same key first
         return None
-    _wake_after_commit()
+    wake_after_commit()
     mail_queued.send(current_app._get_current_object(), message=message)  # type: ignore[attr-defined]
     return message
 
@@ -149,14 +149,16 @@ def _insert_once(values: dict[str, Any]):
     return insert(OutboxMessage).values(**values)
 
 
-def _render(template: str, context: dict[str, Any], person: Person | None) -> tuple[str, str, str]:
+def render_message(
+    template: str, context: dict[str, Any], person: Person | None, recipient_name: str | None = None
+) -> tuple[str, str, str]:
     """Subject (one line), text and HTML of ``template``; the host's templates come first."""
     config = current_app.config
     values = {
         "department": config["LMS_DEPARTMENT_NAME"],
         "site_name": config["LMS_SITE_NAME"],
         "recipient": person,
-        "recipient_name": person.full_name if person is not None else None,
+        "recipient_name": recipient_name or (person.full_name if person is not None else None),
         **context,
     }
     subject = " ".join(render_template(f"lms/mail/{template}.subject.txt", **values).split())
@@ -170,7 +172,7 @@ def _render(template: str, context: dict[str, Any], person: Person | None) -> tu
 # --- waking the worker ------------------------------------------------------------------
 
 
-def _wake_after_commit() -> None:
+def wake_after_commit() -> None:
     """Wake a worker when this transaction commits; forget it if it rolls back."""
     session: Session = db_session()()  # the scoped session's current Session
     session.info["lms_mail_queued"] = True
@@ -215,7 +217,7 @@ def retry_message(message: OutboxMessage, *, actor: Person) -> None:
         },
     )
     db_session().flush()
-    _wake_after_commit()
+    wake_after_commit()
 
 
 def queue_test_message(address: str, *, actor: Person) -> OutboxMessage:

@@ -2,23 +2,106 @@
 
 Reminders and digests (:attr:`MailCategory.optional`) are the messages a person
 may turn off; confirmations, cancellations and security messages always go.
-Until preferences are stored, everyone receives everything and no message
-carries an unsubscribe header. The preferences feature fills in these two
-functions (and only these): ``queue_mail`` skips a message :func:`wants` refuses
-and adds the headers :func:`list_headers` gives (``List-Unsubscribe`` and
-``List-Unsubscribe-Post`` of RFC 8058 one-click unsubscribe).
+:func:`wants` says whether a message goes; :func:`list_headers` gives the
+``List-Unsubscribe`` and ``List-Unsubscribe-Post`` headers of RFC 8058 one-click
+unsubscribe. The link carries a token signed with the app's secret key naming
+the person and the category, so it works without signing in and needs nothing
+stored; a POST to it turns that category off, a GET shows a page to confirm.
 """
 
 from __future__ import annotations
 
-from ..models import MailCategory, Person
+from collections.abc import Callable, Iterable
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+
+from ..core import db_session, public_url
+from ..models import MailCategory, MailPreference, Person
+
+SALT = "lms.mail.unsubscribe"
+UNSUBSCRIBE_ENDPOINT = "lms.mail_preferences.unsubscribe"
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def unsubscribe_token(person: Person, category: MailCategory) -> str:
+    """The signed token of ``person``'s unsubscribe link for ``category``."""
+    return _serializer().dumps([person.id, category.value])
+
+
+def read_token(token: str) -> tuple[int, MailCategory] | None:
+    """(person id, category) of an unsubscribe token, or None if it is none of ours."""
+    try:
+        person_id, category = _serializer().loads(token)
+        category = MailCategory(category)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(person_id, int) or not category.optional:
+        return None
+    return person_id, category
+
+
+def preference_of(person_id: int) -> MailPreference | None:
+    return db_session().get(MailPreference, person_id)
 
 
 def wants(person: Person | None, category: MailCategory) -> bool:
     """Whether ``person`` receives messages of ``category`` (always, for the mandatory ones)."""
-    return True
+    if person is None or not category.optional or person.id is None:
+        return True
+    preference = preference_of(person.id)
+    return preference is None or preference.wants(category)
+
+
+def opted_out(person_ids: Iterable[int], category: MailCategory) -> set[int]:
+    """Who among ``person_ids`` turned ``category`` off; one query per thousand people."""
+    column = (
+        MailPreference.reminders if category is MailCategory.REMINDER else MailPreference.digests
+    )
+    ids = list(person_ids)
+    out: set[int] = set()
+    for start in range(0, len(ids), 1000):
+        out.update(
+            db_session().scalars(
+                select(MailPreference.person_id).where(
+                    MailPreference.person_id.in_(ids[start : start + 1000]), column.is_(False)
+                )
+            )
+        )
+    return out
+
+
+def _headers(url: str) -> dict[str, str]:
+    return {
+        "List-Unsubscribe": f"<{url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+def unsubscribe_url(person: Person, category: MailCategory) -> str:
+    return public_url(UNSUBSCRIBE_ENDPOINT, token=unsubscribe_token(person, category))
 
 
 def list_headers(person: Person | None, category: MailCategory) -> dict[str, str]:
-    """Extra headers of an optional message to ``person`` (unsubscribe links); none yet."""
-    return {}
+    """Extra headers of an optional message to ``person``: its one-click unsubscribe link."""
+    if person is None or not category.optional:
+        return {}
+    return _headers(unsubscribe_url(person, category))
+
+
+def unsubscribe_links(category: MailCategory) -> Callable[[int], tuple[str, dict[str, str]]]:
+    """For many messages at once: person id -> (their unsubscribe URL, the headers with it)."""
+    placeholder = "TOKEN"
+    base = public_url(UNSUBSCRIBE_ENDPOINT, token=placeholder)
+    serializer = _serializer()
+
+    def link(person_id: int) -> tuple[str, dict[str, str]]:
+        # The token is URL-safe: it goes into the address as it is.
+        url = base.replace(placeholder, serializer.dumps([person_id, category.value]))
+        return url, _headers(url)
+
+    return link

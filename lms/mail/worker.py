@@ -82,6 +82,23 @@ def _deliver_round() -> dict[str, int]:
     return {"sent": done.sent, "retrying": done.retrying, "failed": done.failed}
 
 
+#: Jobs features run on a schedule: name -> (when, the job); see :func:`scheduled`.
+SCHEDULE: dict[str, tuple[crontab, Callable[[], Any]]] = {}
+
+
+def scheduled(name: str, when: crontab) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+    """Decorator: run the function ``when`` (a Huey crontab, read in UTC) in every worker,
+    in an app context of its own. Registering one name twice is an error."""
+
+    def register(function: Callable[[], Any]) -> Callable[[], Any]:
+        if name in SCHEDULE:
+            raise RuntimeError(f"a scheduled job named {name!r} is already registered")
+        SCHEDULE[name] = (when, function)
+        return function
+
+    return register
+
+
 def _make_jobs(app: Flask) -> Jobs:
     huey = _queue(app)
     db = app.extensions["lms"].db
@@ -90,10 +107,9 @@ def _make_jobs(app: Flask) -> Jobs:
     # worker runs "lms.mail.worker.deliver"; both are the same delivery round.
     deliver_job = huey.task(name="deliver")(_in_app(app, _deliver_round))
     sweep_job = huey.periodic_task(crontab(), name="sweep")(_in_app(app, _deliver_round))
-    # A feature with a schedule of its own (renewal reminders, the weekly digest) adds
-    # its periodic job here the same way, e.g.
-    #   huey.periodic_task(crontab(minute="0"), name="reminders")(_in_app(app, queue_due))
-    # (crontab is read in UTC: a job meant for a department hour checks the local time).
+    # The features' schedules (renewal reminders, digests ...): see :func:`scheduled`.
+    for name, (when, function) in SCHEDULE.items():
+        huey.periodic_task(when, name=name)(_in_app(app, function))
 
     parent = os.getpid()
 

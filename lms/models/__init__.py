@@ -22,6 +22,7 @@ from .courses import (
 from .enrollment import SEAT_HOLDING, Enrollment, EnrollmentSource, EnrollmentStatus
 from .feeds import FeedChange
 from .mail import MailCategory, MailState, OutboxMessage
+from .mail_preferences import MailPreference
 from .organizations import AgencyType, Organization, OrganizationKind
 from .people import AccountToken, LoginSession, Person, Role, RoleAssignment, TokenPurpose
 from .records import (
@@ -66,6 +67,7 @@ __all__ = [
     "Meeting",
     "PriorTraining",
     "Organization",
+    "MailPreference",
     "OutboxMessage",
     "OrganizationKind",
     "Person",

@@ -27,6 +27,7 @@ from lms.credentials import operations as credential_operations
 from lms.enrollment import operations as enrollment_operations
 from lms.forms import Form, SubForm
 from lms.mail.operations import Attachment, MailCategory, queue_mail
+from lms.mail.preferences import unsubscribe_token
 from lms.mail.views import PREVIEW_HEADERS
 from lms.models import AgencyType, Audience, Certificate, Role, utcnow
 from lms.web import SECURITY_HEADERS
@@ -358,6 +359,8 @@ def seed_world(make: Factory) -> World:
     ]
     # The finalized roster again, with a password-reset link for the token.
     bindings.append({**bindings[0], "token": reset_token})
+    # And with an unsubscribe link (reminders) of the bystander.
+    bindings.append({**bindings[0], "token": unsubscribe_token(bystander, MailCategory.REMINDER)})
     for binding in bindings:  # static files: the LMS's stylesheet (another blueprint's: 404)
         binding["filename"] = "lms.css"
         binding["track_id"] = track.id

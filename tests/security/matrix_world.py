@@ -33,6 +33,7 @@ from lms.calendar import operations as calendar_operations
 from lms.credentials import operations as credential_operations
 from lms.enrollment import operations as enrollment_operations
 from lms.mail.operations import Attachment, MailCategory, queue_mail
+from lms.mail.preferences import unsubscribe_token
 from lms.models import (
     AgencyType,
     Audience,
@@ -330,6 +331,11 @@ def path_values(world: World, endpoint: str, names: set[str], role: str) -> list
                 row["token"] = world.claim_tokens[CLAIM[role][which]]
             elif endpoint == "lms.auth.reset_password":
                 row["token"] = world.reset_tokens[RESET[role][which]]
+            elif endpoint == "lms.mail_preferences.unsubscribe":
+                # Own: the role's own link (anon: the officer's); other: the firefighter's.
+                holder = world.people.get(role, world.people["officer"])
+                subscriber = holder if which == 0 else world.firefighter
+                row["token"] = unsubscribe_token(subscriber, MailCategory.REMINDER)
             else:
                 row["token"] = _feed_token(world, role, which)
         if "code" in names:

@@ -73,6 +73,13 @@ lms.auth.account                     POST signed-in S    A       A     A     A  
 lms.dashboard.home                   GET  signed-in S    A       A     A     A    A     A     A
 lms.status.mine                      GET  signed-in S    A       A     A     A    A     A     A
 lms.enrollment.my_enrollments        GET  signed-in S    A       A     A     A    A     A     A
+lms.mail_preferences.edit            GET  signed-in S    A       A     A     A    A     A     A
+lms.mail_preferences.edit            POST signed-in S    A       A     A     A    A     A     A
+
+# Unsubscribing from reminders and digests: the signed link in the message is the key
+# (RFC 8058 one-click: no sign-in, no CSRF token), whoever holds it.
+lms.mail_preferences.unsubscribe     GET  public    A/A  A/A     A/A   A/A   A/A  A/A   A/A   A/A
+lms.mail_preferences.unsubscribe     POST public    A/A  A/A     A/A   A/A   A/A  A/A   A/A   A/A
 
 # The catalog: public courses and sessions for everyone; signed in, every session and
 # course (private ones are not secret from colleagues, partners or groups: only who is
@@ -362,8 +369,14 @@ def signed_in_clients(app, make, world: World) -> dict[str, FormClient]:
 @pytest.fixture
 def app_config(app_config):
     """Rate limits would answer 429 to the matrix's repeated requests: they are tested apart
-    (so is the reset form's time floor)."""
-    return {**app_config, "LMS_RATELIMIT_ENABLED": False, "LMS_PASSWORD_RESET_ANSWER_MS": 0}
+    (so is the reset form's time floor). The world's links are mailed outside any request:
+    they need the site's public address."""
+    return {
+        **app_config,
+        "LMS_RATELIMIT_ENABLED": False,
+        "LMS_PASSWORD_RESET_ANSWER_MS": 0,
+        "LMS_PUBLIC_URL": "https://training.mpd.test",
+    }
 
 
 def fail(title: str, lines: list[str]) -> None:

@@ -65,6 +65,8 @@ def app_config(app_config):
         **app_config,
         "PROPAGATE_EXCEPTIONS": False,
         "LMS_RATELIMIT_ENABLED": False,
+        # The seeded world's links are mailed outside a request: they need the public address.
+        "LMS_PUBLIC_URL": "https://training.mpd.test",
         "LMS_PASSWORD_RESET_ANSWER_MS": 0,  # the reset form's time floor is tested apart
     }
 

@@ -1,0 +1,217 @@
+"""Many messages alike, fast: one rendering per group, a cheap MIME builder, one insert per batch.
+
+A scheduled pass (renewal reminders for a whole department) queues thousands of
+messages that differ only in their recipient. :func:`.operations.queue_mail`
+renders templates and builds an ``EmailMessage`` per message (a few hundred a
+second); here a group's subject, text and HTML are rendered once with
+placeholders (:data:`NAME`, :data:`UNSUBSCRIBE`) that each recipient's values
+replace, and the message is written as bytes directly: ``multipart/alternative``
+with base64 text and HTML parts, the same shape :func:`.compose.compose` gives a
+message without attachments, and as readable by the ``email`` package.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from email.header import Header
+from email.utils import format_datetime, formataddr, make_msgid
+from html import escape
+from typing import Any, NamedTuple
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..core import db_session
+from ..models import MailCategory, MailState, OutboxMessage, Person, utcnow
+from .identity import envelope_sender, reply_to_header, sender_header
+from .operations import render_message, wake_after_commit
+from .preferences import opted_out, unsubscribe_links
+
+#: Stand-ins rendered into a group's templates, replaced per recipient.
+NAME = "@@lms-recipient-name@@"
+UNSUBSCRIBE = "@@lms-unsubscribe-url@@"
+
+BATCH = 1000
+
+
+class Recipient(NamedTuple):
+    """Who a message goes to: what a bulk message needs of a person."""
+
+    id: int
+    full_name: str
+    email: str
+
+
+def recipients(ids: Iterable[int]) -> dict[int, Recipient]:
+    """Active people among ``ids`` who have an address, by id; a query per thousand."""
+    found: dict[int, Recipient] = {}
+    ids = sorted(ids)
+    for start in range(0, len(ids), BATCH):
+        rows = db_session().execute(
+            select(Person.id, Person.full_name, Person.email).where(
+                Person.id.in_(ids[start : start + BATCH]),
+                Person.active.is_(True),
+                Person.email.is_not(None),
+            )
+        )
+        found.update((row.id, Recipient(*row)) for row in rows)
+    return found
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A group's message with the placeholders still in it."""
+
+    template: str
+    subject: str
+    text: str
+    html: str
+
+
+def render_group(template: str, context: Mapping[str, Any]) -> Rendered:
+    """Render ``template`` once for everyone in a group (their name left as :data:`NAME`)."""
+    values = {**context, "unsubscribe_url": UNSUBSCRIBE}
+    subject, text, html = render_message(template, values, None, recipient_name=NAME)
+    return Rendered(template, subject, text, html)
+
+
+def _header(value: str) -> str:
+    """A header value in 7-bit (RFC 2047 words when it is not ASCII)."""
+    return value if value.isascii() else Header(value, "utf-8").encode()
+
+
+def _base64_lines(data: bytes) -> bytes:
+    return base64.encodebytes(data).replace(b"\n", b"\r\n")
+
+
+def build_raw(headers: Iterable[tuple[str, str]], text: str, html: str, *, boundary: str) -> bytes:
+    """A ``multipart/alternative`` message (text, then HTML) as SMTP bytes."""
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers)
+    parts = [
+        head.encode("ascii"),
+        b"MIME-Version: 1.0\r\n",
+        f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode(),
+    ]
+    for subtype, body in (("plain", text), ("html", html)):
+        parts.append(
+            f'--{boundary}\r\nContent-Type: text/{subtype}; charset="utf-8"\r\n'
+            "Content-Transfer-Encoding: base64\r\n\r\n".encode()
+        )
+        parts.append(_base64_lines(body.encode("utf-8")))
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts)
+
+
+@dataclass
+class BulkMail:
+    """Messages of one category being gathered for one insert per batch."""
+
+    category: MailCategory
+    rows: list[dict[str, Any]]
+    links: Callable[[int], tuple[str, dict[str, str]]]
+    sender: str
+    reply_to: str | None
+    domain: str  # of the Message-IDs: the sender's, as :func:`.identity.new_message_id`
+
+    @classmethod
+    def start(cls, category: MailCategory) -> BulkMail:
+        return cls(
+            category,
+            [],
+            unsubscribe_links(category),
+            sender_header(),
+            reply_to_header(),
+            envelope_sender().rpartition("@")[2],
+        )
+
+    def add(self, person: Recipient, rendered: Rendered, dedupe_key: str) -> None:
+        """Add ``rendered`` for ``person`` (who has an email address)."""
+        unsubscribe, extra = self.links(person.id)
+        name = person.full_name
+        text = rendered.text.replace(NAME, name).replace(UNSUBSCRIBE, unsubscribe)
+        html = rendered.html.replace(NAME, escape(name)).replace(UNSUBSCRIBE, escape(unsubscribe))
+        message_id = make_msgid(domain=self.domain)
+        now = utcnow()
+        headers = [
+            ("From", self.sender),
+            ("To", _address(name, person.email)),
+        ]
+        if self.reply_to:
+            headers.append(("Reply-To", self.reply_to))
+        headers += [
+            ("Subject", _header(rendered.subject.replace(NAME, name))),
+            ("Date", format_datetime(now)),
+            ("Message-ID", message_id),
+            ("Auto-Submitted", "auto-generated"),
+            *extra.items(),
+        ]
+        raw = build_raw(headers, text, html, boundary=f"=_lms_{secrets.token_hex(12)}")
+        self.rows.append(
+            {
+                "message_id": message_id,
+                "dedupe_key": dedupe_key,
+                "category": self.category,
+                "template": rendered.template,
+                "recipient_person_id": person.id,
+                "recipient_address": person.email,
+                "subject": rendered.subject.replace(NAME, name),
+                "raw": raw,
+                "state": MailState.QUEUED,
+                "attempts": 0,
+                "manual_retries": 0,
+                "created_at": now,
+                "next_attempt_at": now,
+            }
+        )
+
+    def flush(self) -> int:
+        """Insert the gathered messages (a dedupe key already used: skipped); how many."""
+        session = db_session()
+        inserted = 0
+        dialect = session.get_bind().dialect.name
+        module = postgresql if dialect == "postgresql" else sqlite
+        for start in range(0, len(self.rows), BATCH):
+            batch = self.rows[start : start + BATCH]
+            statement = (
+                module.insert(OutboxMessage.__table__)  # Core: no ORM bookkeeping per row
+                .on_conflict_do_nothing(index_elements=["dedupe_key"])
+                .returning(OutboxMessage.id)
+            )
+            inserted += len(session.execute(statement, batch).all())
+        self.rows.clear()
+        if inserted:
+            wake_after_commit()
+        return inserted
+
+
+def _address(name: str, address: str) -> str:
+    return formataddr((name, address))  # RFC 2047 words for a name that is not ASCII
+
+
+def used_keys(keys: Iterable[str]) -> set[str]:
+    """The dedupe keys among ``keys`` some message was already queued with."""
+    keys = list(keys)
+    used: set[str] = set()
+    for start in range(0, len(keys), BATCH):
+        chunk = keys[start : start + BATCH]
+        used.update(
+            db_session().scalars(
+                select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(chunk))
+            )
+        )
+    return used
+
+
+__all__ = [
+    "NAME",
+    "UNSUBSCRIBE",
+    "BulkMail",
+    "Recipient",
+    "opted_out",
+    "recipients",
+    "render_group",
+    "used_keys",
+]

@@ -1,0 +1,252 @@
+"""Renewal reminders: a daily pass that mails each person whose certification comes due.
+
+At each of ``LMS_REMINDER_OFFSETS_DAYS`` (60, 30, 7 and 0 days by default)
+before the due date of a person's latest live cycle on a track (0: the day it
+expires), they get a message listing the open sessions that would renew it in
+time, with links to enroll. Each (cycle, offset) is mailed once (dedupe key
+``reminder:<cycle id>:<offset>``). A day the pass did not run is caught up the
+next day with the reminder then due (never an older one). Nothing goes to
+someone renewed (their latest cycle is another), enrolled in a coming session
+of a course that renews the track, inactive, without an address, or who turned
+reminders off; a revoked cycle does not count.
+
+Queuing for a whole department uses :mod:`.bulk`: one rendering per (track,
+offset, due date) and a cheap MIME builder.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask import current_app
+from huey import crontab
+from sqlalchemy import func, or_, select
+
+from ..core import db_session, local_today, public_url, to_local
+from ..formatting import format_local_date
+from ..models import (
+    Certification,
+    CourseSession,
+    Enrollment,
+    EnrollmentStatus,
+    MailCategory,
+    Meeting,
+    SessionStatus,
+    utcnow,
+)
+from ..status.cycles import counts_on
+from ..status.queries import all_tracks
+from ..status.routes import TrackRoutes, track_routes
+from .bulk import BulkMail, Recipient, opted_out, recipients, render_group, used_keys
+from .worker import scheduled
+
+TEMPLATE = "renewal_reminder"
+
+
+@dataclass(frozen=True)
+class Due:
+    """One reminder to send: a person's cycle at an offset."""
+
+    person: Recipient
+    cycle_id: int
+    track_id: int
+    expires_on: date
+    offset: int
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"reminder:{self.cycle_id}:{self.offset}"
+
+
+@dataclass
+class ReminderReport:
+    """What a pass found and queued."""
+
+    day: date
+    due: list[Due] = field(default_factory=list)
+    queued: int = 0
+
+
+def offset_for(days_left: int, offsets: tuple[int, ...]) -> int | None:
+    """The reminder due with ``days_left`` to go: the nearest offset not before it."""
+    candidates = [o for o in offsets if o >= days_left]
+    return min(candidates) if candidates else None
+
+
+def _latest_cycles_due(day: date, horizon: int) -> list[tuple[int, int, int, date]]:
+    """(cycle, person, track, expiry) of each latest live cycle expiring within ``horizon``."""
+    latest = (
+        select(
+            Certification.person_id,
+            Certification.track_id,
+            func.max(Certification.expires_on).label("expires_on"),
+        )
+        .where(counts_on(day))
+        .group_by(Certification.person_id, Certification.track_id)
+        .subquery()
+    )
+    rows = db_session().execute(
+        select(
+            func.max(Certification.id),
+            Certification.person_id,
+            Certification.track_id,
+            Certification.expires_on,
+        )
+        .join(
+            latest,
+            (latest.c.person_id == Certification.person_id)
+            & (latest.c.track_id == Certification.track_id)
+            & (latest.c.expires_on == Certification.expires_on),
+        )
+        .where(
+            counts_on(day),
+            Certification.expires_on >= day,
+            Certification.expires_on <= day + timedelta(days=horizon),
+        )
+        .group_by(Certification.person_id, Certification.track_id, Certification.expires_on)
+    )
+    return [tuple(row) for row in rows]
+
+
+def _enrolled_courses(person_ids: set[int], course_ids: set[int]) -> set[tuple[int, int]]:
+    """(person, course) of every seat held in a session of these courses not yet over."""
+    if not person_ids or not course_ids:
+        return set()
+    now = utcnow()
+    coming = select(Meeting.session_id).where(Meeting.ends_at > now).distinct().scalar_subquery()
+    rows = db_session().execute(
+        select(Enrollment.person_id, CourseSession.course_id)
+        .join(CourseSession, CourseSession.id == Enrollment.session_id)
+        .where(
+            Enrollment.status == EnrollmentStatus.ENROLLED,
+            CourseSession.course_id.in_(course_ids),
+            CourseSession.status != SessionStatus.CANCELLED,
+            CourseSession.id.in_(coming),
+        )
+    )
+    return {(p, c) for p, c in rows if p in person_ids}
+
+
+def open_sessions(course_ids: set[int]) -> list[CourseSession]:
+    """Sessions of these courses not yet begun, open for registration, with a free seat."""
+    if not course_ids:
+        return []
+    now = utcnow()
+    sessions = db_session().scalars(
+        select(CourseSession)
+        .where(
+            CourseSession.course_id.in_(course_ids),
+            CourseSession.status == SessionStatus.SCHEDULED,
+            CourseSession.starts_at > now,
+            or_(
+                CourseSession.registration_opens_at.is_(None),
+                CourseSession.registration_opens_at <= now,
+            ),
+            or_(
+                CourseSession.registration_closes_at.is_(None),
+                CourseSession.registration_closes_at > now,
+            ),
+        )
+        .order_by(CourseSession.starts_at, CourseSession.id)
+    )
+    return [s for s in sessions.unique() if s.seats_left > 0]
+
+
+def find_due(day: date | None = None) -> ReminderReport:
+    """The reminders due on ``day`` (default: today where the department is)."""
+    day = day or local_today()
+    report = ReminderReport(day)
+    offsets = tuple(current_app.config["LMS_REMINDER_OFFSETS_DAYS"])
+    if not offsets:
+        return report
+    cycles = _latest_cycles_due(day, max(offsets))
+    candidates = []
+    for cycle_id, person_id, track_id, expires_on in cycles:
+        offset = offset_for((expires_on - day).days, offsets)
+        if offset is not None:
+            candidates.append((cycle_id, person_id, track_id, expires_on, offset))
+    if not candidates:
+        return report
+    used = used_keys(f"reminder:{c[0]}:{c[4]}" for c in candidates)
+    candidates = [c for c in candidates if f"reminder:{c[0]}:{c[4]}" not in used]
+    tracks = {t.id: t for t in all_tracks()}
+    routes = track_routes(list(tracks.values()))
+    person_ids = {c[1] for c in candidates}
+    all_courses = set().union(*(routes[c[2]].course_ids for c in candidates))
+    enrolled = _enrolled_courses(person_ids, all_courses)
+    silenced = opted_out(person_ids, MailCategory.REMINDER)
+    people = recipients(person_ids - silenced)
+    for cycle_id, person_id, track_id, expires_on, offset in candidates:
+        person = people.get(person_id)
+        if person is None:
+            continue
+        if any((person_id, c) in enrolled for c in routes[track_id].course_ids):
+            continue
+        report.due.append(Due(person, cycle_id, track_id, expires_on, offset))
+    return report
+
+
+def _finishes_before(session: CourseSession, day: date) -> bool:
+    ends = to_local(session.ends_at)
+    return ends is not None and ends.date() < day
+
+
+def _context(routes: TrackRoutes, sessions: list[CourseSession], due: Due, day: date) -> dict:
+    in_time = sessions
+    if due.offset > 0:
+        in_time = [s for s in sessions if _finishes_before(s, due.expires_on)]
+    return {
+        "track": routes.track,
+        "courses": routes.renewal_courses,
+        "due_on": format_local_date(due.expires_on),
+        "days_left": (due.expires_on - day).days,
+        "expired": due.offset == 0,
+        "sessions": [
+            {"session": s, "url": public_url("lms.catalog.session_detail", session_id=s.id)}
+            for s in in_time[:10]
+        ],
+        "status_url": public_url("lms.status.mine"),
+        "preferences_url": public_url("lms.mail_preferences.edit"),
+    }
+
+
+def queue_reminders(day: date | None = None) -> ReminderReport:
+    """Queue every reminder due on ``day``; flushes, the caller commits."""
+    report = find_due(day)
+    if not report.due:
+        return report
+    tracks = {t.id: t for t in all_tracks()}
+    routes = track_routes(list(tracks.values()))
+    sessions_of = {
+        track_id: open_sessions(routes[track_id].course_ids)
+        for track_id in {d.track_id for d in report.due}
+    }
+    groups: dict[tuple[int, int, date], list[Due]] = defaultdict(list)
+    for due in report.due:
+        groups[(due.track_id, due.offset, due.expires_on)].append(due)
+    mail = BulkMail.start(MailCategory.REMINDER)
+    for (track_id, _offset, _expires_on), members in groups.items():
+        rendered = render_group(
+            TEMPLATE, _context(routes[track_id], sessions_of[track_id], members[0], report.day)
+        )
+        for due in members:
+            mail.add(due.person, rendered, due.dedupe_key)
+    report.queued = mail.flush()
+    return report
+
+
+# Hourly, so the department's day (not UTC's) decides what is due and a worker that
+# was down catches up; each reminder is queued once all the same (its dedupe key).
+@scheduled("reminders", crontab(minute="7"))
+def reminders_job() -> int:
+    """The worker's pass: queue today's reminders and commit."""
+    session = db_session()
+    try:
+        queued = queue_reminders().queued
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return queued
