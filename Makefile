@@ -48,6 +48,8 @@ js-deps:
 	fi
 
 run: export LMS_DEPARTMENT_NAME ?= Missoula Police Department
+# Links in mail (and the demo's, made outside a request) point to the served app.
+run: export LMS_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(FLASK) lms db upgrade
 	$(FLASK) lms demo --if-empty
