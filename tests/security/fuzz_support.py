@@ -24,6 +24,7 @@ import lms
 from lms.auth import links
 from lms.calendar import operations as calendar_operations
 from lms.credentials import operations as credential_operations
+from lms.enrollment import manage
 from lms.enrollment import operations as enrollment_operations
 from lms.forms import Form, SubForm
 from lms.mail.operations import Attachment, MailCategory, queue_mail
@@ -298,8 +299,9 @@ def seed_world(make: Factory) -> World:
     )
     community = make.session(crase, start=today + timedelta(days=21), capacity=30, lead=instructor)
     place_a = make.enrollment(community, member_a)
-    make.enrollment(community, member_b)
+    place_b = make.enrollment(community, member_b)
 
+    manage_token = manage.issue_manage_link(place_b)
     claim_token = enrollment_operations.create_claim_token(member_a, people["group A coordinator"])
     feed_token = calendar_operations.regenerate_feed_token(bystander)
     make.set_password(bystander)
@@ -358,6 +360,8 @@ def seed_world(make: Factory) -> World:
     ]
     # The finalized roster again, with a password-reset link for the token.
     bindings.append({**bindings[0], "token": reset_token})
+    # The community session again, with a live manage link (group B's member's booking).
+    bindings.append({**bindings[1], "enrollment_id": place_b.id, "token": manage_token})
     for binding in bindings:  # static files: the LMS's stylesheet (another blueprint's: 404)
         binding["filename"] = "lms.css"
         binding["track_id"] = track.id

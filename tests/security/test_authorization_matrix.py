@@ -153,6 +153,9 @@ lms.enrollment.claim_link            POST signed-in S/S  H/H     H/H   H/H   H/H
 # Claiming an account: the link's token is the key (a group's member sets a password).
 lms.enrollment.claim                 GET  public    A/A  A/A     A/A   A/A   A/A  A/A   A/A   A/A
 lms.enrollment.claim                 POST public    A/A  A/A     A/A   A/A   A/A  A/A   A/A   A/A
+# A public registrant's booking: the manage link's token is the key (see and cancel it).
+lms.enrollment.manage_booking        GET  public    A/A  A/A     A/A   A/A   A/A  A/A   A/A   A/A
+lms.enrollment.manage_booking        POST public    A/A  A/A     A/A   A/A   A/A  A/A   A/A   A/A
 
 # Rosters (attendance, results, finalizing, corrections): the session's instructors and
 # its agency's coordinators; for anyone else the session's roster does not exist (404).
@@ -362,8 +365,14 @@ def signed_in_clients(app, make, world: World) -> dict[str, FormClient]:
 @pytest.fixture
 def app_config(app_config):
     """Rate limits would answer 429 to the matrix's repeated requests: they are tested apart
-    (so is the reset form's time floor)."""
-    return {**app_config, "LMS_RATELIMIT_ENABLED": False, "LMS_PASSWORD_RESET_ANSWER_MS": 0}
+    (so is the reset form's time floor). The world's links are mailed, built outside a
+    request: under LMS_PUBLIC_URL."""
+    return {
+        **app_config,
+        "LMS_RATELIMIT_ENABLED": False,
+        "LMS_PASSWORD_RESET_ANSWER_MS": 0,
+        "LMS_PUBLIC_URL": "http://localhost",
+    }
 
 
 def fail(title: str, lines: list[str]) -> None:

@@ -66,6 +66,7 @@ def app_config(app_config):
         "PROPAGATE_EXCEPTIONS": False,
         "LMS_RATELIMIT_ENABLED": False,
         "LMS_PASSWORD_RESET_ANSWER_MS": 0,  # the reset form's time floor is tested apart
+        "LMS_PUBLIC_URL": "http://localhost",  # the world's links are mailed outside a request
     }
 
 
