@@ -246,8 +246,6 @@ def validate_layouts(config: dict[str, Any], transcript_layouts: Container[str])
     name = config["LMS_TRANSCRIPT_LAYOUT"]
     if name not in transcript_layouts:
         raise ConfigError(f"LMS_TRANSCRIPT_LAYOUT names no registered transcript layout: {name!r}")
-
-
 def _address(config: dict[str, Any], key: str) -> None:
     value = config[key]
     if value is None:
