@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -164,6 +165,28 @@ def find_link(token: str, purpose: TokenPurpose) -> AccountToken | None:
             AccountToken.purpose == purpose,
         )
     )
+
+
+def live_link(person: Person, purpose: TokenPurpose) -> AccountToken | None:
+    """``person``'s unused, unexpired link of ``purpose``, if one is out."""
+    return db_session().scalar(
+        select(AccountToken).where(
+            AccountToken.person_id == person.id,
+            AccountToken.purpose == purpose,
+            AccountToken.used_at.is_(None),
+            AccountToken.expires_at > utcnow(),
+        )
+    )
+
+
+def latest_links(person_ids: Collection[int], purpose: TokenPurpose) -> dict[int, AccountToken]:
+    """person id -> the last link of ``purpose`` made for them (live or not)."""
+    rows = db_session().scalars(
+        select(AccountToken)
+        .where(AccountToken.person_id.in_(person_ids), AccountToken.purpose == purpose)
+        .order_by(AccountToken.created_at, AccountToken.id)
+    )
+    return {row.person_id: row for row in rows}
 
 
 def use_link(row: AccountToken) -> None:

@@ -71,6 +71,12 @@ bp.add_url_rule(
     public_views.register,
     methods=["GET", "POST"],
 )
+bp.add_url_rule(
+    "/bookings/<lms_text:token>",
+    "manage_booking",
+    public_views.manage_booking,
+    methods=["GET", "POST"],
+)
 bp.add_url_rule("/claim/<lms_text:token>", "claim", public_views.claim, methods=["GET", "POST"])
 
 bp.add_app_template_global(panels.cancel_problem, "enrollment_cancel_problem")

@@ -1,13 +1,17 @@
 """Writes for community groups in a session: people named one by one or by roster, seats held.
 
 A group coordinator names their people (created in the group when new), uploads
-a roster CSV (all or nothing), or holds seats to name people for later; a
+a roster CSV (all or nothing), or holds seats to name people for later. A
+person named with an email and no login is mailed a sign-up link (unless one is
+out already), so they see their classes and certificates without being passed
+a link by hand; the group page shows who was sent one. A
 training coordinator caps the seats an organization may hold. Each takes the
 session's lock first (see :mod:`lms.enrollment.places`). Callers commit.
 """
 
 from __future__ import annotations
 
+from ..auth import links
 from ..auth import operations as auth_operations
 from ..auth.policy import coordinates_session
 from ..core import audit, db_session, local_today
@@ -20,6 +24,7 @@ from ..models import (
     Person,
     Role,
     SessionGroupAllocation,
+    TokenPurpose,
     utcnow,
 )
 from . import queries, rules
@@ -84,6 +89,14 @@ def _group_member(
     return person, None
 
 
+def _send_sign_up_link(person: Person, actor: Person) -> None:
+    """Mail a named person without a login their sign-up link, unless a live one is out."""
+    if person.has_login or not person.email or not person.active:
+        return
+    if links.live_link(person, TokenPurpose.CLAIM_ACCOUNT) is None:
+        links.issue_invitation(person, actor)  # queues the message; audited there
+
+
 def add_group_member(
     session_id: int,
     group: Organization,
@@ -108,7 +121,9 @@ def add_group_member(
     lacking = rules.prerequisite_problems(session.course, person, local_today(session.timezone))
     if lacking:
         raise EnrollmentError(" ".join(lacking))
-    return admit(session, person, group, source=EnrollmentSource.GROUP, actor=actor)
+    enrollment = admit(session, person, group, source=EnrollmentSource.GROUP, actor=actor)
+    _send_sign_up_link(person, actor)
+    return enrollment
 
 
 def import_group_roster(
@@ -190,6 +205,8 @@ def import_group_roster(
         )
     if any(e.status is not EnrollmentStatus.ENROLLED for e in enrollments):
         raise RosterError([RosterProblem(None, "The seats changed while importing; try again.")])
+    for enrollment in enrollments:
+        _send_sign_up_link(enrollment.person, actor)
     audit(
         "group.roster_imported",
         session,

@@ -25,6 +25,7 @@ from ..models import CourseSession, Organization, OrganizationKind, utcnow
 from . import group_operations, operations, queries, rules
 from .forms import ClaimLinkForm, GroupMemberForm, ReserveSeatsForm, RosterUploadForm
 from .places import EnrollmentError
+from .sign_up_links import sign_up_links
 from .views import placed_message, refused, session_or_404
 
 
@@ -58,11 +59,13 @@ def groups():
 
 
 def _render_group_home(group: Organization, claim_link=None, claim_person=None, status=200):
+    people = queries.group_people(group)
     return (
         render_template(
             "lms/enrollment/group_home.html",
             group=group,
-            people=queries.group_people(group),
+            people=people,
+            sign_ups=sign_up_links(people),
             sessions=queries.sessions_open_to_groups(),
             footprints=queries.group_footprints(group),
             claim_form=ClaimLinkForm(),

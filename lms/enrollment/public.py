@@ -3,11 +3,12 @@
 Anyone may type any address, so the answer never depends on whose it is. An
 address that belongs to an account (or to someone a group or the department
 manages, or to a deactivated person) is never enrolled or changed by a
-stranger: the attempt is kept in the audit log, so that once the LMS sends
-mail the holder can be told to sign in and enroll. A repeat registration with
-the same address changes nothing. Whatever happened, the registrant is told
-the same thing: the session, and whether it had a seat free when they sent
-the form (a fact about the session, not about them).
+stranger: the attempt is kept in the audit log and the holder is mailed how
+to enroll (once per session). A new registration is mailed a confirmation with
+a manage link (:mod:`lms.enrollment.manage`); a repeat registration with the
+same address changes nothing but mails a fresh link. Whatever happened, the
+registrant is told the same thing: the session, and whether it had a seat free
+when they sent the form (a fact about the session, not about them).
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from sqlalchemy.exc import IntegrityError
 
 from ..auth import operations as auth_operations
 from ..core import audit, db_session
+from ..mail.public_registration import (
+    queue_known_address_notice,
+    queue_registration_confirmation,
+)
 from ..models import (
     AgencyType,
     CourseSession,
@@ -30,6 +35,7 @@ from ..models import (
     utcnow,
 )
 from . import queries, rules
+from .manage import issue_manage_link, manage_url
 from .places import EnrollmentError, admit, find_or_create_person, locked_session
 
 
@@ -114,9 +120,12 @@ def register_public(
                 "why_not_enrolled": _why_not(person),
             },
         )
+        if person.active:
+            queue_known_address_notice(person, session)
         return answer
-    if queries.active_enrollment(session.id, person.id) is None:
-        admit(
+    enrollment = queries.active_enrollment(session.id, person.id)
+    if enrollment is None:
+        enrollment = admit(
             session,
             person,
             public,
@@ -125,4 +134,5 @@ def register_public(
             affiliation=affiliation,
             count=count,
         )
+    queue_registration_confirmation(enrollment, manage_url(issue_manage_link(enrollment)))
     return answer

@@ -1,4 +1,4 @@
-"""Pages for people without an account: public registration and claiming an account.
+"""Pages for people without an account: public registration, its manage link, claiming.
 
 Both are public and rate-limited; what a registrant is told never depends on
 whose address they typed (see :mod:`lms.enrollment.public`).
@@ -14,8 +14,8 @@ from ..auth.policy import PUBLIC, allow, require
 from ..core import acting_person, db_session
 from ..models import utcnow
 from ..ratelimit import hit, rate_limited
-from . import operations, public, rules
-from .forms import ClaimAccountForm, PublicRegistrationForm
+from . import manage, operations, public, queries, rules
+from .forms import CancelForm, ClaimAccountForm, PublicRegistrationForm
 from .places import EnrollmentError
 from .views import refused, session_or_404
 
@@ -101,3 +101,47 @@ def claim(token: str):
             flash(f"Your password is set. Sign in with {person.email}.", "success")
             return redirect(url_for("lms.auth.sign_in"))
     return render_template("lms/enrollment/claim.html", form=form, person=row.person)
+
+
+def _manage_link_gone(link):
+    # 410 like the other links: it existed and is gone for good (404: never was).
+    return render_template("lms/enrollment/manage_gone.html", link=link), 410
+
+
+@allow(PUBLIC)
+@rate_limited("10/minute", scope="manage_booking", methods=("POST",))
+def manage_booking(token: str):
+    """A public registrant's booking, from the link in their confirmation: see it, cancel it."""
+    link = manage.find_manage_link(token)
+    if link is None:
+        abort(
+            404,
+            description="There is no such booking link. Check that the whole link was copied "
+            "from your confirmation message.",
+        )
+    if not link.is_live:
+        return _manage_link_gone(link)
+    enrollment = link.enrollment
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            manage.cancel_by_link(link, form.reason.data or None)
+        except manage.ManageLinkGone:
+            db_session().rollback()
+            return _manage_link_gone(link)
+        except EnrollmentError as exc:
+            flash(refused(exc), "error")
+        else:
+            db_session().commit()
+            return render_template("lms/enrollment/manage.html", enrollment=enrollment, done=True)
+    problem = None
+    if enrollment.is_active:
+        problem = rules.self_cancel_problem(enrollment, utcnow())
+    return render_template(
+        "lms/enrollment/manage.html",
+        enrollment=enrollment,
+        form=form,
+        problem=problem,
+        position=queries.waitlist_position(enrollment),
+        done=False,
+    ), 400 if request.method == "POST" else 200

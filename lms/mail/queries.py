@@ -7,6 +7,7 @@ any size of the outbox. The list leaves the message bytes in the database.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -78,3 +79,16 @@ def pending_counts() -> dict[MailState, int]:
 
 def message_by_id(message_id: int) -> OutboxMessage | None:
     return db_session().get(OutboxMessage, message_id)
+
+
+def latest_messages(person_ids: Collection[int], template: str) -> dict[int, OutboxMessage]:
+    """person id -> the last message of ``template`` queued to them (its bytes not loaded)."""
+    rows = db_session().scalars(
+        select(OutboxMessage)
+        .options(defer(OutboxMessage.raw))
+        .where(
+            OutboxMessage.recipient_person_id.in_(person_ids), OutboxMessage.template == template
+        )
+        .order_by(OutboxMessage.id)
+    )
+    return {row.recipient_person_id: row for row in rows}

@@ -19,7 +19,13 @@ from .courses import (
     SessionStatus,
     TrackRenewalPath,
 )
-from .enrollment import SEAT_HOLDING, Enrollment, EnrollmentSource, EnrollmentStatus
+from .enrollment import (
+    SEAT_HOLDING,
+    Enrollment,
+    EnrollmentSource,
+    EnrollmentStatus,
+    ManageLink,
+)
 from .feeds import FeedChange
 from .mail import MailCategory, MailState, OutboxMessage
 from .mail_preferences import MailPreference
@@ -63,6 +69,7 @@ __all__ = [
     "IssuedTranscript",
     "LoginSession",
     "MailCategory",
+    "ManageLink",
     "MailState",
     "Meeting",
     "PriorTraining",

@@ -106,6 +106,40 @@ class Enrollment(Base):
         return self.status is EnrollmentStatus.WAITLISTED
 
 
+class ManageLink(Base):
+    """A link that lets a public registrant see and cancel one booking without an account.
+
+    Only the token's SHA-256 is kept. Viewing works until the session ends (read
+    from the session, so a moved session moves the link's end too); cancelling
+    works once (``cancel_used_at``).
+    """
+
+    __tablename__ = "lms_manage_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("lms_enrollment.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cancel_used_at: Mapped[datetime | None]
+
+    enrollment: Mapped[Enrollment] = relationship(lazy="joined")
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """When the link stops working: the end of the session (None: not scheduled)."""
+        return self.enrollment.session.ends_at
+
+    @property
+    def is_expired(self) -> bool:
+        ends = self.expires_at
+        return ends is not None and ends <= utcnow()
+
+    @property
+    def is_live(self) -> bool:
+        """Opens the booking: its cancel action unused and the session not over."""
+        return self.cancel_used_at is None and not self.is_expired
+
+
 # Seat counts load with every session in the same SELECT (no N+1).
 CourseSession.seats_taken = column_property(
     select(func.count(Enrollment.id))

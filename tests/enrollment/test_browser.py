@@ -52,7 +52,7 @@ def test_a_school_coordinator_uploads_a_roster_and_sees_the_group_enrolled(
 
     # The group page lists them, each ready for a sign-up link.
     page.get_by_role("link", name="Big Sky High School").first.click()
-    page.get_by_role("button", name="Make a sign-up link for Jordan Kim").click()
+    page.get_by_role("button", name="Send a new sign-up link to Jordan Kim").click()
     link = page.get_by_role("textbox", name="Sign-up link for Jordan Kim").input_value()
     assert "/training/claim/" in link
     page.screenshot(path=str(tmp_path / "claim-link.png"), full_page=True)

@@ -24,6 +24,7 @@ import lms
 from lms.auth import links
 from lms.calendar import operations as calendar_operations
 from lms.credentials import operations as credential_operations
+from lms.enrollment import manage
 from lms.enrollment import operations as enrollment_operations
 from lms.forms import Form, SubForm
 from lms.mail.operations import Attachment, MailCategory, queue_mail
@@ -299,8 +300,9 @@ def seed_world(make: Factory) -> World:
     )
     community = make.session(crase, start=today + timedelta(days=21), capacity=30, lead=instructor)
     place_a = make.enrollment(community, member_a)
-    make.enrollment(community, member_b)
+    place_b = make.enrollment(community, member_b)
 
+    manage_token = manage.issue_manage_link(place_b)
     claim_token = enrollment_operations.create_claim_token(member_a, people["group A coordinator"])
     feed_token = calendar_operations.regenerate_feed_token(bystander)
     make.set_password(bystander)
@@ -361,6 +363,8 @@ def seed_world(make: Factory) -> World:
     bindings.append({**bindings[0], "token": reset_token})
     # And with an unsubscribe link (reminders) of the bystander.
     bindings.append({**bindings[0], "token": unsubscribe_token(bystander, MailCategory.REMINDER)})
+    # The community session again, with a live manage link (group B's member's booking).
+    bindings.append({**bindings[1], "enrollment_id": place_b.id, "token": manage_token})
     for binding in bindings:  # static files: the LMS's stylesheet (another blueprint's: 404)
         binding["filename"] = "lms.css"
         binding["track_id"] = track.id

@@ -17,7 +17,8 @@ The world:
   ``untaught`` (a refresher another instructor leads: another officer's place),
   ``crase`` (public; one member of each group) and ``fire`` (a firefighter).
 - A private calendar feed token for every signed-in role, a claim link for
-  each group's member (they were enrolled without a login), and a password-reset
+  each group's member (they were enrolled without a login), a booking's manage
+  link for each (dead: the session is over), and a password-reset
   link for the second officer and the firefighter (who have a password).
 """
 
@@ -31,6 +32,7 @@ from sqlalchemy import select
 from lms.auth import links
 from lms.calendar import operations as calendar_operations
 from lms.credentials import operations as credential_operations
+from lms.enrollment import manage
 from lms.enrollment import operations as enrollment_operations
 from lms.mail.operations import Attachment, MailCategory, queue_mail
 from lms.mail.preferences import unsubscribe_token
@@ -82,6 +84,7 @@ class World:
     certificates: dict[str, Certificate]  # same keys as enrollments
     feed_tokens: dict[str, str] = field(default_factory=dict)  # role -> its feed token
     claim_tokens: dict[str, str] = field(default_factory=dict)  # "member_a", "member_b"
+    manage_tokens: dict[str, str] = field(default_factory=dict)  # "member_a", "member_b"
     reset_tokens: dict[str, str] = field(default_factory=dict)  # "officer_2", "firefighter"
     transcripts: dict[str, IssuedTranscript] = field(default_factory=dict)  # as certificates
     track_id: int = 0  # the department's certification track (tracks are not per agency)
@@ -193,6 +196,8 @@ def build_world(make) -> World:
     world.claim_tokens["member_b"] = enrollment_operations.create_claim_token(
         member_b, people["grp_b"]
     )
+    for key in ("member_a", "member_b"):
+        world.manage_tokens[key] = manage.issue_manage_link(enrollments[key])
     for key in ("officer_2", "firefighter"):
         person = getattr(world, key)
         make.set_password(person)
@@ -329,6 +334,8 @@ def path_values(world: World, endpoint: str, names: set[str], role: str) -> list
         if "token" in names:
             if endpoint == "lms.enrollment.claim":
                 row["token"] = world.claim_tokens[CLAIM[role][which]]
+            elif endpoint == "lms.enrollment.manage_booking":
+                row["token"] = world.manage_tokens[CLAIM[role][which]]
             elif endpoint == "lms.auth.reset_password":
                 row["token"] = world.reset_tokens[RESET[role][which]]
             elif endpoint == "lms.mail_preferences.unsubscribe":

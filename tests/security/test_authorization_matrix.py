@@ -160,6 +160,9 @@ lms.enrollment.claim_link            POST signed-in S/S  H/H     H/H   H/H   H/H
 # Claiming an account: the link's token is the key (a group's member sets a password).
 lms.enrollment.claim                 GET  public    A/A  A/A     A/A   A/A   A/A  A/A   A/A   A/A
 lms.enrollment.claim                 POST public    A/A  A/A     A/A   A/A   A/A  A/A   A/A   A/A
+# A public registrant's booking: the manage link's token is the key (see and cancel it).
+lms.enrollment.manage_booking        GET  public    A/A  A/A     A/A   A/A   A/A  A/A   A/A   A/A
+lms.enrollment.manage_booking        POST public    A/A  A/A     A/A   A/A   A/A  A/A   A/A   A/A
 
 # Rosters (attendance, results, finalizing, corrections): the session's instructors and
 # its agency's coordinators; for anyone else the session's roster does not exist (404).
