@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.credentials.support import pdf_text, train
@@ -16,16 +17,16 @@ def test_issue_download_and_verify_in_a_browser(page, make, browser_sign_in, tmp
     browser_sign_in(cls.instructor)
     page.goto(f"/training/sessions/{cls.session.id}")
     page.get_by_role("link", name="Manage certificates").click()
-    assert page.get_by_text("0 of 3 completions have a certificate.").is_visible()
+    expect(page.get_by_text("0 of 3 completions have a certificate.")).to_be_visible()
     page.get_by_role("button", name="Issue all certificates").click()
-    assert page.get_by_text("Issued 3 certificates.").is_visible()
-    assert page.get_by_text("3 of 3 completions have a certificate.").is_visible()
+    expect(page.get_by_text("Issued 3 certificates.")).to_be_visible()
+    expect(page.get_by_text("3 of 3 completions have a certificate.")).to_be_visible()
     page.screenshot(path=str(tmp_path / "issued.png"), full_page=True)
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/sign-in")
 
     browser_sign_in(cls.officers[0])
-    assert page.get_by_role("heading", name="Your certificates").is_visible()
+    expect(page.get_by_role("heading", name="Your certificates")).to_be_visible()
     with page.expect_download() as info:
         page.get_by_role("link", name="Download PDF certificate for ALERRT").click()
     pdf_path = tmp_path / "mine.pdf"
@@ -38,7 +39,9 @@ def test_issue_download_and_verify_in_a_browser(page, make, browser_sign_in, tmp
     page.get_by_role("button", name="Sign out").click()  # the verify page is public
     page.wait_for_url("**/sign-in")
     page.goto(url)
-    assert page.get_by_role("heading", name="Valid certificate").is_visible()
-    assert page.get_by_text("Ofc. Sofia Rivera").is_visible()
-    assert page.get_by_text("The signature in the scanned code matches this record").is_visible()
+    expect(page.get_by_role("heading", name="Valid certificate")).to_be_visible()
+    expect(page.get_by_text("Ofc. Sofia Rivera")).to_be_visible()
+    expect(
+        page.get_by_text("The signature in the scanned code matches this record")
+    ).to_be_visible()
     page.screenshot(path=str(tmp_path / "verify.png"), full_page=True)

@@ -1,6 +1,7 @@
 """A demo officer signs in with a real browser and sees their own dashboard."""
 
 import pytest
+from playwright.sync_api import expect
 
 from lms.demo import DEMO_PASSWORD, load_demo
 from lms.models import Person
@@ -18,16 +19,16 @@ def test_demo_officer_signs_in_and_sees_their_dashboard(page, make, tmp_path):
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/training/")
 
-    assert page.get_by_role("heading", name="Welcome, Ofc. Sofia Rivera").is_visible()
+    expect(page.get_by_role("heading", name="Welcome, Ofc. Sofia Rivera")).to_be_visible()
     coming = page.get_by_role("region", name="Your coming sessions")
     row = coming.get_by_role("row").filter(has_text="ALERRT Active-Shooter Response Refresher")
-    assert row.is_visible()
+    expect(row).to_be_visible()
     assert "MPD Training Center" in row.inner_text()
     page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
 
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/sign-in")
-    assert page.get_by_text("You are signed out.").is_visible()
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
     page.goto("/training/")
     page.wait_for_url("**/sign-in**")  # the dashboard is closed again
 

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from lms.models import Role
 
@@ -27,7 +28,7 @@ def test_officer_downloads_a_session_and_gets_a_private_feed(page, make, browser
 
     page.goto("/training/account")
     page.get_by_role("button", name="Get my private link").click()
-    assert page.get_by_text("shown only this once").is_visible()
+    expect(page.get_by_text("shown only this once")).to_be_visible()
     https_link = page.get_by_label("Your private feed: https link").input_value()
     subscribe = page.get_by_role("link", name="Subscribe to your private feed (webcal)")
     webcal = subscribe.get_attribute("href")

@@ -1,6 +1,7 @@
 """In Chromium: a school uploads its roster; an officer joins a full session's waitlist."""
 
 import pytest
+from playwright.sync_api import expect
 
 from lms.models import EnrollmentStatus, Role
 
@@ -36,11 +37,10 @@ def test_a_school_coordinator_uploads_a_roster_and_sees_the_group_enrolled(
     assert (
         "Line 2:" in problems.inner_text() and "Line 3: the name is empty." in problems.inner_text()
     )
-    assert page.get_by_text("Nobody named yet.").is_visible()
-
+    expect(page.get_by_text("Nobody named yet.")).to_be_visible()
     page.get_by_label("Roster file (CSV)").set_input_files(str(roster))
     page.get_by_role("button", name="Upload roster").click()
-    assert page.get_by_text("3 people of Big Sky High School are enrolled.").is_visible()
+    expect(page.get_by_text("3 people of Big Sky High School are enrolled.")).to_be_visible()
     table = page.locator("table", has=page.get_by_text("avery@bigsky.test"))
     for name in ("Avery Lee", "Jordan Kim", "Sam Ortiz"):
         row = table.get_by_role("row").filter(has_text=name)
@@ -70,10 +70,10 @@ def test_an_officer_joins_a_full_session_and_sees_their_place_in_line(
     browser_sign_in(officer)
     page.get_by_role("link", name="Sessions").click()
     page.get_by_role("link", name="ALERRT Refresher").click()
-    assert page.get_by_text("Full · 1 waiting").is_visible()
+    expect(page.get_by_text("Full · 1 waiting")).to_be_visible()
     page.get_by_role("button", name="Join the waitlist").click()
-    assert page.get_by_text("The session is full: You are #2 on the waitlist").is_visible()
-    assert page.get_by_text("You are #2 on the waitlist.").is_visible()
+    expect(page.get_by_text("The session is full: You are #2 on the waitlist")).to_be_visible()
+    expect(page.get_by_text("You are #2 on the waitlist.")).to_be_visible()
     page.screenshot(path=str(tmp_path / "waitlisted.png"), full_page=True)
 
     page.get_by_role("link", name="Dashboard").click()

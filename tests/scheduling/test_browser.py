@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from lms.models import CourseSession, EnrollmentStatus, Role, SessionStatus
 
@@ -28,8 +29,8 @@ def test_a_coordinator_schedules_a_session_and_cancels_it(
     page.screenshot(path=str(tmp_path / "session-form.png"), full_page=True)
     page.get_by_role("button", name="Save session").click()
 
-    assert page.get_by_text("The ALERRT-REFRESH session is scheduled.").is_visible()
-    assert page.get_by_text("16 of 16 seats left").is_visible()
+    expect(page.get_by_text("The ALERRT-REFRESH session is scheduled.")).to_be_visible()
+    expect(page.get_by_text("16 of 16 seats left")).to_be_visible()
     make.db.expire_all()
     session = make.db.query(CourseSession).one()
     assert len(session.meetings) == 2 and session.lead_instructors == [instructor]
@@ -37,16 +38,16 @@ def test_a_coordinator_schedules_a_session_and_cancels_it(
     # Officers enroll; then the class has to be called off.
     seated = make.enrollment(session, make.person(Role.OFFICER, name="Ofc. Sofia Rivera"))
     page.get_by_role("link", name="Cancel session…").click()
-    assert page.get_by_role("heading", name="Cancel this session?").is_visible()
-    assert page.get_by_text("1 enrolled, 0 on the waitlist").is_visible()
+    expect(page.get_by_role("heading", name="Cancel this session?")).to_be_visible()
+    expect(page.get_by_text("1 enrolled, 0 on the waitlist")).to_be_visible()
     page.get_by_role("button", name="Cancel the session").click()
-    assert page.get_by_text("Say why the session is cancelled.").is_visible()
+    expect(page.get_by_text("Say why the session is cancelled.")).to_be_visible()
     page.get_by_label("Why is it cancelled?").fill("Range closed for repairs")
     page.get_by_role("button", name="Cancel the session").click()
 
-    assert page.get_by_text("everyone's place in it is cancelled").is_visible()
-    assert page.get_by_text("This session is cancelled: Range closed for repairs.").is_visible()
-    assert page.get_by_text("Cancelled", exact=True).is_visible()
+    expect(page.get_by_text("everyone's place in it is cancelled")).to_be_visible()
+    expect(page.get_by_text("This session is cancelled: Range closed for repairs.")).to_be_visible()
+    expect(page.get_by_text("Cancelled", exact=True)).to_be_visible()
     page.screenshot(path=str(tmp_path / "cancelled.png"), full_page=True)
     make.db.expire_all()
     assert session.status is SessionStatus.CANCELLED and session.revision == 1
