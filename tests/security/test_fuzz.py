@@ -315,15 +315,19 @@ def report(failures: list[Failure]) -> str:
     return "\n".join(lines)
 
 
-def test_no_input_answers_a_server_error_or_lacks_security_headers(app, make, request):
-    started = time.monotonic()
-    world = seed_world(make)
-    names = tuple(input_names())
-    clients = {role: RoleClient(app, make, role, world.people.get(role)) for role in ROLES}
-    probes = plan(app, world, names)
+#: The plan runs in this many parts, routes dealt out in turn, so that parallel test
+#: workers share the several thousand requests instead of one worker sending them all.
+SHARDS = 6
 
-    # The plan itself: every route x role x kind in the fields and, for routes with
-    # arguments, in the path (half the path kinds a role, all of them on each route).
+
+def shard_of(endpoint: str, endpoints: list[str]) -> int:
+    return endpoints.index(endpoint) % SHARDS
+
+
+def test_the_plan_covers_every_route_role_and_kind(app, make):
+    """Every route x role x kind in the fields and, for routes with arguments, in the path
+    (half the path kinds a role, all of them on each route); every route in some part."""
+    probes = plan(app, seed_world(make), tuple(input_names()))
     rules = lms_rules(app)
     covered = {(p.endpoint, p.role, p.where, kind) for p in probes for kind in p.kinds}
     for rule in rules:
@@ -333,13 +337,28 @@ def test_no_input_answers_a_server_error_or_lacks_security_headers(app, make, re
         for kind in _path_kinds(rule):
             roles = [role for role in ROLES if (rule.endpoint, role, "path", kind) in covered]
             assert len(roles) >= len(ROLES) // 2, (rule, kind, roles)
+    endpoints = sorted({r.endpoint for r in rules})
+    parts = [sum(1 for p in probes if shard_of(p.endpoint, endpoints) == s) for s in range(SHARDS)]
+    assert sum(parts) == len(probes) and min(parts) > 0, parts
+
+
+@pytest.mark.parametrize("shard", range(SHARDS), ids=lambda s: f"part{s + 1}of{SHARDS}")
+def test_no_input_answers_a_server_error_or_lacks_security_headers(app, make, request, shard):
+    started = time.monotonic()
+    world = seed_world(make)
+    names = tuple(input_names())
+    clients = {role: RoleClient(app, make, role, world.people.get(role)) for role in ROLES}
+    rules = lms_rules(app)
+    endpoints = sorted({r.endpoint for r in rules})
+    probes = [p for p in plan(app, world, names) if shard_of(p.endpoint, endpoints) == shard]
 
     failures = run(clients, names, probes)
     elapsed = time.monotonic() - started
-    with_arguments = sum(1 for r in rules if r.arguments)
+    mine = [r for r in rules if shard_of(r.endpoint, endpoints) == shard]
+    with_arguments = sum(1 for r in mine if r.arguments)
     request.node.user_properties.append(("fuzz", len(probes)))
     print(
-        f"\nfuzzed {len(rules)} routes ({with_arguments} with path arguments) x {len(ROLES)} "
+        f"\nfuzzed {len(mine)} routes ({with_arguments} with path arguments) x {len(ROLES)} "
         f"roles x {len(KINDS)} kinds ({sum(map(len, CORPUS.values()))} values) over "
         f"{len(names)} input names: {len(probes)} requests in {elapsed:.1f} s"
     )
