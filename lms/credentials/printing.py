@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 
-from ..core import registries, state
+from ..core import public_url, registries, state
 from ..models import Certificate
 from ..plugins import CertificateLayout, UnknownPluginError
 from ..resources import layouts_dir
@@ -120,21 +120,9 @@ def prepared_layout(certificate: Certificate) -> PreparedLayout:
     return prepared
 
 
-class NoPublicAddress(RuntimeError):
-    """Certificates are printed outside a request and no public address is configured."""
-
-
 def verify_url(certificate: Certificate) -> str:
-    """The public page of ``certificate``: under ``LMS_PUBLIC_URL`` when set, else this host."""
-    public = current_app.config.get("LMS_PUBLIC_URL")
-    if public:
-        return f"{public.rstrip('/')}{state().url_prefix}/verify/{certificate.display_serial}"
-    if not has_request_context() and not current_app.config.get("SERVER_NAME"):
-        raise NoPublicAddress(
-            "set LMS_PUBLIC_URL (e.g. https://training.example.gov) to print certificates "
-            "outside a web request"
-        )
-    return url_for("lms.credentials.verify", serial=certificate.display_serial, _external=True)
+    """The public page of ``certificate`` (under ``LMS_PUBLIC_URL`` when set)."""
+    return public_url("lms.credentials.verify", serial=certificate.display_serial)
 
 
 def render_pdf(certificate: Certificate) -> bytes:

@@ -8,13 +8,13 @@ downloads and batches.
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 
-from ..core import registries, state
+from ..core import public_url, registries, state
 from ..credentials.batch import certificate_filename, zip_of
 from ..credentials.layouts import LayoutError
 from ..credentials.pdf import ImageError
-from ..credentials.printing import LayoutUnavailable, NoPublicAddress
+from ..credentials.printing import LayoutUnavailable
 from ..models import IssuedTranscript
 from ..plugins import TranscriptLayout
 from ..resources import layouts_dir
@@ -42,17 +42,8 @@ def renderer() -> TranscriptRenderer:
 
 
 def verify_url(transcript: IssuedTranscript) -> str:
-    """The public page of ``transcript``: under ``LMS_PUBLIC_URL`` when set, else this host."""
-    public = current_app.config.get("LMS_PUBLIC_URL")
-    serial = transcript.display_serial
-    if public:
-        return f"{public.rstrip('/')}{state().url_prefix}/verify/transcripts/{serial}"
-    if not has_request_context() and not current_app.config.get("SERVER_NAME"):
-        raise NoPublicAddress(
-            "set LMS_PUBLIC_URL (e.g. https://training.example.gov) to print transcripts "
-            "outside a web request"
-        )
-    return url_for("lms.transcripts.verify", serial=serial, _external=True)
+    """The public page of ``transcript`` (under ``LMS_PUBLIC_URL`` when set)."""
+    return public_url("lms.transcripts.verify", serial=transcript.display_serial)
 
 
 def qr_payload(transcript: IssuedTranscript) -> str:

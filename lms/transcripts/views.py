@@ -18,9 +18,9 @@ from ..auth.policy import (
     require,
 )
 from ..compliance.queries import organizations
-from ..core import db_session, local_today
+from ..core import NoPublicAddress, db_session, local_today
 from ..credentials import signing
-from ..credentials.printing import LayoutUnavailable, NoPublicAddress
+from ..credentials.printing import LayoutUnavailable
 from ..credentials.views import VERIFY_RATE
 from ..models import Organization, Person
 from ..ratelimit import rate_limited
