@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from . import qr
+from . import qr_glyphs
 from .fonts import EmbeddableFont
 
 HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
@@ -283,7 +283,7 @@ def write_qr_font(writer: PdfWriter) -> int:
     """The Type 3 font the QR codes are written in (see :mod:`lms.credentials.qr`)."""
     procedures = {
         name: writer.add(b"<< /Length %d >>\nstream\n" % len(body) + body + b"\nendstream")
-        for name, body in qr.glyph_procedures().items()
+        for name, body in qr_glyphs.glyph_procedures().items()
     }
-    to_unicode = writer.add(stream_body(qr.font_to_unicode()))
-    return writer.add(qr.font_dictionary(procedures, to_unicode))
+    to_unicode = writer.add(stream_body(qr_glyphs.font_to_unicode()))
+    return writer.add(qr_glyphs.font_dictionary(procedures, to_unicode))

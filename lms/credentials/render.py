@@ -30,7 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import qr
+from . import qr, qr_glyphs
 from .archival import DocumentInfo, catalog_object, write_output_intent
 from .art import vector_art
 from .fonts import EmbeddableFont
@@ -291,7 +291,7 @@ class PreparedLayout:
             b"BT 0 0 0 rg /QR 1 Tf %.5f 0 0 %.5f %.3f %.3f Tm 1 TL\n"
             % (module, module, x + offset, y + offset + symbol.size * module)
         )
-        ops.append(qr.text_rows(symbol))
+        ops.append(qr_glyphs.text_rows(symbol))
         ops.append(b"ET\n")
         return _Page(b"".join(ops), fields, usage)
 

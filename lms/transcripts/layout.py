@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..credentials import qr
+from ..credentials import qr, qr_glyphs
 from ..credentials.art import rgb
 from ..credentials.fonts import EmbeddableFont
 from ..credentials.pdf import text_string
@@ -260,7 +260,7 @@ class TranscriptLayout:
             b"BT 0 0 0 rg /QR 1 Tf %.5f 0 0 %.5f %.3f %.3f Tm 1 TL\n"
             % (module, module, x + offset, y + offset + symbol.size * module)
         )
-        out.add(qr.text_rows(symbol))
+        out.add(qr_glyphs.text_rows(symbol))
         out.add(b"ET\n")
 
     def _new_page(self, out: Pages, facts: dict) -> float:
