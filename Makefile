@@ -40,9 +40,11 @@ system-deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-# Mozilla's ical.js (pinned in tests/js/package-lock.json): the tests read .ics files with it.
+# The npm packages the tests run in node or inject into pages (pinned in
+# tests/js/package-lock.json); installed again when the lock file changes.
+JS_LOCK := tests/js/package-lock.json
 js-deps:
-	@if [ ! -d tests/js/node_modules ]; then \
+	@if [ ! -f tests/js/node_modules/.package-lock.json ] || [ $(JS_LOCK) -nt tests/js/node_modules/.package-lock.json ]; then \
 	  if command -v npm >/dev/null; then npm ci --prefix tests/js --no-audit --no-fund; \
 	  else echo "npm not found: the ical.js readings are skipped"; fi; \
 	fi
