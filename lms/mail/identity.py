@@ -7,9 +7,12 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
+from ..core import department_name
+
 
 def sender_header() -> str:
-    """The From header: ``LMS_MAIL_SENDER``, named for the department when it names no one.
+    """The From header: ``LMS_MAIL_SENDER``, named for the department (its organization's
+    name, :func:`~lms.core.department_name`) when it names no one.
 
     Unset: no-reply at the host of ``LMS_PUBLIC_URL`` (or localhost), for .eml files.
     """
@@ -18,7 +21,7 @@ def sender_header() -> str:
     if not address:
         host = urlsplit(str(config.get("LMS_PUBLIC_URL") or "")).hostname
         address = f"no-reply@{host or 'localhost'}"
-    return formataddr((name or str(config["LMS_DEPARTMENT_NAME"]), address))
+    return formataddr((name or department_name(), address))
 
 
 def envelope_sender() -> str:

@@ -37,7 +37,7 @@ from sqlalchemy import event, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..core import audit, db_session
+from ..core import audit, db_session, department_name
 from ..models import MailCategory, MailState, OutboxMessage, Person, Role, RoleAssignment, utcnow
 from ..signals import mail_queued
 from . import preferences
@@ -67,7 +67,7 @@ def queue_mail(
 
     ``recipient``: a person (their email; their name on the To line) or an address.
     ``template`` names ``templates/lms/mail/<template>.subject.txt``, ``.txt`` and
-    ``.html``, rendered with ``context`` plus ``department`` (the department's
+    ``.html``, rendered with ``context`` plus ``department`` (the department organization's
     name), ``site_name``, ``recipient`` (the person, or None) and ``recipient_name``.
     ``dedupe_key`` makes the message once-only: if a message with that key was ever
     queued, nothing is (e.g. ``"reminder:<cycle>:<offset>"``).
@@ -155,7 +155,7 @@ def render_message(
     """Subject (one line), text and HTML of ``template``; the host's templates come first."""
     config = current_app.config
     values = {
-        "department": config["LMS_DEPARTMENT_NAME"],
+        "department": department_name(),
         "site_name": config["LMS_SITE_NAME"],
         "recipient": person,
         "recipient_name": recipient_name or (person.full_name if person is not None else None),

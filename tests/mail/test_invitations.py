@@ -20,11 +20,6 @@ client_for = enrollment_fixtures.client_for  # a separate browser signed in as s
 
 
 @pytest.fixture
-def department(make):
-    return make.organization("Missoula Police Department")
-
-
-@pytest.fixture
 def refresher(make, department):
     return make.course("ALERRT-REFRESH", title="ALERRT Refresher", organization=department)
 
