@@ -16,8 +16,7 @@ import base64
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from email.header import Header
-from email.utils import format_datetime, formataddr, make_msgid
+from email.utils import format_datetime, make_msgid
 from html import escape
 from typing import Any, NamedTuple
 
@@ -26,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..core import db_session
 from ..models import MailCategory, MailState, OutboxMessage, Person, utcnow
+from .compose import address_header, folded_header, header_address
 from .identity import envelope_sender, reply_to_header, sender_header
 from .operations import render_message, wake_after_commit
 from .preferences import opted_out, unsubscribe_links
@@ -78,11 +78,6 @@ def render_group(template: str, context: Mapping[str, Any]) -> Rendered:
     return Rendered(template, subject, text, html)
 
 
-def _header(value: str) -> str:
-    """A header value in 7-bit (RFC 2047 words when it is not ASCII)."""
-    return value if value.isascii() else Header(value, "utf-8").encode()
-
-
 def _base64_lines(data: bytes) -> bytes:
     return base64.encodebytes(data).replace(b"\n", b"\r\n")
 
@@ -118,12 +113,13 @@ class BulkMail:
 
     @classmethod
     def start(cls, category: MailCategory) -> BulkMail:
+        reply_to = reply_to_header()
         return cls(
             category,
             [],
             unsubscribe_links(category),
-            sender_header(),
-            reply_to_header(),
+            address_header("From", *header_address(sender_header())),
+            reply_to and address_header("Reply-To", *header_address(reply_to)),
             envelope_sender().rpartition("@")[2],
         )
 
@@ -133,16 +129,17 @@ class BulkMail:
         name = person.full_name
         text = rendered.text.replace(NAME, name).replace(UNSUBSCRIBE, unsubscribe)
         html = rendered.html.replace(NAME, escape(name)).replace(UNSUBSCRIBE, escape(unsubscribe))
+        subject = rendered.subject.replace(NAME, name)
         message_id = make_msgid(domain=self.domain)
         now = utcnow()
         headers = [
             ("From", self.sender),
-            ("To", _address(name, person.email)),
+            ("To", address_header("To", name, person.email)),
         ]
         if self.reply_to:
             headers.append(("Reply-To", self.reply_to))
         headers += [
-            ("Subject", _header(rendered.subject.replace(NAME, name))),
+            ("Subject", folded_header("Subject", subject)),
             ("Date", format_datetime(now)),
             ("Message-ID", message_id),
             ("Auto-Submitted", "auto-generated"),
@@ -157,7 +154,7 @@ class BulkMail:
                 "template": rendered.template,
                 "recipient_person_id": person.id,
                 "recipient_address": person.email,
-                "subject": rendered.subject.replace(NAME, name),
+                "subject": subject,
                 "raw": raw,
                 "state": MailState.QUEUED,
                 "attempts": 0,
@@ -185,10 +182,6 @@ class BulkMail:
         if inserted:
             wake_after_commit()
         return inserted
-
-
-def _address(name: str, address: str) -> str:
-    return formataddr((name, address))  # RFC 2047 words for a name that is not ASCII
 
 
 def used_keys(keys: Iterable[str]) -> set[str]:
