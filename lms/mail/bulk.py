@@ -27,8 +27,8 @@ from ..core import db_session
 from ..models import MailCategory, MailState, OutboxMessage, Person, utcnow
 from .compose import address_header, folded_header, header_address
 from .identity import envelope_sender, reply_to_header, sender_header
-from .operations import render_message, wake_after_commit
-from .preferences import opted_out, unsubscribe_links
+from .operations import optional_links, render_message, wake_after_commit
+from .preferences import list_headers, opted_out, unsubscribe_links
 
 #: Stand-ins rendered into a group's templates, replaced per recipient.
 NAME = "@@lms-recipient-name@@"
@@ -71,9 +71,10 @@ class Rendered:
     html: str
 
 
-def render_group(template: str, context: Mapping[str, Any]) -> Rendered:
-    """Render ``template`` once for everyone in a group (their name left as :data:`NAME`)."""
-    values = {**context, "unsubscribe_url": UNSUBSCRIBE}
+def render_group(template: str, context: Mapping[str, Any], category: MailCategory) -> Rendered:
+    """Render ``template`` once for everyone in a group (their name left as :data:`NAME`,
+    an optional message's unsubscribe link as :data:`UNSUBSCRIBE`)."""
+    values = {**context, **(optional_links(UNSUBSCRIBE) if category.optional else {})}
     subject, text, html = render_message(template, values, None, recipient_name=NAME)
     return Rendered(template, subject, text, html)
 
@@ -106,7 +107,7 @@ class BulkMail:
 
     category: MailCategory
     rows: list[dict[str, Any]]
-    links: Callable[[int], tuple[str, dict[str, str]]]
+    links: Callable[[int], str] | None  # person id -> unsubscribe URL (optional mail only)
     sender: str
     reply_to: str | None
     domain: str  # of the Message-IDs: the sender's, as :func:`.identity.new_message_id`
@@ -117,7 +118,7 @@ class BulkMail:
         return cls(
             category,
             [],
-            unsubscribe_links(category),
+            unsubscribe_links(category) if category.optional else None,
             address_header("From", *header_address(sender_header())),
             reply_to and address_header("Reply-To", *header_address(reply_to)),
             envelope_sender().rpartition("@")[2],
@@ -125,7 +126,10 @@ class BulkMail:
 
     def add(self, person: Recipient, rendered: Rendered, dedupe_key: str) -> None:
         """Add ``rendered`` for ``person`` (who has an email address)."""
-        unsubscribe, extra = self.links(person.id)
+        unsubscribe, extra = "", {}
+        if self.links is not None:
+            unsubscribe = self.links(person.id)
+            extra = list_headers(unsubscribe)
         name = person.full_name
         text = rendered.text.replace(NAME, name).replace(UNSUBSCRIBE, unsubscribe)
         html = rendered.html.replace(NAME, escape(name)).replace(UNSUBSCRIBE, escape(unsubscribe))

@@ -72,6 +72,11 @@ def queue_mail(
     ``dedupe_key`` makes the message once-only: if a message with that key was ever
     queued, nothing is (e.g. ``"reminder:<cycle>:<offset>"``).
 
+    Optional mail (reminders, digests: ``category.optional``) goes to a person, and
+    carries their one-click unsubscribe link: the ``List-Unsubscribe`` headers, and
+    ``unsubscribe_url`` and ``preferences_url`` for the template's footer; no other
+    message does.
+
     Returns the queued message, or None when nothing is queued: the person has no
     email address, turned this category off (see :mod:`.preferences`), or the
     dedupe key was used. Flushes; the caller commits.
@@ -85,8 +90,15 @@ def queue_mail(
         raise MailError(f"not an email address: {address!r}")
     if not TEMPLATE_NAME.match(template):
         raise MailError(f"not a mail template name: {template!r}")
-    if category.optional and not preferences.wants(person, category):
-        return None
+    headers = None
+    if category.optional:
+        if person is None:
+            raise MailError(f"{category.label} mail goes to a person (who may turn it off)")
+        if not preferences.wants(person, category):
+            return None
+        unsubscribe = preferences.unsubscribe_url(person, category)
+        context = {**context, **optional_links(unsubscribe)}
+        headers = preferences.list_headers(unsubscribe)
     if dedupe_key is not None and _key_used(dedupe_key):
         return None
 
@@ -104,7 +116,7 @@ def queue_mail(
         html,
         message_id=message_id,
         attachments=attachments,
-        headers=preferences.list_headers(person, category) if category.optional else None,
+        headers=headers,
     )
     now = utcnow()
     session = db_session()
@@ -129,6 +141,12 @@ def queue_mail(
     wake_after_commit()
     mail_queued.send(current_app._get_current_object(), message=message)  # type: ignore[attr-defined]
     return message
+
+
+def optional_links(unsubscribe_url: str) -> dict[str, str]:
+    """What the templates of optional mail (reminders, digests) get besides their context:
+    the recipient's one-click ``unsubscribe_url`` and the ``preferences_url`` page."""
+    return {"unsubscribe_url": unsubscribe_url, "preferences_url": preferences.preferences_url()}
 
 
 def _key_used(dedupe_key: str) -> bool:

@@ -208,7 +208,6 @@ def _context(routes: TrackRoutes, sessions: list[CourseSession], due: Due, day: 
             for s in in_time[:10]
         ],
         "status_url": public_url("lms.status.mine"),
-        "preferences_url": public_url("lms.mail_preferences.edit"),
     }
 
 
@@ -229,7 +228,9 @@ def queue_reminders(day: date | None = None) -> ReminderReport:
     mail = BulkMail.start(MailCategory.REMINDER)
     for (track_id, _offset, _expires_on), members in groups.items():
         rendered = render_group(
-            TEMPLATE, _context(routes[track_id], sessions_of[track_id], members[0], report.day)
+            TEMPLATE,
+            _context(routes[track_id], sessions_of[track_id], members[0], report.day),
+            MailCategory.REMINDER,
         )
         for due in members:
             mail.add(due.person, rendered, due.dedupe_key)

@@ -99,7 +99,7 @@ def test_mail_names_the_department_as_renamed_and_a_long_subject_reads_back_exac
     bulk = BulkMail.start(MailCategory.TRANSACTIONAL)  # the reminders' message builder
     bulk.add(
         Recipient(admin.id, admin.full_name, admin.email),
-        render_group("test_message", context),
+        render_group("test_message", context, MailCategory.TRANSACTIONAL),
         "k",
     )
     assert bulk.flush() == 1
