@@ -48,6 +48,9 @@ def _encoded_words(value: str, first: int) -> list[str]:
     """``value`` as RFC 2047 encoded words (UTF-8, base64) of whole characters, each with
     its spaces inside, on lines of at most :data:`LINE` (the first after ``first``
     characters, the others after one space of folding)."""
+    whole = value.encode("utf-8")
+    if len(base64.b64encode(whole)) <= min(LINE - first, ENCODED_WORD) - len("=?utf-8?b??="):
+        return [f"=?utf-8?b?{base64.b64encode(whole).decode()}?="]  # one word: most names
     chunks, chunk = [], b""
     for character in value:
         encoded = character.encode("utf-8")

@@ -14,11 +14,10 @@ category off, a GET shows a page to confirm.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
 
 from ..core import db_session, public_url
 from ..models import MailCategory, MailPreference, Person
@@ -59,24 +58,6 @@ def wants(person: Person | None, category: MailCategory) -> bool:
         return True
     preference = preference_of(person.id)
     return preference is None or preference.wants(category)
-
-
-def opted_out(person_ids: Iterable[int], category: MailCategory) -> set[int]:
-    """Who among ``person_ids`` turned ``category`` off; one query per thousand people."""
-    column = (
-        MailPreference.reminders if category is MailCategory.REMINDER else MailPreference.digests
-    )
-    ids = list(person_ids)
-    out: set[int] = set()
-    for start in range(0, len(ids), 1000):
-        out.update(
-            db_session().scalars(
-                select(MailPreference.person_id).where(
-                    MailPreference.person_id.in_(ids[start : start + 1000]), column.is_(False)
-                )
-            )
-        )
-    return out
 
 
 def list_headers(url: str) -> dict[str, str]:

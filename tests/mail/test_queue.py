@@ -250,3 +250,22 @@ def test_a_calendar_invitation_is_an_alternative_part_and_an_attachment(app, adm
         assert str(event["UID"]) == "session-12@mpd.test"
         assert str(event["SUMMARY"]) == "ALERRT Refresher – Café room"
     assert all(byte < 128 for byte in received.raw)  # 7-bit: any server takes it
+
+
+def test_a_bulk_pass_skips_a_key_another_pass_queued_meanwhile_and_keeps_the_rest(app, admin):
+    """Two workers running the same hourly job: the second one's copy of a message is
+    dropped (on PostgreSQL its COPY is undone and redone skipping the key), once only."""
+    context = {"sent_by": admin}
+    category = MailCategory.TRANSACTIONAL
+    queue_mail(admin, "test_message", context, category=category, dedupe_key="bulk:1")
+    db.session.commit()
+    bulk = BulkMail.start(category)
+    rendered = render_group("test_message", context, category)
+    for key in ("bulk:1", "bulk:2", "bulk:3"):
+        bulk.add(Recipient(admin.id, admin.full_name, admin.email), rendered, key)
+    assert bulk.flush() == 2
+    bulk.add(Recipient(admin.id, admin.full_name, admin.email), rendered, "bulk:4")
+    assert bulk.flush() == 1  # a second flush in the same transaction
+    db.session.commit()
+    keys = db.session.scalars(select(OutboxMessage.dedupe_key).order_by(OutboxMessage.id))
+    assert list(keys) == ["bulk:1", "bulk:2", "bulk:3", "bulk:4"]
