@@ -1,4 +1,4 @@
-"""Many messages alike, fast: one rendering per group, a cheap MIME builder, one insert per batch.
+"""Many messages alike, fast: one rendering per group, a cheap MIME builder, one COPY.
 
 A scheduled pass (renewal reminders for a whole department) queues thousands of
 messages that differ only in their recipient. :func:`.operations.queue_mail`
@@ -6,8 +6,10 @@ renders templates and builds an ``EmailMessage`` per message (a few hundred a
 second); here a group's subject, text and HTML are rendered once with
 placeholders (:data:`NAME`, :data:`UNSUBSCRIBE`) that each recipient's values
 replace, and the message is written as bytes directly: ``multipart/alternative``
-with base64 text and HTML parts, the same shape :func:`.compose.compose` gives a
-message without attachments, and as readable by the ``email`` package.
+with base64 text and HTML parts, the same shape (and the same folded headers,
+:func:`.compose.folded_header`) :func:`.compose.compose` gives a message without
+attachments, and as readable by the ``email`` package. The rows go into the
+outbox in one stream (PostgreSQL's ``COPY``; batched inserts elsewhere).
 """
 
 from __future__ import annotations
@@ -93,13 +95,13 @@ def build_raw(headers: Iterable[tuple[str, str]], text: str, html: str, *, bound
 
 @dataclass
 class BulkMail:
-    """Messages of one category being gathered for one insert per batch."""
+    """Messages of one category being gathered to be inserted at once (:meth:`flush`)."""
 
     category: MailCategory
     rows: list[dict[str, Any]]
     links: Callable[[int], str] | None  # person id -> unsubscribe URL (optional mail only)
-    sender: str
-    reply_to: str | None
+    sender: str  # the From header's value, folded
+    reply_to: str | None  # the Reply-To header's value, folded
     domain: str  # of the Message-IDs: the sender's, as :func:`.identity.new_message_id`
 
     @classmethod

@@ -38,8 +38,6 @@ from ..models import utcnow
 WIRE = policy.SMTP.clone(cte_type="7bit")
 #: RFC 5322 §2.1.1: a line SHOULD be at most 78 characters (CRLF aside).
 LINE = 78
-
-
 #: RFC 2047 §2: an encoded word is at most 75 characters.
 ENCODED_WORD = 75
 
@@ -97,11 +95,17 @@ def folded_header(name: str, value: str) -> str:
 def address_header(name: str, display_name: str | None, address: str) -> str:
     """``display_name <address>`` as the body of the address header ``name`` (From, To),
     folded like :func:`folded_header`: an ASCII name before a space (inside its
-    quotes if it needs them), any other name as encoded words."""
+    quotes if it needs them), any other name as encoded words.
+
+    Mail clients join the encoded words of a long name as RFC 2047 §6.2 says (as does
+    the ``email`` package's ``decode_header``); the package's address parser keeps
+    the space between two of them, so it reads such a name with an extra space where
+    it was folded. A name that fits one encoded word (about 45 UTF-8 bytes) reads
+    back exactly everywhere.
+    """
     plain = formataddr((display_name, address)) if display_name else address
     first = len(name) + 2
-    if not plain.isascii() or "=?" in plain:
-        assert display_name
+    if display_name and (not plain.isascii() or "=?" in plain):
         words = _encoded_words(display_name, first)
         last = len(words[-1]) + (first if len(words) == 1 else 1)
         glue = " " if last + len(address) + 3 <= LINE else "\r\n "

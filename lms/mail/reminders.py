@@ -94,8 +94,7 @@ def _latest_cycles_due(day: date, horizon: int) -> list[tuple[int, Recipient, in
         .where(
             later.person_id == Certification.person_id,
             later.track_id == Certification.track_id,
-            later.granted_on <= day,
-            later.revoked_at.is_(None),
+            counts_on(day, later),
             or_(
                 later.expires_on > Certification.expires_on,
                 (later.expires_on == Certification.expires_on) & (later.id > Certification.id),
