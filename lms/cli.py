@@ -10,16 +10,9 @@ from alembic import command as alembic_command
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from . import migrate
-from .auth.operations import (
-    AccountError,
-    create_admin_account,
-    find_by_email,
-    remove_ended_login_sessions,
-)
+from . import housekeeping, migrate
+from .auth.operations import AccountError, create_admin_account, find_by_email
 from .backups.cli import backup_command, restore_command
-from .calendar import operations as calendar_operations
-from .calendar.private_queries import people_with_feed_history
 from .core import db_session, state
 from .credentials.cli import certificate_keys_command, verify_command
 from .demo import DEMO_PASSWORD, large, load_demo, load_large_demo
@@ -227,22 +220,18 @@ def demo(if_empty: bool, size: str, scale: float) -> None:
     help="People per transaction.",
 )
 def prune(batch: int) -> None:
-    """Remove helper rows no one reads again (safe while the app serves; run it nightly).
+    """Remove helper rows no one reads again (safe while the app serves).
 
-    Ended sign-ins go. The private feeds' change log keeps one row per person:
-    each pruned feed changes its ETag once (clients fetch it once more), and no
-    old ETag can match again.
+    The worker runs it every night (see :mod:`lms.housekeeping`). Ended sign-ins
+    go. The private feeds' change log keeps one row per person: each pruned feed
+    changes its ETag once (clients fetch it once more), and no old ETag can match again.
     """
-    sign_ins = remove_ended_login_sessions()
-    removed = calendar_operations.remove_orphan_feed_changes()
-    db_session().commit()
-    people, after = 0, 0
-    while ids := people_with_feed_history(after=after, limit=batch):
-        removed += calendar_operations.compact_feed_changes(ids)
-        db_session().commit()  # one short transaction (and table lock) per batch
-        people, after = people + len(ids), ids[-1]
-    click.echo(f"Ended sign-ins: {sign_ins} removed.")
-    click.echo(f"Feed change log: {removed} rows removed, {people} people keep one new row each.")
+    report = housekeeping.prune(batch)
+    click.echo(f"Ended sign-ins: {report.sign_ins} removed.")
+    click.echo(
+        f"Feed change log: {report.feed_changes} rows removed, "
+        f"{report.people} people keep one new row each."
+    )
 
 
 @lms_cli.command("plugins")

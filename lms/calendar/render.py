@@ -106,7 +106,9 @@ class MeetingEntry(NamedTuple):
 
     ``sequence`` is the meeting's SEQUENCE plus the reader's own changes (a
     waitlist place that became a seat), and ``stamp`` the time of those
-    changes; DTSTAMP is the later of it and the session's revision.
+    changes; DTSTAMP is the later of it and the session's revision. ``removed``:
+    the meeting was taken off its session's schedule (only an e-mailed CANCEL
+    still names it; feeds simply no longer hold it).
     """
 
     uid: str
@@ -118,6 +120,7 @@ class MeetingEntry(NamedTuple):
     day: tuple[int, int]  # (this meeting's day number, the session's number of meetings)
     involvement: Involvement = Involvement.PUBLIC
     stamp: datetime | None = None
+    removed: bool = False
 
     @classmethod
     def of(cls, meeting: Meeting, session: SessionFacts, day: tuple[int, int]) -> MeetingEntry:
@@ -133,7 +136,7 @@ class MeetingEntry(NamedTuple):
 
     @property
     def status(self) -> str:
-        if self.session.cancelled or self.involvement in _CANCELLED_FOR_THE_READER:
+        if self.removed or self.session.cancelled or self.involvement in _CANCELLED_FOR_THE_READER:
             return "CANCELLED"
         return "TENTATIVE" if self.involvement is Involvement.WAITLISTED else "CONFIRMED"
 
@@ -198,6 +201,8 @@ def _session_lines(entry: MeetingEntry, url: str) -> _SessionLines:
     if session.cancelled:
         reason = (session.cancel_reason or "").strip()
         notes.append(f"This session is cancelled{': ' + reason if reason else ''}.")
+    elif entry.removed:
+        notes.append("This day was taken off the session's schedule; its other days stand.")
     elif involvement is Involvement.WITHDRAWN:
         notes.append("Your enrollment in this session is cancelled.")
     elif involvement is Involvement.UNASSIGNED:

@@ -16,6 +16,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from .. import housekeeping  # noqa: F401  (its nightly prune joins the worker's schedule)
 from ..core import db_session
 from .delivery import deliver_due, destination
 from .digests import queue_digests, queue_roster_reminders

@@ -25,6 +25,7 @@ server takes it, with or without 8BITMIME.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email import message_from_bytes, policy
@@ -35,6 +36,92 @@ from ..models import utcnow
 
 #: RFC 5322 lines, CRLF, every part 7-bit.
 WIRE = policy.SMTP.clone(cte_type="7bit")
+#: RFC 5322 §2.1.1: a line SHOULD be at most 78 characters (CRLF aside).
+LINE = 78
+#: RFC 2047 §2: an encoded word is at most 75 characters.
+ENCODED_WORD = 75
+
+
+def _encoded_words(value: str, first: int) -> list[str]:
+    """``value`` as RFC 2047 encoded words (UTF-8, base64) of whole characters, each with
+    its spaces inside, on lines of at most :data:`LINE` (the first after ``first``
+    characters, the others after one space of folding)."""
+    whole = value.encode("utf-8")
+    if len(base64.b64encode(whole)) <= min(LINE - first, ENCODED_WORD) - len("=?utf-8?b??="):
+        return [f"=?utf-8?b?{base64.b64encode(whole).decode()}?="]  # one word: most names
+    chunks, chunk = [], b""
+    for character in value:
+        encoded = character.encode("utf-8")
+        room = min(LINE - (first if not chunks else 1), ENCODED_WORD) - len("=?utf-8?b??=")
+        if chunk and len(base64.b64encode(chunk + encoded)) > room:
+            chunks.append(chunk)
+            chunk = b""
+        chunk += encoded
+    chunks.append(chunk)
+    return [f"=?utf-8?b?{base64.b64encode(chunk).decode()}?=" for chunk in chunks]
+
+
+def folded_header(name: str, value: str) -> str:
+    """``value`` as the body of the unstructured header ``name`` (Subject): 7-bit lines of
+    at most :data:`LINE` characters (with ``"name: "`` on the first) that unfold to
+    exactly ``value``.
+
+    The ``email`` package's folder loses or adds a space where it folds between
+    encoded words (a long non-ASCII subject read back with a space dropped or
+    doubled), so headers are folded here. Printable ASCII words separated by single
+    spaces are folded before a space (RFC 5322 §2.2.3: unfolding removes only the
+    CRLF). Anything else is written as encoded words with every space inside one:
+    a reader drops the folding white space between two encoded words, so it joins
+    them back to ``value`` exactly.
+    """
+    if not value:
+        return ""
+    words = value.split(" ")
+    first = len(name) + 2
+    if all(word and word.isascii() and word.isprintable() for word in words) and (
+        "=?" not in value and max(first + len(words[0]), *map(len, words[1:] or [""])) < LINE
+    ):
+        lines = [words[0]]
+        for word in words[1:]:
+            width = len(lines[-1]) + (first if len(lines) == 1 else 0)
+            if width + 1 + len(word) <= LINE:
+                lines[-1] += " " + word
+            else:
+                lines.append(" " + word)
+        return "\r\n".join(lines)
+    return "\r\n ".join(_encoded_words(value, first))
+
+
+def address_header(name: str, display_name: str | None, address: str) -> str:
+    """``display_name <address>`` as the body of the address header ``name`` (From, To),
+    folded like :func:`folded_header`: an ASCII name before a space (inside its
+    quotes if it needs them), any other name as encoded words.
+
+    Mail clients join the encoded words of a long name as RFC 2047 §6.2 says (as does
+    the ``email`` package's ``decode_header``); the package's address parser keeps
+    the space between two of them, so it reads such a name with an extra space where
+    it was folded. A name that fits one encoded word (about 45 UTF-8 bytes) reads
+    back exactly everywhere.
+    """
+    plain = formataddr((display_name, address)) if display_name else address
+    first = len(name) + 2
+    if display_name and (not plain.isascii() or "=?" in plain):
+        words = _encoded_words(display_name, first)
+        last = len(words[-1]) + (first if len(words) == 1 else 1)
+        glue = " " if last + len(address) + 3 <= LINE else "\r\n "
+        return "\r\n ".join(words) + f"{glue}<{address}>"
+    if first + len(plain) <= LINE:
+        return plain
+    return folded_header(name, plain)
+
+
+def header_address(value: str) -> tuple[str, str]:
+    """(display name, address) of a header value such as ``'Name <address>'``, its name
+    decoded if it was written in encoded words."""
+    parsed = policy.default.header_factory("To", value)
+    if not parsed.addresses:
+        raise ValueError(f"not an address: {value!r}")
+    return parsed.addresses[0].display_name, parsed.addresses[0].addr_spec
 
 
 @dataclass(frozen=True)
@@ -85,11 +172,12 @@ def compose(
 ) -> bytes:
     """The whole message as it goes over SMTP (CRLF line ends, 7-bit)."""
     message = EmailMessage(policy=WIRE)
-    message["From"] = envelope.sender
-    message["To"] = envelope.to
+    # Stored as folded here (see folded_header), not re-folded by the policy.
+    message.set_raw("From", address_header("From", *header_address(envelope.sender)))
+    message.set_raw("To", address_header("To", *header_address(envelope.to)))
     if envelope.reply_to:
-        message["Reply-To"] = envelope.reply_to
-    message["Subject"] = subject
+        message.set_raw("Reply-To", address_header("Reply-To", *header_address(envelope.reply_to)))
+    message.set_raw("Subject", folded_header("Subject", subject))
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies

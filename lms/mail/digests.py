@@ -37,7 +37,6 @@ from ..models import (
 from ..status.population import Standing, population_standings
 from ..status.queries import CertificationState, all_tracks
 from .operations import queue_mail
-from .preferences import unsubscribe_url
 from .worker import scheduled
 
 #: A roster reminder goes two days after the last meeting ...
@@ -130,8 +129,6 @@ def queue_digests(day: date | None = None) -> int:
                 (s, public_url("lms.rosters.roster", session_id=s.id)) for s in digest.rosters
             ],
             "compliance_url": public_url("lms.compliance.overview"),
-            "preferences_url": public_url("lms.mail_preferences.edit"),
-            "unsubscribe_url": unsubscribe_url(person, MailCategory.DIGEST),
         }
         message = queue_mail(
             person,
@@ -156,8 +153,6 @@ def queue_roster_reminders() -> int:
                 {
                     "session": session,
                     "roster_url": public_url("lms.rosters.roster", session_id=session.id),
-                    "preferences_url": public_url("lms.mail_preferences.edit"),
-                    "unsubscribe_url": unsubscribe_url(lead, MailCategory.REMINDER),
                 },
                 category=MailCategory.REMINDER,
                 dedupe_key=f"roster:{session.id}:{lead.id}",

@@ -3,10 +3,11 @@
 Each is queued by the operation that causes it, in its transaction: a
 confirmation (or a waitlist place) when someone is enrolled, "you have a seat"
 when the waitlist moves, an updated invitation to everyone seated when a
-session's times or place change, a cancellation when a place or the whole
-session is cancelled. The calendar part holds the very events of the
-recipient's private feed (same UIDs, same SEQUENCE: :func:`private_meetings`),
-made an iTIP ``REQUEST`` or ``CANCEL`` for that one recipient.
+session's times or place change, a cancellation of the days taken off a
+session, a cancellation when a place or the whole session is cancelled. The
+calendar part holds the very events of the recipient's private feed (same
+UIDs, same SEQUENCE: :func:`private_meetings`), made an iTIP ``REQUEST`` or
+``CANCEL`` for that one recipient.
 """
 
 from __future__ import annotations
@@ -20,10 +21,18 @@ from flask import current_app
 from ..calendar.itip import Invitation
 from ..calendar.private_queries import PrivateSelection, private_meetings
 from ..calendar.queries import current_window
-from ..calendar.render import CalendarInfo, calendar_bytes
+from ..calendar.render import CalendarInfo, MeetingEntry, calendar_bytes
 from ..core import NoPublicAddress, public_url
 from ..enrollment.queries import session_roster, waitlist_position
-from ..models import CourseSession, Enrollment, EnrollmentStatus, MailCategory, Person
+from ..models import (
+    CourseSession,
+    Enrollment,
+    EnrollmentStatus,
+    MailCategory,
+    Meeting,
+    Person,
+    utcnow,
+)
 from .identity import sender_header
 from .operations import Attachment, queue_mail
 
@@ -38,15 +47,23 @@ def _session_url(session_id: int) -> str:
     return public_url("lms.catalog.session_detail", session_id=session_id)
 
 
-def invitation_calendar(enrollment: Enrollment, method: str) -> bytes | None:
-    """The session's events as the person's feed has them, as an iTIP ``method`` to them
-    alone; None when their feed shows none of its meetings (or they have no address)."""
-    person = enrollment.person
-    entries = [
+def feed_entries(enrollment: Enrollment) -> list[MeetingEntry]:
+    """The session's events as the person's own feed has them now."""
+    return [
         entry
-        for entry in private_meetings(person.id, _THEIR_EVENTS, current_window())
+        for entry in private_meetings(enrollment.person_id, _THEIR_EVENTS, current_window())
         if entry.session.id == enrollment.session_id
     ]
+
+
+def invitation_calendar(
+    enrollment: Enrollment, method: str, entries: list[MeetingEntry] | None = None
+) -> bytes | None:
+    """The session's events (default: as the person's feed has them) as an iTIP
+    ``method`` to them alone; None when there are none (or they have no address)."""
+    person = enrollment.person
+    if entries is None:
+        entries = feed_entries(enrollment)
     if not entries or not person.email:
         return None
     organizer_name, organizer_address = parseaddr(sender_header())
@@ -57,8 +74,15 @@ def invitation_calendar(enrollment: Enrollment, method: str) -> bytes | None:
     return calendar_bytes(info, entries, session_url=_session_url, invitation=invitation)
 
 
-def _queue(enrollment: Enrollment, template: str, method: str | None, **context) -> None:
-    """Queue ``template`` to the enrolled person, with the calendar as ``method`` if given."""
+def _queue(
+    enrollment: Enrollment,
+    template: str,
+    method: str | None,
+    entries: list[MeetingEntry] | None = None,
+    **context,
+) -> None:
+    """Queue ``template`` to the enrolled person, with the calendar as ``method`` if given
+    (of ``entries``, by default the events of their feed)."""
     person: Person = enrollment.person
     if not person.email:
         return
@@ -67,7 +91,7 @@ def _queue(enrollment: Enrollment, template: str, method: str | None, **context)
     except NoPublicAddress as exc:  # a command, without LMS_PUBLIC_URL: no links to give
         log.warning("%s message to person %s not queued: %s", template, person.id, exc)
         return
-    data = invitation_calendar(enrollment, method) if method else None
+    data = invitation_calendar(enrollment, method, entries) if method else None
     attachments = []
     if data is not None:
         # The iTIP part for clients that act on it, the same file for those that look
@@ -120,11 +144,49 @@ def place_cancelled(enrollment: Enrollment, actor: Person | None) -> None:
     )
 
 
+def _seated(session: CourseSession) -> list[Enrollment]:
+    """Who holds a seat (and so was sent the invitation)."""
+    return [e for e in session_roster(session).holding if e.status is EnrollmentStatus.ENROLLED]
+
+
 def session_moved(session: CourseSession) -> None:
     """A session's times or place changed: an updated invitation to everyone seated."""
-    for enrollment in session_roster(session).holding:
-        if enrollment.status is EnrollmentStatus.ENROLLED:
-            _queue(enrollment, "session_changed", REQUEST)
+    for enrollment in _seated(session):
+        _queue(enrollment, "session_changed", REQUEST)
+
+
+#: Meetings about to be taken off a session, as each seated person's feed has them.
+Withdrawn = list[tuple[Enrollment, list[MeetingEntry]]]
+
+
+def meetings_to_remove(session: CourseSession, meetings: Iterable[Meeting]) -> Withdrawn:
+    """Before ``meetings`` are taken off ``session``: each seated person's events of them
+    (the UIDs and SEQUENCE their calendar holds), for :func:`meetings_removed`."""
+    uids = {meeting.uid for meeting in meetings}
+    held = []
+    for enrollment in _seated(session) if uids else []:
+        entries = [e for e in feed_entries(enrollment) if e.uid in uids]
+        if entries:
+            held.append((enrollment, entries))
+    return held
+
+
+def meetings_removed(withdrawn: Withdrawn) -> None:
+    """Meetings were taken off a session that goes on: a CANCEL of just those events.
+
+    Each meeting is an event of its own UID (no RRULE: a session's days are not a
+    recurrence), so a REQUEST that leaves one out removes nothing from a calendar;
+    only a CANCEL naming its UID, with a higher SEQUENCE, does in Outlook, Google
+    Calendar and Thunderbird alike (RFC 5546 §3.2.5). The other days keep their
+    events untouched.
+    """
+    now = utcnow()
+    for enrollment, entries in withdrawn:
+        cancelled = [
+            entry._replace(sequence=entry.sequence + 1, stamp=now, removed=True)
+            for entry in entries
+        ]
+        _queue(enrollment, "meeting_removed", CANCEL, cancelled, removed=cancelled)
 
 
 def session_cancelled(session: CourseSession, enrollments: Iterable[Enrollment]) -> None:

@@ -37,7 +37,7 @@ from sqlalchemy import event, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..core import audit, db_session
+from ..core import audit, db_session, department_name
 from ..models import MailCategory, MailState, OutboxMessage, Person, Role, RoleAssignment, utcnow
 from ..signals import mail_queued
 from . import preferences
@@ -67,10 +67,15 @@ def queue_mail(
 
     ``recipient``: a person (their email; their name on the To line) or an address.
     ``template`` names ``templates/lms/mail/<template>.subject.txt``, ``.txt`` and
-    ``.html``, rendered with ``context`` plus ``department`` (the department's
+    ``.html``, rendered with ``context`` plus ``department`` (the department organization's
     name), ``site_name``, ``recipient`` (the person, or None) and ``recipient_name``.
     ``dedupe_key`` makes the message once-only: if a message with that key was ever
     queued, nothing is (e.g. ``"reminder:<cycle>:<offset>"``).
+
+    Optional mail (reminders, digests: ``category.optional``) goes to a person, and
+    carries their one-click unsubscribe link: the ``List-Unsubscribe`` headers, and
+    ``unsubscribe_url`` and ``preferences_url`` for the template's footer; no other
+    message does.
 
     Returns the queued message, or None when nothing is queued: the person has no
     email address, turned this category off (see :mod:`.preferences`), or the
@@ -85,8 +90,15 @@ def queue_mail(
         raise MailError(f"not an email address: {address!r}")
     if not TEMPLATE_NAME.match(template):
         raise MailError(f"not a mail template name: {template!r}")
-    if category.optional and not preferences.wants(person, category):
-        return None
+    headers = None
+    if category.optional:
+        if person is None:
+            raise MailError(f"{category.label} mail goes to a person (who may turn it off)")
+        if not preferences.wants(person, category):
+            return None
+        unsubscribe = preferences.unsubscribe_url(person, category)
+        context = {**context, **optional_links(unsubscribe)}
+        headers = preferences.list_headers(unsubscribe)
     if dedupe_key is not None and _key_used(dedupe_key):
         return None
 
@@ -104,7 +116,7 @@ def queue_mail(
         html,
         message_id=message_id,
         attachments=attachments,
-        headers=preferences.list_headers(person, category) if category.optional else None,
+        headers=headers,
     )
     now = utcnow()
     session = db_session()
@@ -131,6 +143,12 @@ def queue_mail(
     return message
 
 
+def optional_links(unsubscribe_url: str) -> dict[str, str]:
+    """What the templates of optional mail (reminders, digests) get besides their context:
+    the recipient's one-click ``unsubscribe_url`` and the ``preferences_url`` page."""
+    return {"unsubscribe_url": unsubscribe_url, "preferences_url": preferences.preferences_url()}
+
+
 def _key_used(dedupe_key: str) -> bool:
     statement = select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
     return db_session().scalar(statement) is not None
@@ -155,7 +173,7 @@ def render_message(
     """Subject (one line), text and HTML of ``template``; the host's templates come first."""
     config = current_app.config
     values = {
-        "department": config["LMS_DEPARTMENT_NAME"],
+        "department": department_name(),
         "site_name": config["LMS_SITE_NAME"],
         "recipient": person,
         "recipient_name": recipient_name or (person.full_name if person is not None else None),

@@ -4,24 +4,27 @@ Reminders and digests (:attr:`MailCategory.optional`) are the messages a person
 may turn off; confirmations, cancellations and security messages always go.
 :func:`wants` says whether a message goes; :func:`list_headers` gives the
 ``List-Unsubscribe`` and ``List-Unsubscribe-Post`` headers of RFC 8058 one-click
-unsubscribe. The link carries a token signed with the app's secret key naming
-the person and the category, so it works without signing in and needs nothing
-stored; a POST to it turns that category off, a GET shows a page to confirm.
+unsubscribe. :func:`.operations.queue_mail` (and :mod:`.bulk`) put the link in
+every optional message, header and footer (``unsubscribe_url`` and
+``preferences_url`` in its templates), and in no other. The link carries a
+token signed with the app's secret key naming the person and the category, so it
+works without signing in and needs nothing stored; a POST to it turns that
+category off, a GET shows a page to confirm.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
 
 from ..core import db_session, public_url
 from ..models import MailCategory, MailPreference, Person
 
 SALT = "lms.mail.unsubscribe"
 UNSUBSCRIBE_ENDPOINT = "lms.mail_preferences.unsubscribe"
+PREFERENCES_ENDPOINT = "lms.mail_preferences.edit"
 
 
 def _serializer() -> URLSafeSerializer:
@@ -57,25 +60,8 @@ def wants(person: Person | None, category: MailCategory) -> bool:
     return preference is None or preference.wants(category)
 
 
-def opted_out(person_ids: Iterable[int], category: MailCategory) -> set[int]:
-    """Who among ``person_ids`` turned ``category`` off; one query per thousand people."""
-    column = (
-        MailPreference.reminders if category is MailCategory.REMINDER else MailPreference.digests
-    )
-    ids = list(person_ids)
-    out: set[int] = set()
-    for start in range(0, len(ids), 1000):
-        out.update(
-            db_session().scalars(
-                select(MailPreference.person_id).where(
-                    MailPreference.person_id.in_(ids[start : start + 1000]), column.is_(False)
-                )
-            )
-        )
-    return out
-
-
-def _headers(url: str) -> dict[str, str]:
+def list_headers(url: str) -> dict[str, str]:
+    """The headers of RFC 8058 one-click unsubscribe through ``url``."""
     return {
         "List-Unsubscribe": f"<{url}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -86,22 +72,19 @@ def unsubscribe_url(person: Person, category: MailCategory) -> str:
     return public_url(UNSUBSCRIBE_ENDPOINT, token=unsubscribe_token(person, category))
 
 
-def list_headers(person: Person | None, category: MailCategory) -> dict[str, str]:
-    """Extra headers of an optional message to ``person``: its one-click unsubscribe link."""
-    if person is None or not category.optional:
-        return {}
-    return _headers(unsubscribe_url(person, category))
+def preferences_url() -> str:
+    """The mail settings page (signed in)."""
+    return public_url(PREFERENCES_ENDPOINT)
 
 
-def unsubscribe_links(category: MailCategory) -> Callable[[int], tuple[str, dict[str, str]]]:
-    """For many messages at once: person id -> (their unsubscribe URL, the headers with it)."""
+def unsubscribe_links(category: MailCategory) -> Callable[[int], str]:
+    """For many messages at once: person id -> their unsubscribe URL for ``category``."""
     placeholder = "TOKEN"
     base = public_url(UNSUBSCRIBE_ENDPOINT, token=placeholder)
     serializer = _serializer()
 
-    def link(person_id: int) -> tuple[str, dict[str, str]]:
+    def link(person_id: int) -> str:
         # The token is URL-safe: it goes into the address as it is.
-        url = base.replace(placeholder, serializer.dumps([person_id, category.value]))
-        return url, _headers(url)
+        return base.replace(placeholder, serializer.dumps([person_id, category.value]))
 
     return link

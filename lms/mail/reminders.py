@@ -22,7 +22,8 @@ from datetime import date, timedelta
 
 from flask import current_app
 from huey import crontab
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased
 
 from ..core import db_session, local_today, public_url, to_local
 from ..formatting import format_local_date
@@ -32,14 +33,16 @@ from ..models import (
     Enrollment,
     EnrollmentStatus,
     MailCategory,
+    MailPreference,
     Meeting,
+    Person,
     SessionStatus,
     utcnow,
 )
 from ..status.cycles import counts_on
 from ..status.queries import all_tracks
 from ..status.routes import TrackRoutes, track_routes
-from .bulk import BulkMail, Recipient, opted_out, recipients, render_group, used_keys
+from .bulk import BulkMail, Recipient, render_group, used_keys
 from .worker import scheduled
 
 TEMPLATE = "renewal_reminder"
@@ -67,6 +70,7 @@ class ReminderReport:
     day: date
     due: list[Due] = field(default_factory=list)
     queued: int = 0
+    routes: dict[int, TrackRoutes] = field(default_factory=dict)  # by track id
 
 
 def offset_for(days_left: int, offsets: tuple[int, ...]) -> int | None:
@@ -75,39 +79,54 @@ def offset_for(days_left: int, offsets: tuple[int, ...]) -> int | None:
     return min(candidates) if candidates else None
 
 
-def _latest_cycles_due(day: date, horizon: int) -> list[tuple[int, int, int, date]]:
-    """(cycle, person, track, expiry) of each latest live cycle expiring within ``horizon``."""
-    latest = (
-        select(
-            Certification.person_id,
-            Certification.track_id,
-            func.max(Certification.expires_on).label("expires_on"),
+def _latest_cycles_due(day: date, horizon: int) -> list[tuple[int, Recipient, int, date]]:
+    """(cycle, person, track, expiry) of each latest live cycle expiring within ``horizon``
+    whose person is active, has an address and has not turned reminders off.
+
+    One statement: the cycles expiring in the window (an index range) less those a
+    later live cycle of the same person and track follows (an index probe each),
+    with their people and mail preferences joined in; its cost grows with the
+    people due, not with all the history.
+    """
+    later = aliased(Certification)
+    follows = (
+        select(later.id)
+        .where(
+            later.person_id == Certification.person_id,
+            later.track_id == Certification.track_id,
+            counts_on(day, later),
+            or_(
+                later.expires_on > Certification.expires_on,
+                (later.expires_on == Certification.expires_on) & (later.id > Certification.id),
+            ),
         )
-        .where(counts_on(day))
-        .group_by(Certification.person_id, Certification.track_id)
-        .subquery()
+        .exists()
     )
     rows = db_session().execute(
         select(
-            func.max(Certification.id),
-            Certification.person_id,
+            Certification.id,
+            Person.id,
+            Person.full_name,
+            Person.email,
             Certification.track_id,
             Certification.expires_on,
         )
-        .join(
-            latest,
-            (latest.c.person_id == Certification.person_id)
-            & (latest.c.track_id == Certification.track_id)
-            & (latest.c.expires_on == Certification.expires_on),
-        )
+        .join(Person, Person.id == Certification.person_id)
+        .outerjoin(MailPreference, MailPreference.person_id == Person.id)
         .where(
             counts_on(day),
             Certification.expires_on >= day,
             Certification.expires_on <= day + timedelta(days=horizon),
+            ~follows,
+            Person.active.is_(True),
+            Person.email.is_not(None),
+            or_(MailPreference.reminders.is_(None), MailPreference.reminders.is_(True)),
         )
-        .group_by(Certification.person_id, Certification.track_id, Certification.expires_on)
     )
-    return [tuple(row) for row in rows]
+    return [
+        (cycle_id, Recipient(person_id, name, email), track_id, expires_on)
+        for cycle_id, person_id, name, email, track_id, expires_on in rows
+    ]
 
 
 def _enrolled_courses(person_ids: set[int], course_ids: set[int]) -> set[tuple[int, int]]:
@@ -161,30 +180,24 @@ def find_due(day: date | None = None) -> ReminderReport:
     offsets = tuple(current_app.config["LMS_REMINDER_OFFSETS_DAYS"])
     if not offsets:
         return report
-    cycles = _latest_cycles_due(day, max(offsets))
     candidates = []
-    for cycle_id, person_id, track_id, expires_on in cycles:
+    for cycle_id, person, track_id, expires_on in _latest_cycles_due(day, max(offsets)):
         offset = offset_for((expires_on - day).days, offsets)
         if offset is not None:
-            candidates.append((cycle_id, person_id, track_id, expires_on, offset))
+            candidates.append(Due(person, cycle_id, track_id, expires_on, offset))
     if not candidates:
         return report
-    used = used_keys(f"reminder:{c[0]}:{c[4]}" for c in candidates)
-    candidates = [c for c in candidates if f"reminder:{c[0]}:{c[4]}" not in used]
-    tracks = {t.id: t for t in all_tracks()}
-    routes = track_routes(list(tracks.values()))
-    person_ids = {c[1] for c in candidates}
-    all_courses = set().union(*(routes[c[2]].course_ids for c in candidates))
+    used = used_keys(due.dedupe_key for due in candidates)
+    candidates = [due for due in candidates if due.dedupe_key not in used]
+    routes = report.routes = track_routes(all_tracks())
+    person_ids = {due.person.id for due in candidates}
+    all_courses = set().union(*(routes[due.track_id].course_ids for due in candidates))
     enrolled = _enrolled_courses(person_ids, all_courses)
-    silenced = opted_out(person_ids, MailCategory.REMINDER)
-    people = recipients(person_ids - silenced)
-    for cycle_id, person_id, track_id, expires_on, offset in candidates:
-        person = people.get(person_id)
-        if person is None:
-            continue
-        if any((person_id, c) in enrolled for c in routes[track_id].course_ids):
-            continue
-        report.due.append(Due(person, cycle_id, track_id, expires_on, offset))
+    report.due = [
+        due
+        for due in candidates
+        if not any((due.person.id, c) in enrolled for c in routes[due.track_id].course_ids)
+    ]
     return report
 
 
@@ -208,7 +221,6 @@ def _context(routes: TrackRoutes, sessions: list[CourseSession], due: Due, day: 
             for s in in_time[:10]
         ],
         "status_url": public_url("lms.status.mine"),
-        "preferences_url": public_url("lms.mail_preferences.edit"),
     }
 
 
@@ -217,8 +229,7 @@ def queue_reminders(day: date | None = None) -> ReminderReport:
     report = find_due(day)
     if not report.due:
         return report
-    tracks = {t.id: t for t in all_tracks()}
-    routes = track_routes(list(tracks.values()))
+    routes = report.routes
     sessions_of = {
         track_id: open_sessions(routes[track_id].course_ids)
         for track_id in {d.track_id for d in report.due}
@@ -229,7 +240,9 @@ def queue_reminders(day: date | None = None) -> ReminderReport:
     mail = BulkMail.start(MailCategory.REMINDER)
     for (track_id, _offset, _expires_on), members in groups.items():
         rendered = render_group(
-            TEMPLATE, _context(routes[track_id], sessions_of[track_id], members[0], report.day)
+            TEMPLATE,
+            _context(routes[track_id], sessions_of[track_id], members[0], report.day),
+            MailCategory.REMINDER,
         )
         for due in members:
             mail.add(due.person, rendered, due.dedupe_key)

@@ -212,6 +212,8 @@ def update_session(session_id: int, draft: SessionDraft, actor: Person) -> dict[
         problems.append(("meetings", f"The meeting of {when} has attendance recorded; keep it."))
     if problems:
         raise SchedulingError(problems)
+    # Read before anything changes: the removed days as each seated person's calendar has them.
+    withdrawn = invitations.meetings_to_remove(session, removed)
 
     changes: dict[str, Any] = {}
     for name in (
@@ -228,7 +230,7 @@ def update_session(session_id: int, draft: SessionDraft, actor: Person) -> dict[
             changes[name] = [jsonable(old), jsonable(new)]
             setattr(session, name, new)
 
-    moved = bool(removed)
+    retimed = False  # a meeting kept or added has new times or place
     changed_meetings: list[Meeting] = []
     for meeting in removed:
         session.meetings.remove(meeting)
@@ -238,7 +240,7 @@ def update_session(session_id: int, draft: SessionDraft, actor: Person) -> dict[
             session.meetings.append(
                 Meeting(starts_at=m.starts_at, ends_at=m.ends_at, location=m.location)
             )
-            moved = True
+            retimed = True
         elif (meeting.starts_at, meeting.ends_at, meeting.location) != (
             m.starts_at,
             m.ends_at,
@@ -250,7 +252,8 @@ def update_session(session_id: int, draft: SessionDraft, actor: Person) -> dict[
                 m.location,
             )
             changed_meetings.append(meeting)
-            moved = True
+            retimed = True
+    moved = retimed or bool(removed)
     if moved:
         changes["meetings"] = [
             [m.starts_at.isoformat(), m.ends_at.isoformat()] for m in draft.meetings
@@ -272,8 +275,10 @@ def update_session(session_id: int, draft: SessionDraft, actor: Person) -> dict[
     if changes:
         audit("session.changed", session, actor=actor, details={"changes": changes})
         signals.session_changed.send(_app(), session=session, actor=actor, changes=changes)
-    if moved or "location" in changes:
+    if retimed or "location" in changes:
         invitations.session_moved(session)
+    # Days taken off: a CANCEL of just those (a REQUEST without them would remove nothing).
+    invitations.meetings_removed(withdrawn)
     promote_waitlist(session, actor)
     return changes
 

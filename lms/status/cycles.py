@@ -18,9 +18,10 @@ from ..models import Certification, Completion, CourseSession
 from .renewal import CycleFacts
 
 
-def counts_on(day: date):
-    """SQL: the cycle counts on ``day``: granted by then and not revoked."""
-    return and_(Certification.granted_on <= day, Certification.revoked_at.is_(None))
+def counts_on(day: date, cycle=Certification):
+    """SQL: the cycle (``Certification`` or an alias of it) counts on ``day``: granted by
+    then and not revoked."""
+    return and_(cycle.granted_on <= day, cycle.revoked_at.is_(None))
 
 
 def latest_cycles(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
@@ -17,7 +17,8 @@ from sqlalchemy import create_engine, func, select, text
 from lms.app import db
 from lms.calendar.operations import compact_feed_changes, regenerate_feed_token
 from lms.core import local_today
-from lms.models import EnrollmentStatus, FeedChange, Person, Role, utcnow
+from lms.mail.worker import jobs_for
+from lms.models import EnrollmentStatus, FeedChange, LoginSession, Person, Role, utcnow
 
 from .conftest import by_uid, read_calendar
 
@@ -136,3 +137,25 @@ def test_on_postgresql_prune_waits_for_a_writer_holding_a_lower_id(app, make, of
     db.session.expire_all()
     [marker] = rows_of(officer)
     assert marker > late_id and db.session.get(Person, officer.id) is not None
+
+
+def test_the_worker_prunes_every_night(app, make, officer_feed):
+    """The same prune runs as the worker's nightly job, in an app context of its own."""
+    officer, _, enrollments = officer_feed
+    cancel(make, enrollments[0])
+    db.session.add(LoginSession(person_id=officer.id, token_hash="0" * 64, revoked_at=utcnow()))
+    make.db.commit()
+    assert len(rows_of(officer)) > 1
+    huey = jobs_for(app).huey
+
+    def due(moment):
+        return [task for task in huey.read_periodic(moment) if task.name == "prune"]
+
+    assert not due(datetime(2026, 3, 8, 10, 42)) and not due(datetime(2026, 3, 8, 11, 43))
+    [job] = due(datetime(2026, 3, 8, 10, 43))  # UTC: 03:43 in Denver
+    per_person = select(func.count(FeedChange.id)).group_by(FeedChange.person_id)
+    long_logs = [n for n in db.session.scalars(per_person) if n > 1]
+    assert huey.execute(job) == {"sign_ins": 1, "feed_changes": sum(long_logs)}
+    db.session.expire_all()
+    assert len(rows_of(officer)) == 1
+    assert db.session.scalar(select(func.count()).select_from(LoginSession)) == 0

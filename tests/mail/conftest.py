@@ -2,7 +2,7 @@ import pytest
 
 from lms.models import Role
 
-from .smtp import smtp_config
+from .smtp import DEPARTMENT, smtp_config
 
 
 @pytest.fixture
@@ -14,5 +14,14 @@ def app_config(app_config, smtp_server):
 
 
 @pytest.fixture
-def admin(make):
-    return make.person(Role.ADMIN, name="Chris Admin", email="chris.admin@mpd.test")
+def department(make):
+    """The department organization mail names (and the config): ask for it before making
+    people, whose own organizations are departments too ("Organization N")."""
+    return make.organization(DEPARTMENT)
+
+
+@pytest.fixture
+def admin(make, department):
+    return make.person(
+        Role.ADMIN, organization=department, name="Chris Admin", email="chris.admin@mpd.test"
+    )

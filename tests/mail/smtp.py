@@ -117,7 +117,9 @@ def _authenticator(username: str, password: str):
     return authenticate
 
 
-SENDER = "Missoula Police Department Training <training@mpd.test>"
+#: The department's name: its organization's (what mail says) and the config's agree.
+DEPARTMENT = "Missoula Police Department"
+SENDER = f"{DEPARTMENT} Training <training@mpd.test>"
 
 
 def smtp_config(app_config: dict, server: SmtpServer) -> dict:
@@ -129,7 +131,7 @@ def smtp_config(app_config: dict, server: SmtpServer) -> dict:
     """
     return {
         **app_config,
-        "LMS_DEPARTMENT_NAME": "Missoula Police Department",
+        "LMS_DEPARTMENT_NAME": DEPARTMENT,
         "LMS_SMTP_HOST": "127.0.0.1",
         "LMS_SMTP_PORT": server.port,
         "LMS_SMTP_SECURITY": "none",

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
 from lms import LMS
 from lms.config import ConfigError
+from lms.core import db_session
 from lms.mail import identity
+from lms.models import AgencyType, Organization, OrganizationKind
 
 
 def start(tmp_path, **settings) -> Flask:
@@ -69,13 +73,27 @@ def test_settings_read_from_the_environment_are_understood(tmp_path):
     assert start(tmp_path / "b").config["LMS_REMINDER_OFFSETS_DAYS"] == (60, 30, 7, 0)
 
 
-def test_the_sender_names_the_department_and_gives_message_ids_their_domain(tmp_path):
+def test_the_sender_names_the_department_and_gives_message_ids_their_domain(
+    tmp_path, sqlite_template
+):
+    shutil.copy(sqlite_template, tmp_path / "x.db")  # the schema, no organization yet
     app = start(
         tmp_path,
-        LMS_DEPARTMENT_NAME="Missoula Police Department",
+        LMS_DEPARTMENT_NAME="Police Department",
         **{"LMS_MAIL_SENDER": "training@mpd.test"},
     )
     with app.app_context():
+        assert identity.sender_header() == "Police Department <training@mpd.test>"
+        # Named on its Organizations page: the mail says that name.
+        db_session().add(
+            Organization(
+                name="Missoula Police Department",
+                slug="mpd",
+                kind=OrganizationKind.DEPARTMENT,
+                agency_type=AgencyType.POLICE,
+            )
+        )
+        db_session().commit()
         assert identity.sender_header() == "Missoula Police Department <training@mpd.test>"
         assert identity.envelope_sender() == "training@mpd.test"
         assert identity.new_message_id().endswith("@mpd.test>")

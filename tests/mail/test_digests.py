@@ -30,6 +30,13 @@ def received_by(smtp_server, address):
     return [r.message for r in smtp_server.inbox.received if r.recipients == [address]]
 
 
+def unsubscribe_link(message) -> str:
+    """The one-click link of ``message``'s List-Unsubscribe header (queue_mail adds it)."""
+    link = str(message["List-Unsubscribe"]).strip("<>")
+    assert link.startswith("https://training.mpd.test/training/mail/unsubscribe/")
+    return link
+
+
 def test_each_coordinator_gets_their_scope_on_the_digest_day_once(app, program, smtp_server):
     fire = Organization(
         name="Missoula Fire Department",
@@ -64,6 +71,7 @@ def test_each_coordinator_gets_their_scope_on_the_digest_day_once(app, program, 
     assert "Eli Expired" in text and "Finn Firefighter" not in text
     assert f"/training/rosters/{open_roster.id}" in text
     assert police["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert f"Stop weekly digests: {unsubscribe_link(police)}" in text
 
     (fire_digest,) = received_by(smtp_server, fire_coordinator.email)
     text = fire_digest.get_body(("plain",)).get_content()
@@ -88,4 +96,5 @@ def test_a_lead_is_reminded_once_two_days_after_the_last_meeting(program, smtp_s
     assert received.recipients == [lead.email]
     text = received.message.get_body(("plain",)).get_content()
     assert f"/training/rosters/{overdue.id}" in text
+    assert f"Stop these reminders: {unsubscribe_link(received.message)}" in text
     assert received.message["Subject"].startswith("Please finalize the roster of ALERRT-REFRESH")

@@ -20,11 +20,6 @@ client_for = enrollment_fixtures.client_for  # a separate browser signed in as s
 
 
 @pytest.fixture
-def department(make):
-    return make.organization("Missoula Police Department")
-
-
-@pytest.fixture
 def refresher(make, department):
     return make.course("ALERRT-REFRESH", title="ALERRT Refresher", organization=department)
 
@@ -222,3 +217,50 @@ def test_a_cancelled_session_sends_each_place_a_cancel(
         assert set(events(calendar)) == {m.uid for m in session.meetings}
         assert all(e["STATUS"] == "CANCELLED" for e in events(calendar).values())
         same_as_feed(calendar, feed_of(make, client, person))
+
+
+def test_a_day_taken_off_a_session_sends_a_cancel_of_that_day_alone(
+    client, client_for, make, sign_in, refresher, officer, coordinator, smtp_server, tmp_path
+):
+    session = make.session(refresher, days=3, capacity=2)
+    enroll(client_for(officer), session)
+    waiting = make.person(Role.OFFICER, email="waiting@mpd.test")
+    make.enrollment(session, make.person(Role.OFFICER, email="marcus@mpd.test"))
+    make.enrollment(session, waiting, status=EnrollmentStatus.WAITLISTED)
+    [confirmation] = delivered(smtp_server)[officer.email]
+    before, _ = the_invitation(confirmation, "REQUEST", officer.email)
+    feed_before = feed_of(make, client, officer)
+    first, second, third = (
+        (m.uid, m.starts_at.astimezone(DENVER), m.ends_at) for m in session.meetings
+    )
+
+    sign_in(coordinator)  # the second day goes: its row left empty in the form
+    data = {f"meetings-1-{key}": "" for key in ("meeting_id", "day", "starts", "ends")}
+    assert edit(client, session, **data).status_code == 302
+    received = delivered(smtp_server)
+    assert sorted(received) == sorted([officer.email, "marcus@mpd.test"])  # the seated only
+    [message] = received[officer.email]  # one message: nothing else changed
+    day = f"{second[1]:%a %d %b %Y}"
+    assert message["Subject"] == (
+        f"Missoula Police Department: ALERRT Refresher no longer meets on {day}"
+    )
+    text = message.get_body(("plain",)).get_content()
+    assert "A day was taken off a session you are enrolled in:" in text
+    taken_off, now_meets = text.split("You keep your seat. The session now meets:")
+    assert f"{day}, {second[1]:%-I:%M %p}" in taken_off and day not in now_meets
+    assert f"{first[1]:%a %d %b %Y}" in now_meets and f"{third[1]:%a %d %b %Y}" in now_meets
+
+    cancel, data = the_invitation(message, "CANCEL", officer.email)
+    [(uid, event)] = events(cancel).items()
+    assert uid == second[0] and uid in feed_before  # the feed's own UID
+    assert event["STATUS"] == "CANCELLED"
+    assert event["SEQUENCE"] > events(before)[uid]["SEQUENCE"]
+    assert event["SEQUENCE"] > feed_before[uid]["SEQUENCE"]
+    assert event.decoded("DTSTART") == second[1]
+    assert "RECURRENCE-ID" not in event  # its own event, not an instance of a series
+    feed_after = feed_of(make, client, officer)
+    assert set(feed_after) == {first[0], third[0]}  # the feed drops it; the others stand
+    for kept in (first[0], third[0]):
+        assert feed_after[kept]["SEQUENCE"] == events(before)[kept]["SEQUENCE"]
+    # Thunderbird's reader finds the one event, at its time.
+    assert icaljs_instants(data, tmp_path) == {uid: (second[1], second[2])}

@@ -6,12 +6,15 @@ received with Python's ``email`` package.
 
 from __future__ import annotations
 
+from email.header import decode_header, make_header
+
 import icalendar
 import pytest
 from sqlalchemy import func, select
 
 from lms.app import db
 from lms.mail import delivery, preferences
+from lms.mail.bulk import BulkMail, Recipient, render_group
 from lms.mail.operations import Attachment, MailCategory, MailError, queue_mail
 from lms.mail.worker import jobs_for
 from lms.models import MailState, OutboxMessage, Role
@@ -54,6 +57,68 @@ def test_a_message_queued_in_a_committed_request_arrives_once_with_its_message_i
     db.session.expire_all()
     assert message.state is MailState.SENT and message.answer.startswith("250 2.0.0 Ok")
     assert received.raw == message.raw  # exactly the bytes the Outbox page shows
+
+
+def header_lines(raw: bytes) -> dict[str, list[str]]:
+    """Each header's lines as sent (its first line, then the folded ones), by name."""
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    assert "\n" not in head.replace("\r\n", "") and "\r" not in head.replace("\r\n", "")
+    fields: dict[str, list[str]] = {}
+    name = ""
+    for line in head.split("\r\n"):
+        if line[:1] in (" ", "\t"):
+            fields[name].append(line)
+        else:
+            name = line.split(":", 1)[0]
+            fields[name] = [line]
+    return fields
+
+
+def unfolded(lines: list[str]) -> str:
+    """A header's value as RFC 5322 unfolds it (only the line breaks go)."""
+    return "".join(lines).split(":", 1)[1].lstrip(" ")
+
+
+LONG_NAMES = [
+    "Missoula County Sheriff's Office and Missoula Police Department Joint Training Unit",
+    "Département de police de Missoula — Unité de formation « Réagir, Fuir, Se défendre », "
+    "宮崎 駿 et Ана Петрова",
+]
+
+
+@pytest.mark.parametrize("name", LONG_NAMES, ids=["ascii", "non-ascii"])
+def test_mail_names_the_department_as_renamed_and_a_long_subject_reads_back_exactly(
+    app, admin, department, smtp_server, name
+):
+    # Renamed in the browser after the config named it; the sender names no one.
+    department.name = name
+    db.session.commit()
+    app.config["LMS_MAIL_SENDER"] = "training@mpd.test"
+    context = {"sent_by": admin}
+    queue_mail(admin, "test_message", context, category=MailCategory.TRANSACTIONAL)
+    bulk = BulkMail.start(MailCategory.TRANSACTIONAL)  # the reminders' message builder
+    bulk.add(
+        Recipient(admin.id, admin.full_name, admin.email),
+        render_group("test_message", context, MailCategory.TRANSACTIONAL),
+        "k",
+    )
+    assert bulk.flush() == 1
+    db.session.commit()
+    assert delivery.deliver_due().sent == 2
+
+    for received in smtp_server.inbox.received:
+        fields = header_lines(received.raw)
+        for field in ("From", "To", "Subject"):
+            assert all(len(line) <= 78 for line in fields[field]), fields[field]
+        assert fields["Subject"][0] != "Subject:"  # never folded before the first word
+        email = received.message
+        assert email["Subject"] == f"Test message from {name}"
+        # RFC 2047 §6.2: a reader ignores the space between two encoded words (the
+        # email package's legacy decoder does; its address parser keeps it).
+        assert str(make_header(decode_header(unfolded(fields["From"])))) == (
+            f"{name} <training@mpd.test>"
+        )
+        assert f"({name})." in email.get_body(("plain",)).get_content()
 
 
 def test_a_rollback_queues_nothing_wakes_no_one_and_sends_nothing(app, admin, smtp_server):
@@ -185,3 +250,22 @@ def test_a_calendar_invitation_is_an_alternative_part_and_an_attachment(app, adm
         assert str(event["UID"]) == "session-12@mpd.test"
         assert str(event["SUMMARY"]) == "ALERRT Refresher – Café room"
     assert all(byte < 128 for byte in received.raw)  # 7-bit: any server takes it
+
+
+def test_a_bulk_pass_skips_a_key_another_pass_queued_meanwhile_and_keeps_the_rest(app, admin):
+    """Two workers running the same hourly job: the second one's copy of a message is
+    dropped (on PostgreSQL its COPY is undone and redone skipping the key), once only."""
+    context = {"sent_by": admin}
+    category = MailCategory.TRANSACTIONAL
+    queue_mail(admin, "test_message", context, category=category, dedupe_key="bulk:1")
+    db.session.commit()
+    bulk = BulkMail.start(category)
+    rendered = render_group("test_message", context, category)
+    for key in ("bulk:1", "bulk:2", "bulk:3"):
+        bulk.add(Recipient(admin.id, admin.full_name, admin.email), rendered, key)
+    assert bulk.flush() == 2
+    bulk.add(Recipient(admin.id, admin.full_name, admin.email), rendered, "bulk:4")
+    assert bulk.flush() == 1  # a second flush in the same transaction
+    db.session.commit()
+    keys = db.session.scalars(select(OutboxMessage.dedupe_key).order_by(OutboxMessage.id))
+    assert list(keys) == ["bulk:1", "bulk:2", "bulk:3", "bulk:4"]

@@ -11,6 +11,8 @@ from sqlalchemy import select
 from lms.app import db
 from lms.core import local_today
 from lms.mail import delivery
+from lms.mail.operations import MailCategory, MailError, queue_mail
+from lms.mail.preferences import read_token
 from lms.mail.reminders import queue_reminders
 from lms.models import AuditEvent, MailPreference, OutboxMessage
 from tests.status.program import Program
@@ -74,6 +76,27 @@ def test_get_shows_a_confirm_page_and_changes_nothing(app, program, smtp_server)
     page = response.get_data(as_text=True)
     assert "Stop renewal reminders?" in page and '<form method="post">' in page
     assert db.session.get(MailPreference, officer.id) is None
+
+
+def test_only_optional_mail_carries_an_unsubscribe_link_naming_its_person_and_kind(
+    app, admin, smtp_server
+):
+    for category in MailCategory:
+        queue_mail(admin, "test_message", {"sent_by": admin}, category=category)
+    with pytest.raises(MailError, match="goes to a person"):  # who could not turn it off
+        queue_mail("list@mpd.test", "test_message", {}, category=MailCategory.DIGEST)
+    db.session.commit()
+    assert delivery.deliver_due().sent == len(MailCategory)
+
+    for received, category in zip(smtp_server.inbox.received, MailCategory, strict=True):
+        email = received.message
+        if category in (MailCategory.REMINDER, MailCategory.DIGEST):
+            token = path_of(email["List-Unsubscribe"]).rpartition("/")[2]
+            assert read_token(token) == (admin.id, category)
+            assert email["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        else:  # confirmations, cancellations, security messages: never
+            assert email["List-Unsubscribe"] is None and email["List-Unsubscribe-Post"] is None
+            assert b"/mail/unsubscribe/" not in received.raw
 
 
 def test_a_link_that_is_not_ours_is_404(app, program):
