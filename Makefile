@@ -40,9 +40,10 @@ system-deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-# Mozilla's ical.js (pinned in tests/js/package-lock.json): the tests read .ics files with it.
+# Mozilla's ical.js and Deque's axe-core (pinned in tests/js/package-lock.json): the tests
+# read .ics files with the one and check every page's accessibility with the other.
 js-deps:
-	@if [ ! -d tests/js/node_modules ]; then \
+	@if [ ! -d tests/js/node_modules/axe-core ]; then \
 	  if command -v npm >/dev/null; then npm ci --prefix tests/js --no-audit --no-fund; \
 	  else echo "npm not found: the ical.js readings are skipped"; fi; \
 	fi
