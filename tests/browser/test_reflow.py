@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-from lms.models import CertificationTrack
+from lms.models import CertificationTrack, EnrollmentSource
 from tests.security.matrix_world import ROLE_NAMES, ROLES, build_world, path_values
 
 pytestmark = pytest.mark.browser
@@ -182,9 +182,10 @@ def app_config(app_config):
     }
 
 
-def certify(make, world) -> None:
-    """Certifications on the world's track (current, due soon, expired): the compliance
-    pages draw their chart."""
+def enrich(make, world) -> None:
+    """More than the matrix needs (every session of its world is over): certifications on
+    its track, so the compliance pages draw their chart, and coming sessions, a public one
+    with a long address and a three-day refresher, so the lists and dashboards have rows."""
     track = make.db.get(CertificationTrack, world.track_id)
     today = date.today()
     for person, days in ((world.people["officer"], 200), (world.firefighter, 20)):
@@ -192,6 +193,18 @@ def certify(make, world) -> None:
         granted_on = today - timedelta(days=300)
         make.certification(person, track, granted_on=granted_on, expires_on=expires_on)
     make.certification(world.officer_2, track, granted_on=today - timedelta(days=400))
+    soon = today + timedelta(days=12)
+    public = make.session(
+        world.sessions["crase"].course,
+        start=soon,
+        is_public=True,
+        location="Big Sky High School auditorium, 3100 South Avenue West, Missoula",
+    )
+    make.enrollment(public, world.member_a, source=EnrollmentSource.GROUP)
+    refresher = make.session(
+        world.sessions["taught"].course, start=soon, days=3, lead=world.people["instr"]
+    )
+    make.enrollment(refresher, world.people["officer"])
 
 
 def candidate_pages(app, world, role: str) -> list[tuple[str, str]]:
@@ -293,7 +306,7 @@ def test_every_page_reflows_and_passes_axe(role, app, make, page):
     if not AXE.is_file():
         pytest.skip("axe-core is not installed: run npm ci --prefix tests/js")
     world = build_world(make)
-    certify(make, world)
+    enrich(make, world)
     page.add_init_script(path=str(AXE))  # in every page, before its own scripts (and its CSP)
     if role != "anon":
         sign_in(page, make, world.people[role])
