@@ -45,7 +45,7 @@ system-deps:
 js-deps:
 	@if [ ! -d tests/js/node_modules/axe-core ]; then \
 	  if command -v npm >/dev/null; then npm ci --prefix tests/js --no-audit --no-fund; \
-	  else echo "npm not found: the ical.js readings are skipped"; fi; \
+	  else echo "npm not found: the ical.js readings and the axe-core sweep are skipped"; fi; \
 	fi
 
 run: export LMS_DEPARTMENT_NAME ?= Missoula Police Department
