@@ -130,20 +130,28 @@ def compliance_chart_svg(
     bars: Sequence[tuple[str, Mapping[str, int]]],
     states: Sequence[tuple[str, str]],
     chart_id: str = "chart",
+    narrow: bool = False,
 ) -> Markup:
     """A stacked horizontal bar per agency: how many are current, due soon, expired, never.
 
     ``bars``: (agency name, {state value: count}); ``states``: (value, label) in order.
     Returns inline SVG markup (no script, no external resource) with a title and a
     description for screen readers; the table beside it carries the same figures.
+    ``narrow`` draws it for a phone (names above the bars, a two-column legend), so its
+    text stays readable at 320 px: the page shows one drawing or the other by width.
     """
-    label_width, bar_width, row_height, top = 290, 520, 34, 34
-    width = label_width + bar_width + 110
+    if narrow:
+        label_width, bar_width, row_height, top, name_above = 0, 160, 50, 48, 20
+        width, legend_columns, longest = 250, 2, 33
+    else:
+        label_width, bar_width, row_height, top, name_above = 290, 520, 34, 34, 0
+        width, legend_columns, longest = label_width + bar_width + 110, len(states), 38
     height = top + row_height * max(len(bars), 1) + 8
+    variant = "chart-narrow" if narrow else "chart-wide"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="100%" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
-        'class="chart" font-family="system-ui, \'DejaVu Sans\', sans-serif">',
+        f'class="chart {variant}" font-family="system-ui, \'DejaVu Sans\', sans-serif">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
     ]
     description = "; ".join(
@@ -152,11 +160,15 @@ def compliance_chart_svg(
     )
     parts.append(f'<desc id="{chart_id}-desc">{escape(description or "No one to report.")}</desc>')
     x = 0
-    for value, label in states:
+    for index, (value, label) in enumerate(states):
+        if narrow:
+            x, y = (index % legend_columns) * 125, 2 + (index // legend_columns) * 19
+        else:
+            y = 6
         parts.append(
-            f'<rect x="{label_width + x}" y="6" width="12" height="12" '
+            f'<rect x="{label_width + x}" y="{y}" width="12" height="12" '
             f'fill="{STATE_COLOURS.get(value, "#888")}"/>'
-            f'<text x="{label_width + x + 17}" y="17" font-size="12" fill="#1b2733">'
+            f'<text x="{label_width + x + 17}" y="{y + 11}" font-size="12" fill="#1b2733">'
             f"{escape(label)}</text>"
         )
         x += 20 + 7 * len(label) + 18
@@ -165,13 +177,18 @@ def compliance_chart_svg(
             f'<text x="0" y="{top + 18}" font-size="13" fill="#5b6875">No one to report.</text>'
         )
     for index, (name, counts) in enumerate(bars):
-        y = top + index * row_height
+        y = top + index * row_height + name_above
         total = sum(counts.get(v, 0) for v, _ in states)
-        short = name if len(name) <= 38 else name[:37] + "…"
-        parts.append(
-            f'<text x="{label_width - 8}" y="{y + 18}" font-size="13" text-anchor="end" '
-            f'fill="#1b2733">{escape(short)}</text>'
-        )
+        short = name if len(name) <= longest else name[: longest - 1] + "…"
+        if narrow:
+            parts.append(
+                f'<text x="0" y="{y - 5}" font-size="13" fill="#1b2733">{escape(short)}</text>'
+            )
+        else:
+            parts.append(
+                f'<text x="{label_width - 8}" y="{y + 18}" font-size="13" text-anchor="end" '
+                f'fill="#1b2733">{escape(short)}</text>'
+            )
         parts.append(
             f'<rect x="{label_width}" y="{y + 3}" width="{bar_width}" height="22" fill="#eef2f5"/>'
         )
@@ -204,3 +221,14 @@ def compliance_chart_svg(
     parts.append("</svg>")
     # Every dynamic part above went through escape().
     return Markup("".join(parts))  # noqa: S704
+
+
+def compliance_charts(
+    title: str,
+    bars: Sequence[tuple[str, Mapping[str, int]]],
+    states: Sequence[tuple[str, str]],
+    chart_id: str = "chart",
+) -> Markup:
+    """The chart drawn for a phone and for a wide screen; the stylesheet shows one of them."""
+    narrow = compliance_chart_svg(title, bars, states, f"{chart_id}-narrow", narrow=True)
+    return narrow + compliance_chart_svg(title, bars, states, chart_id)

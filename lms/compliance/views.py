@@ -100,7 +100,7 @@ def overview():
     report = queries.compliance_report(scope, filters)
     states = [(s.value, s.label) for s in STATE_ORDER]
     charts = [
-        renderers.compliance_chart_svg(
+        renderers.compliance_charts(
             f"{summary.track.name}: who is current, by agency",
             [
                 (a.organization.name, {k.value: v for k, v in a.counts.items()})

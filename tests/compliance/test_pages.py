@@ -60,7 +60,8 @@ def test_coordinator_sees_each_agency_at_a_glance(app, make, program, agencies):
     assert "ALERRT instructor" not in summary  # nobody to report on that track
 
     html = response.get_data(as_text=True)  # the chart: drawn on the server, no script, no CDN
-    assert html.count("<svg") == 1 and 'role="img"' in html
+    # Drawn twice, for a phone and for a wide screen (the stylesheet shows one).
+    assert html.count("<svg") == 2 and 'class="chart chart-narrow"' in html
     assert "Missoula Police Department: 2 current, 1 due soon, 1 expired, 1 never certified" in html
     assert "60% in force" in html and "50% in force" in html
     assert "cdn" not in html.lower() and "<script" not in html

@@ -15,7 +15,7 @@ from lms.compliance.periods import (
     period_from_key,
     recent_periods,
 )
-from lms.compliance.renderers import compliance_chart_svg, csv_bytes, safe_cell
+from lms.compliance.renderers import compliance_chart_svg, compliance_charts, csv_bytes, safe_cell
 
 JULY = (7, 1)
 
@@ -98,3 +98,23 @@ def test_the_chart_is_self_contained_accessible_svg_with_escaped_names():
     assert re.findall(r"(?:href|src)=", svg) == []  # nothing fetched from anywhere
     assert "3 current, 0 due soon, 1 expired, 0 never" in svg  # the description
     assert "75% in force" in svg and "0% in force" in svg
+
+
+def test_the_charts_for_a_phone_and_a_wide_screen_carry_the_same_figures_under_their_own_ids():
+    charts = str(
+        compliance_charts(
+            "ALERRT: who is current",
+            [("Missoula Police Department", {"current": 3, "expired": 1})],
+            [("current", "Current"), ("expired", "Expired")],
+            chart_id="c1",
+        )
+    )
+    narrow, wide = charts.split("</svg>")[:2]
+    assert 'class="chart chart-narrow"' in narrow and 'class="chart chart-wide"' in wide
+    assert 'aria-labelledby="c1-narrow-title c1-narrow-desc"' in narrow
+    assert 'aria-labelledby="c1-title c1-desc"' in wide
+    # Narrow enough to keep its 13 px names near 13 px on a 320 px phone; same figures.
+    assert 'viewBox="0 0 250 ' in narrow
+    for chart in (narrow, wide):
+        assert "Missoula Police Department: 3 current, 1 expired" in chart
+        assert "75% in force" in chart

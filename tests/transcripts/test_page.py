@@ -8,9 +8,9 @@ from lms.models import Role
 
 from .support import revoke
 
-HOURS_ROW = re.compile(
-    r'<tr><td>([^<]*)</td><td class="num">([^<]*)</td>'
-    r'<td class="num">([^<]*)</td><td class="num">([^<]*)</td></tr>'
+HOURS_ROW = re.compile(  # (cells carry data-label="<column>" for the phone's cards)
+    r'<tr><td[^>]*>([^<]*)</td><td class="num"[^>]*>([^<]*)</td>'
+    r'<td class="num"[^>]*>([^<]*)</td><td class="num"[^>]*>([^<]*)</td></tr>'
 )
 
 
