@@ -218,7 +218,7 @@ def course_feed(code: str):
     fingerprint = queries.public_fingerprint(selection, window)
     etag = _etag("course", source, course.code, course.title, fingerprint)
     site = current_app.config["LMS_SITE_NAME"]
-    description = f"Public sessions of {course.title} ({course.code})."
+    description = f"Public sessions of {course.title_with_code}."
     return _public_feed(selection, window, etag, f"{site}: {course.title}", description, source)
 
 
