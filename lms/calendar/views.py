@@ -360,7 +360,7 @@ def session_panel(viewer: Person | None, session: CourseSession) -> dict | None:
 
 
 def account_panel(person: Person) -> dict | None:
-    """The private feed on the account page: its state and the button to get a link."""
+    """The private feed on the account page and the dashboard: its state, a button for a link."""
     return {
         "has_feed": person.calendar_token_hash is not None,
         "new_form": NewFeedLinkForm(formdata=None),
