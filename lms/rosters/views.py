@@ -317,4 +317,6 @@ def session_panel(viewer: Person | None, session: CourseSession) -> dict | None:
     return {
         "session": session,
         "lead_problems": unqualified_leads(session, day) if day else [],
+        # Once class has begun, attendance is the next thing to do here.
+        "begun": session.starts_at is not None and session.starts_at <= utcnow(),
     }

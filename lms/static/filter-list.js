@@ -14,8 +14,9 @@
       items.forEach(function (item) {
         var ticked = item.querySelector("input").checked;
         var match = !words || item.textContent.toLowerCase().indexOf(words) !== -1;
-        item.hidden = !(match || ticked);
-        if (!item.hidden) shown += 1;
+        // style, not the hidden attribute: a stylesheet's display:flex would override that.
+        item.style.display = match || ticked ? "" : "none";
+        if (match || ticked) shown += 1;
       });
       if (count) count.textContent = words ? shown + " of " + items.length + " shown" : "";
     }
