@@ -167,6 +167,7 @@ class Course(Base):
 
     @property
     def title_with_code(self) -> str:
+        """The course named once on a page: "ALERRT Refresher (ALERRT-REFRESH)"."""
         return title_with_code(self.title, self.code)
 
     @property

@@ -84,15 +84,13 @@ def test_an_officer_sees_their_status_without_a_click_and_copies_their_calendar_
     assert clicks.count == 2
 
 
-def test_a_group_coordinator_enrolls_a_roster_of_30_in_four_steps(page, make, program, tmp_path):
+def test_a_group_coordinator_enrolls_a_roster_of_30_in_four_steps(
+    page, make, program, browser_sign_in, tmp_path
+):
     school = make.group("Big Sky High School")
     principal = make.person(Role.GROUP_COORDINATOR, organization=school, name="Dana Principal")
     session = program.future_session(program.crase, in_days=20, capacity=40)
-    make.set_password(principal)
-    page.goto("/training/sign-in")
-    page.get_by_label("Email").fill(principal.email)
-    page.get_by_label("Password").fill(make.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    browser_sign_in(principal)
     clicks = Clicks(page)
 
     clicks.click(
