@@ -36,3 +36,9 @@ def format_local_date(value: date | datetime | None, zone: str | None = None) ->
 
 def _clock(local: datetime) -> str:
     return local.strftime("%I:%M %p").lstrip("0")
+
+
+def format_session_name(session) -> str:
+    """'CRASE: Avoid, Deny, Defend, Mon 21 Dec 2026': a session named by its course and day."""
+    day = format_local_date(session.starts_at, session.timezone)
+    return f"{session.course.title}, {day}" if day else session.course.title

@@ -26,8 +26,9 @@ from decimal import Decimal
 from flask import flash
 from flask_wtf import FlaskForm
 from wtforms import Form as PlainForm
-from wtforms import StringField, TextAreaField, fields
+from wtforms import SelectMultipleField, StringField, TextAreaField, fields
 from wtforms.validators import DataRequired, Length, Regexp, StopValidation, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from .boundary import MAX_INT, MIN_INT, date_problem, name_problem, text_problem
 from .credentials.fonts import unprintable_characters
@@ -157,6 +158,17 @@ class Form(FlaskForm):
 
     class Meta(_BoundaryMeta, FlaskForm.Meta):
         pass
+
+
+class CheckboxListField(SelectMultipleField):
+    """Several choices as a list of checkboxes: no Ctrl-click, and each one labelled.
+
+    Render it in a fieldset whose legend is the label (``lms/_checkbox_list.html``),
+    which can add a filter box for a long list.
+    """
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class SubForm(PlainForm):

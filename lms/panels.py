@@ -55,5 +55,7 @@ class PanelSlot:
 dashboard = PanelSlot("dashboard")
 #: Panels on a session's page; context functions take (viewer or None, session).
 session_page = PanelSlot("session page")
+#: Panels on a session's roster page; context functions take (viewer, session).
+roster_page = PanelSlot("roster page")
 #: Panels on the signed-in person's account page; context functions take the person.
 account_page = PanelSlot("account page")

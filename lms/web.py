@@ -20,7 +20,12 @@ from werkzeug.exceptions import HTTPException
 from . import core
 from .auth.forms import SignOutForm
 from .auth.policy import PUBLIC, access_of, allow, has_any_role, is_staff
-from .formatting import format_local_date, format_local_datetime, format_local_time
+from .formatting import (
+    format_local_date,
+    format_local_datetime,
+    format_local_time,
+    format_session_name,
+)
 from .models import Role
 from .resources import static_dir, templates_dir
 from .tables import stacked
@@ -53,6 +58,7 @@ def make_blueprint() -> Blueprint:
     bp.app_template_filter("local_date")(format_local_date)
     bp.app_template_filter("local_time")(format_local_time)
     bp.app_template_filter("stacked")(stacked)
+    bp.app_template_filter("session_name")(format_session_name)
     # Scoped to the LMS's own pages: a host's templates never see these names.
     bp.context_processor(_template_context)
     for code in ERROR_TITLES:

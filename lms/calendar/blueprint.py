@@ -24,3 +24,4 @@ def _on_register(state: BlueprintSetupState) -> None:
 
 panels.session_page.register("lms/calendar/_session_panel.html", views.session_panel, order=60)
 panels.account_page.register("lms/calendar/_account_panel.html", views.account_panel)
+panels.dashboard.register("lms/calendar/_dashboard.html", views.account_panel, order=40)

@@ -33,6 +33,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from ..models import CourseSession, Meeting
+from ..models.courses import title_with_code
 from .itip import Invitation
 from .lines import CRLF, duration, escape_text, fold, in_repeated_hour, utc_stamp, wall
 from .timezones import vtimezone_bytes, year_range
@@ -197,7 +198,7 @@ class _SessionLines:
 
 def _session_lines(entry: MeetingEntry, url: str) -> _SessionLines:
     session, involvement = entry.session, entry.involvement
-    notes = [f"{session.course_title} ({session.course_code})"]
+    notes = [title_with_code(session.course_title, session.course_code)]
     if session.cancelled:
         reason = (session.cancel_reason or "").strip()
         notes.append(f"This session is cancelled{': ' + reason if reason else ''}.")

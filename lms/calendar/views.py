@@ -218,7 +218,7 @@ def course_feed(code: str):
     fingerprint = queries.public_fingerprint(selection, window)
     etag = _etag("course", source, course.code, course.title, fingerprint)
     site = current_app.config["LMS_SITE_NAME"]
-    description = f"Public sessions of {course.title} ({course.code})."
+    description = f"Public sessions of {course.title_with_code}."
     return _public_feed(selection, window, etag, f"{site}: {course.title}", description, source)
 
 
@@ -360,7 +360,7 @@ def session_panel(viewer: Person | None, session: CourseSession) -> dict | None:
 
 
 def account_panel(person: Person) -> dict | None:
-    """The private feed on the account page: its state and the button to get a link."""
+    """The private feed on the account page and the dashboard: its state, a button for a link."""
     return {
         "has_feed": person.calendar_token_hash is not None,
         "new_form": NewFeedLinkForm(formdata=None),

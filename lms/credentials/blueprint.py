@@ -34,4 +34,6 @@ bp.add_url_rule(
 bp.add_url_rule("/groups/<lms_id:organization_id>/certificates.zip", "group_zip", views.group_zip)
 
 slots.dashboard.register("lms/credentials/_dashboard.html", panels.dashboard_context, order=30)
-slots.session_page.register("lms/credentials/_session.html", panels.session_context, order=60)
+# The instructor's next step once a roster is final, so it comes before participants' panels.
+slots.session_page.register("lms/credentials/_session.html", panels.session_context, order=2)
+slots.roster_page.register("lms/credentials/_session.html", panels.session_context)

@@ -26,10 +26,15 @@ def dashboard_context(person: Person) -> dict[str, Any] | None:
 
 
 def session_context(viewer: Person | None, session: CourseSession) -> dict[str, Any] | None:
-    """For the session's staff: how many completions are certified, and an issue-all button."""
+    """For the session's staff: how many completions are certified, and an issue-all button.
+
+    Nothing until there is something to certify: a finalized roster or recorded completions.
+    """
     if viewer is None or not is_session_staff(viewer, session):
         return None
     rows = queries.session_roster(session)
+    if not rows and session.roster_finalized_at is None:
+        return None
     return {
         "session": session,
         "completions": len(rows),

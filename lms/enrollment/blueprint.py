@@ -57,6 +57,7 @@ bp.add_url_rule(
     group_views.upload_roster,
     methods=["POST"],
 )
+bp.add_url_rule("/groups/roster-template.csv", "roster_template", group_views.roster_template)
 bp.add_url_rule(
     "/groups/<lms_id:organization_id>/people/<lms_id:person_id>/claim-link",
     "claim_link",

@@ -7,9 +7,10 @@ login. Thin views over :mod:`lms.enrollment.group_operations`; one commit each.
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import Response, flash, redirect, render_template, url_for
 
 from ..auth.policy import (
+    PUBLIC,
     SIGNED_IN,
     allow,
     can_manage_organization,
@@ -22,7 +23,7 @@ from ..core import db_session
 from ..credentials.fonts import unprintable_characters
 from ..forms import unprintable_warning
 from ..models import CourseSession, Organization, OrganizationKind, utcnow
-from . import group_operations, operations, queries, rules
+from . import group_operations, operations, queries, roster_csv, rules
 from .forms import ClaimLinkForm, GroupMemberForm, ReserveSeatsForm, RosterUploadForm
 from .places import EnrollmentError
 from .sign_up_links import sign_up_links
@@ -204,3 +205,13 @@ def claim_link(organization_id: int, person_id: int):
     link = url_for("lms.enrollment.claim", token=token, _external=True)
     # Shown once, in this response only: it is not stored anywhere readable.
     return _render_group_home(group, claim_link=link, claim_person=person)
+
+
+@allow(PUBLIC)
+def roster_template():
+    """The blank roster file a group fills in and uploads (nothing in it is private)."""
+    return Response(
+        roster_csv.roster_template(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=roster-template.csv"},
+    )

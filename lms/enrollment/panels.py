@@ -12,6 +12,9 @@ from ..models import CourseSession, Enrollment, Person, utcnow
 from . import queries, rules
 from .forms import EnrollForm
 
+#: Coming community classes listed on a group coordinator's dashboard.
+DASHBOARD_SESSIONS = 5
+
 
 def session_panel(viewer: Person | None, session: CourseSession) -> dict[str, Any] | None:
     """Enroll, join the waitlist, see one's place or cancel it; links for groups and staff."""
@@ -65,11 +68,16 @@ def session_panel(viewer: Person | None, session: CourseSession) -> dict[str, An
 
 
 def dashboard_panel(person: Person) -> dict[str, Any] | None:
-    """Community-group coordinators get straight to their groups."""
+    """Community-group coordinators get straight to their groups and the classes coming up."""
     groups = queries.coordinated_groups(person)
     if not groups and not is_staff(person):
         return None
-    return {"groups": groups, "staff": is_staff(person)}
+    return {
+        "groups": groups,
+        "staff": is_staff(person),
+        # Straight to a class's page of seats, roster upload and names (one click).
+        "sessions": queries.sessions_open_to_groups()[:DASHBOARD_SESSIONS] if groups else [],
+    }
 
 
 def cancel_problem(enrollment: Enrollment) -> str | None:

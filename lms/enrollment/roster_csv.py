@@ -111,6 +111,15 @@ def _read_header(cells: list[str], line: int) -> tuple[list[str] | None, RosterP
     )
 
 
+def roster_template() -> bytes:
+    """A roster file to fill in: the header :func:`parse_roster` reads, and no one yet.
+
+    No example person: a line left in by mistake would enroll them. The byte-order
+    mark makes spreadsheets open it as UTF-8 (names with accents); the reader skips it.
+    """
+    return ("\ufeff" + ",".join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS) + "\r\n").encode()
+
+
 def parse_roster(
     data: bytes, max_rows: int = MAX_ROWS
 ) -> tuple[list[RosterRow], list[RosterProblem]]:

@@ -91,7 +91,7 @@ def audience_problem(course: Course, person: Person) -> str | None:
         )
     if course.audience in COMMUNITY_AUDIENCES and not is_community_member(person):
         return (
-            f"{course.code} is for community members ({course.audience.label.lower()}); "
+            f"{course.code} is for {course.audience.label.lower()}; "
             "a training coordinator can enroll others."
         )
     return None

@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, Index, Numeric, String, Text, event, inspect,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, str_enum, utcnow
-from .courses import Course
+from .courses import Course, title_with_code
 from .organizations import Organization
 from .people import Person
 from .records import Completion
@@ -111,6 +111,11 @@ class Certificate(Base):
     def is_live(self) -> bool:
         """Not replaced by a correction (it may still be revoked or expired)."""
         return self.status is not CertificateStatus.SUPERSEDED
+
+    @property
+    def course_title_with_code(self) -> str:
+        """The course as printed, named once (see :func:`title_with_code`)."""
+        return title_with_code(self.course_title, self.course_code)
 
     @property
     def display_serial(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
@@ -56,6 +57,17 @@ class Audience(enum.StrEnum):
             "civilians": "Community members",
             "school_staff": "School staff",
         }[self.value]
+
+
+def title_with_code(title: str, code: str) -> str:
+    """A course named once: its title, with its code in brackets unless the title says it.
+
+    "CRASE: Avoid, Deny, Defend" already carries its code; "ALERRT Active-Shooter
+    Response Refresher (ALERRT-REFRESH)" needs it.
+    """
+    if re.search(rf"(?<![\w-]){re.escape(code)}(?![\w-])", title, re.IGNORECASE):
+        return title
+    return f"{title} ({code})"
 
 
 class CertificationTrack(Base):
@@ -152,6 +164,11 @@ class Course(Base):
         cascade="all, delete-orphan", lazy="selectin"
     )
     sessions: Mapped[list[CourseSession]] = relationship(back_populates="course")
+
+    @property
+    def title_with_code(self) -> str:
+        """The course named once on a page: "ALERRT Refresher (ALERRT-REFRESH)"."""
+        return title_with_code(self.title, self.code)
 
     @property
     def grants_certification(self) -> bool:

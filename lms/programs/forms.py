@@ -13,13 +13,20 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
 )
 from wtforms.validators import InputRequired, NumberRange
 
 from ..enrollment.forms import select_choices
-from ..forms import Form, SubForm, code_field, description_field, heading_field, stripped
+from ..forms import (
+    CheckboxListField,
+    Form,
+    SubForm,
+    code_field,
+    description_field,
+    heading_field,
+    stripped,
+)
 from ..models import RenewalBasis
 from ..plugins import CompletionRule, Param
 
@@ -52,8 +59,8 @@ class TrackForm(Form):
         choices=select_choices((basis.value, label) for basis, label in BASIS_LABELS.items()),
     )
     qualifies_instructors = BooleanField("Holders may lead classes (an instructor track)")
-    completing_course_ids = SelectMultipleField("Completing these courses renews it", coerce=int)
-    teaching_course_ids = SelectMultipleField(
+    completing_course_ids = CheckboxListField("Completing these courses renews it", coerce=int)
+    teaching_course_ids = CheckboxListField(
         "Teaching a session of these courses renews it", coerce=int
     )
     # The impact the admin saw in the preview; applying needs it to still be the impact.
@@ -64,7 +71,7 @@ class CourseProgramForm(Form):
     """A course's completion rule, its settings (see :func:`course_program_form`), prerequisites."""
 
     completion_rule = SelectField("Completed by")
-    prerequisite_track_ids = SelectMultipleField(
+    prerequisite_track_ids = CheckboxListField(
         "Enrolling requires a current certification on", coerce=int
     )
 

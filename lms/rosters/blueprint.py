@@ -29,4 +29,5 @@ bp.add_url_rule(
 )
 
 panels.dashboard.register("lms/rosters/_dashboard.html", views.dashboard_panel, order=30)
-panels.session_page.register("lms/rosters/_session_panel.html", views.session_panel, order=10)
+# The staff's next action (attendance, finalizing) before the participants' enrollment panel.
+panels.session_page.register("lms/rosters/_session_panel.html", views.session_panel, order=1)

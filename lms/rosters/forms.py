@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from wtforms import (
+    BooleanField,
     DecimalField,
     FieldList,
     FormField,
@@ -16,9 +17,8 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import Form, SubForm
+from ..forms import CheckboxListField, Form, SubForm
 from ..status.forms import choices
 from .queries import EvaluationValue
 
@@ -92,19 +92,14 @@ class EvaluationsForm(Form):
 
 
 class FinalizeForm(Form):
+    issue_certificates = BooleanField("Issue the certificates of everyone who completes")
     submit = SubmitField("Finalize roster")
 
 
 class CorrectionForm(EvaluationFields, Form):
     """A change to one person's result after finalizing, with the reason for it."""
 
-    present_meetings = SelectMultipleField(
-        "Present at",
-        coerce=int,
-        validate_choice=False,
-        widget=ListWidget(prefix_label=False),
-        option_widget=CheckboxInput(),
-    )
+    present_meetings = CheckboxListField("Present at", coerce=int, validate_choice=False)
     reason = TextAreaField(
         "Reason for the correction",
         validators=[

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 
+from .. import panels
 from ..auth.policy import (
     SIGNED_IN,
     TEACHING,
@@ -15,6 +16,8 @@ from ..auth.policy import (
 )
 from ..boundary import parse_id
 from ..core import db_session, to_local
+from ..credentials import operations as certificate_operations
+from ..credentials.queries import issue_refusal
 from ..models import CourseSession, Person, Role, utcnow
 from ..status.cycle_writes import GrantReport
 from ..status.forms import choices
@@ -72,6 +75,8 @@ def _render_roster(
         "evaluations_form": evaluations_form or _evaluations_form(roster),
         "finalize_form": FinalizeForm(formdata=None),
         "finalize_refusal": queries.finalize_refusal(viewer, session),
+        "may_issue": issue_refusal(viewer, session) is None,
+        "panels": panels.roster_page.render(viewer, session),
         "lead_problems": unqualified_leads(session, day) if day else [],
         "corrections": queries.corrections([e.enrollment.id for e in roster.entries]),
         "labels": queries.EVALUATION_LABELS,
@@ -172,7 +177,13 @@ def finalize(session_id: int):
         return _render_roster(session.id, viewer, error=_form_errors(form), status=400)
     try:
         report = operations.finalize_roster(session.id, viewer)
-    except RosterError as exc:
+        # Asked for together, so refused together: a refused issue leaves the roster open.
+        issued = (
+            certificate_operations.issue_certificates(viewer, session.id)
+            if form.issue_certificates.data
+            else None
+        )
+    except (RosterError, certificate_operations.CertificateError) as exc:
         return _refused(session_id, viewer, exc)
     db_session().commit()
     summary = (
@@ -187,6 +198,11 @@ def finalize(session_id: int):
         flash(f"No new cycle for {note}.", "info")
     for cycle in report.certifications.revoked + report.teaching.revoked:
         flash(_revoked_message(cycle), "info")
+    if issued is not None:
+        noun = "certificate" if len(issued.issued) == 1 else "certificates"
+        flash(f"Issued {len(issued.issued)} {noun}.", "success")
+        for refusal in issued.refused:
+            flash(refusal, "error")
     return redirect(_roster_url(session))
 
 
@@ -301,4 +317,6 @@ def session_panel(viewer: Person | None, session: CourseSession) -> dict | None:
     return {
         "session": session,
         "lead_problems": unqualified_leads(session, day) if day else [],
+        # Once class has begun, attendance is the next thing to do here.
+        "begun": session.starts_at is not None and session.starts_at <= utcnow(),
     }

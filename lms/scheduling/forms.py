@@ -21,7 +21,6 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -37,7 +36,15 @@ from wtforms.validators import (
 
 from ..boundary import parse_id
 from ..enrollment.forms import select_choices
-from ..forms import Form, SubForm, code_field, description_field, heading_field, stripped
+from ..forms import (
+    CheckboxListField,
+    Form,
+    SubForm,
+    code_field,
+    description_field,
+    heading_field,
+    stripped,
+)
 from ..models import Audience
 from .times import LocalTimeError, MeetingTime, instant_label, local_to_utc, occurrences
 
@@ -69,7 +76,7 @@ class CourseForm(Form):
     certificate_layout = SelectField("Certificate layout")
     grants_track_id = SelectField("Completing it grants or renews", coerce=int)
     instructor_track_id = SelectField("Lead instructors must be current on", coerce=int)
-    prerequisite_track_ids = SelectMultipleField("Requires a current certification on", coerce=int)
+    prerequisite_track_ids = CheckboxListField("Requires a current certification on", coerce=int)
     visibility = SelectField("Who sees it in the catalog", choices=VISIBILITY_CHOICES)
     submit = SubmitField("Save course")
 
@@ -156,8 +163,8 @@ class SessionForm(Form):
         validators=[Optional()],
     )
     registration_closes_occurrence = OccurrenceField("Registration closes: which one?")
-    lead_ids = SelectMultipleField("Lead instructors", coerce=int)
-    assistant_ids = SelectMultipleField("Assistant instructors", coerce=int)
+    lead_ids = CheckboxListField("Lead instructors", coerce=int)
+    assistant_ids = CheckboxListField("Assistant instructors", coerce=int)
     notes = TextAreaField("Notes", validators=[Length(max=2000)], filters=[stripped])
     meetings = FieldList(FormField(MeetingForm), min_entries=1, max_entries=MAX_MEETINGS)
     submit = SubmitField("Save session")

@@ -187,7 +187,7 @@ def _prior_training(person_id: int, as_of: date) -> list[PriorTraining]:
 
 def _imported_title(row: PriorTraining) -> str:
     if row.course is not None:
-        return f"{row.course.title} ({row.course.code})"
+        return row.course.title_with_code
     return row.title or (row.track.name if row.track else "")
 
 

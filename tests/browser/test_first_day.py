@@ -227,12 +227,13 @@ def test_a_department_starts_from_nothing(runner, page, browser, live_server, tm
     nav.get_by_role("link", name="Programs").click()
     page.get_by_role("link", name="ALERRT active-threat response").click()
     page.get_by_role("link", name="Edit").click()
-    page.get_by_label("Completing these courses renews it").select_option(
-        label="ALERRT-REFRESH — ALERRT Active-Shooter Response Refresher"
-    )
-    page.get_by_label("Teaching a session of these courses renews it").select_option(
-        label="ALERRT-REFRESH — ALERRT Active-Shooter Response Refresher"
-    )
+    for renews in (
+        "Completing these courses renews it",
+        "Teaching a session of these courses renews it",
+    ):
+        page.get_by_role("group", name=renews).get_by_label(
+            "ALERRT-REFRESH — ALERRT Active-Shooter Response Refresher"
+        ).check()
     page.get_by_role("button", name=re.compile("^Save")).click()
     expect(page.get_by_text("ALERRT active-threat response is saved")).to_be_visible()
     shoot(page, shots, "track")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from datetime import date
 from urllib.parse import urlsplit
@@ -60,6 +61,9 @@ def test_a_typed_serial_is_found_in_any_case_and_grouping(client, issued):
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Valid certificate" in page and "Ofc. Sofia Rivera" in page
+    # The verdict once, its badge the heading itself (not "Valid certificate Valid").
+    verdict = re.search(r'<h2 id="verdict">(.*?)</h2>', page, re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", verdict).split() == ["Valid", "certificate"]
 
 
 def test_unknown_malformed_and_tampered_all_get_the_same_not_valid(client, issued):

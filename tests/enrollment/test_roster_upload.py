@@ -182,3 +182,19 @@ def test_parser_reports_a_roster_over_the_row_limit():
     data = ("name,email\n" + "".join(f"P{i},p{i}@x.test\n" for i in range(6))).encode()
     rows, problems = parse_roster(data, max_rows=5)
     assert [str(p) for p in problems] == ["The file names 6 people; the most is 5."]
+
+
+def test_the_roster_template_has_the_header_the_upload_reads(client):
+    response = client.get("/training/groups/roster-template.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    template = response.get_data()
+    assert template.decode("utf-8-sig") == "name,email,phone,role\r\n"
+    # Empty, it names no one (no example person to enroll by mistake); filled in, it reads.
+    assert [str(p) for p in parse_roster(template)[1]] == [
+        "The file names no one: add a line per person."
+    ]
+    rows, problems = parse_roster(template + b"Avery Lee,avery@bigsky.test,,Teacher\r\n")
+    assert problems == [] and [(r.full_name, r.email) for r in rows] == [
+        ("Avery Lee", "avery@bigsky.test")
+    ]

@@ -156,6 +156,8 @@ lms.enrollment.reserve_seats         POST signed-in S/S  H/H     H/H   H/H   H/H
 lms.enrollment.add_group_member      POST signed-in S/S  H/H     H/H   H/H   H/H  A/H   A/H   A/A
 lms.enrollment.upload_roster         POST signed-in S/S  H/H     H/H   H/H   H/H  A/H   A/H   A/A
 lms.enrollment.claim_link            POST signed-in S/S  H/H     H/H   H/H   H/H  A/H   A/H   A/A
+# The blank roster file to fill in: no one's data, so anyone (a school office) may fetch it.
+lms.enrollment.roster_template       GET  public    A    A       A     A     A    A     A     A
 
 # Claiming an account: the link's token is the key (a group's member sets a password).
 lms.enrollment.claim                 GET  public    A/A  A/A     A/A   A/A   A/A  A/A   A/A   A/A

@@ -30,6 +30,8 @@ def test_officer_sees_status_and_due_date(page, make, program, browser_sign_in):
     page.screenshot(path="/tmp/h4_officer_dashboard.png", full_page=True)
     enroll.click()
     page.wait_for_url(f"**/training/sessions/{session.id}#enroll")
+    # The link lands on the enrollment panel, its button in sight.
+    expect(page.locator("#enroll").get_by_role("button", name="Enroll")).to_be_in_viewport()
     expect(
         page.get_by_role("heading", name="ALERRT Active-Shooter Response Refresher")
     ).to_be_visible()
