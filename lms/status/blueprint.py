@@ -5,10 +5,7 @@ from flask import Blueprint
 from .. import panels
 from . import views
 
-# The rosters, status and compliance pages share one small stylesheet, served from here.
-bp = Blueprint(
-    "status", __name__, url_prefix="/status", static_folder="static", static_url_path="/static"
-)
+bp = Blueprint("status", __name__, url_prefix="/status")
 bp.add_url_rule("/", "mine", views.mine)
 bp.add_url_rule("/people/<lms_id:person_id>", "person", views.person_status)
 

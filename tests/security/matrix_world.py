@@ -302,7 +302,7 @@ MEMBER = {
     "fire_department": "firefighter",
 }
 
-STATIC_FILES = {"lms.static": "lms.css", "lms.status.static": "records.css", "static": "lms.css"}
+STATIC_FILES = {"lms.static": "lms.css", "static": "lms.css"}
 
 
 def _person(world: World, role: str, key: str) -> Person:

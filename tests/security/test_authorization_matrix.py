@@ -55,7 +55,6 @@ index                                GET  host      A    A       A     A     A  
 healthz                              GET  host      A    A       A     A     A    A     A     A
 static                               GET  host      A    A       A     A     A    A     A     A
 lms.static                           GET  public    A    A       A     A     A    A     A     A
-lms.status.static                    GET  public    A    A       A     A     A    A     A     A
 
 # Signing in and out, one's own account: sign-in is open; the rest needs a sign-in.
 lms.auth.sign_in                     GET  public    A    A       A     A     A    A     A     A
