@@ -21,6 +21,7 @@ from . import core
 from .auth.forms import SignOutForm
 from .auth.policy import PUBLIC, access_of, allow, has_any_role, is_staff
 from .formatting import format_local_date, format_local_datetime, format_local_time
+from .forms import error_links
 from .models import Role
 from .resources import static_dir, templates_dir
 
@@ -51,6 +52,7 @@ def make_blueprint() -> Blueprint:
     bp.app_template_filter("local_dt")(format_local_datetime)
     bp.app_template_filter("local_date")(format_local_date)
     bp.app_template_filter("local_time")(format_local_time)
+    bp.add_app_template_global(error_links, "lms_error_links")  # for macros.error_summary
     # Scoped to the LMS's own pages: a host's templates never see these names.
     bp.context_processor(_template_context)
     for code in ERROR_TITLES:

@@ -86,7 +86,7 @@ def seat_free(session: CourseSession) -> bool:
 
 
 def register_public(
-    session_id: int, *, full_name: str, email: str, affiliation: str
+    session_id: int, *, full_name: str, email: str, affiliation: str | None
 ) -> Registration:
     """Register someone without an account for a public session (see the module's rules)."""
     session = locked_session(session_id)
