@@ -11,6 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from ..auth import operations as auth_operations
 from ..auth.links import duration_words
 from ..auth.policy import PUBLIC, allow, require
+from ..calendar.web_links import session_links
 from ..core import acting_person, db_session
 from ..models import utcnow
 from ..ratelimit import Limit, browser_session_key, hit_all, rate_limited
@@ -23,11 +24,13 @@ from .views import refused, session_or_404
 def _render_registered(result: public.Registration, typed_name: str):
     # Built from the session and the typed name only: it must read the same whoever
     # the email belongs to (see lms.enrollment.public).
+    page = url_for("lms.catalog.session_detail", session_id=result.session.id, _external=True)
     return render_template(
         "lms/enrollment/registered.html",
         session=result.session,
         seated=result.seated,
         name=typed_name,
+        web_links=session_links(result.session, page),
     )
 
 
