@@ -37,6 +37,7 @@ def test_a_school_coordinator_uploads_a_roster_and_sees_the_group_enrolled(
     expect(summary).to_contain_text("Nothing was imported. 2 lines of the file have problems.")
     expect(summary).to_contain_text("Line 2:")
     expect(summary).to_contain_text("Line 3: the name is empty.")
+    page.screenshot(path=str(tmp_path / "roster-refused.png"), full_page=True)
     expect(page.get_by_text("Nobody named yet.")).to_be_visible()
     page.get_by_label("Roster file (CSV)").set_input_files(str(roster))
     page.get_by_role("button", name="Upload roster").click()
