@@ -251,4 +251,5 @@ def _field_error_links(field, prefix: str = "") -> list[tuple[str | None, str]]:
     if field.type in ("CSRFTokenField", "HiddenField"):
         return [(None, " ".join(messages))]
     label = field.label.text.split(" (")[0].strip() or field.name
-    return [(field.id, f"{prefix}{label}: {' '.join(messages)}")]
+    joint = " " if label.endswith(("?", ":")) else ": "  # "Why is it cancelled? Say why..."
+    return [(field.id, f"{prefix}{label}{joint}{' '.join(messages)}")]
