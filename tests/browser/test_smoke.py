@@ -37,6 +37,7 @@ def test_wrong_password_shows_the_generic_message(page, make):
     officer = make.person(email="someone@example.test")
     make.set_password(officer)
     page.goto("/training/sign-in")
+    expect(page.get_by_label("Email")).to_be_focused()  # autofocus: type straight away
     page.get_by_label("Email").fill("someone@example.test")
     page.get_by_label("Password").fill("not-the-password")
     page.get_by_role("button", name="Sign in").click()

@@ -20,7 +20,7 @@ class Clicks:
         locator.click()
 
 
-def test_a_visitor_registers_from_the_front_page_in_three_clicks_and_three_fields(
+def test_a_visitor_registers_from_the_front_page_in_two_clicks_and_three_fields(
     page, live_server, make, crase, tmp_path
 ):
     session = make.session(crase, capacity=12, is_public=True, location="Lincoln Elementary Gym")
@@ -64,7 +64,7 @@ def test_a_visitor_registers_from_the_front_page_in_three_clicks_and_three_field
     page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=str(tmp_path / "registered-1280.png"), full_page=True)
 
-    assert click.count <= 3 and fields <= 3
+    assert (click.count, fields) == (2, 3)  # the issue asks for at most 3 and 3
     for name in ("Add to calendar (.ics)", "Add to Google Calendar", "Add to Outlook"):
         expect(page.get_by_role("link", name=name)).to_be_visible()
     google = page.get_by_role("link", name="Add to Google Calendar").get_attribute("href")
