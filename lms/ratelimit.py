@@ -2,7 +2,9 @@
 
 Built on ``limits`` (the library under Flask-Limiter) with storage per app:
 ``LMS_REDIS_URL`` when set, so several app processes share one count, else
-process memory. A view opts in with :func:`rate_limited`.
+process memory. A view opts in with :func:`rate_limited` (per client address, a 429
+error page), or counts a request against several :class:`Limit` s with :func:`hit_all`
+and answers itself (public registration re-renders its form as typed).
 """
 
 from __future__ import annotations
