@@ -229,3 +229,39 @@ def heading_field(label: str, thing: str) -> StringField:
 def description_field() -> TextAreaField:
     """A catalog entry's description (optional)."""
     return TextAreaField("Description", validators=[Length(max=5000)], filters=[stripped])
+
+
+# --- telling what went wrong -------------------------------------------------------
+
+
+def error_links(form) -> list[tuple[str | None, str]]:
+    """Each problem of a submitted form as (the field's id, what to tell), in field order.
+
+    The error summary at the top of a form links each to its field; problems with
+    the form as a whole (an expired CSRF token, ``form_errors``) have no field.
+    """
+    found: list[tuple[str | None, str]] = []
+    for field in form:
+        found += _field_error_links(field)
+    found += [(None, message) for message in getattr(form, "form_errors", [])]
+    return found
+
+
+def _field_error_links(field, prefix: str = "") -> list[tuple[str | None, str]]:
+    if isinstance(field, fields.FormField):
+        return [link for sub in field.form for link in _field_error_links(sub, prefix)]
+    if isinstance(field, fields.FieldList):
+        # "Meetings 2, Date: ...": which row, since every row's fields share their labels.
+        return [
+            link
+            for number, entry in enumerate(field.entries, start=1)
+            for link in _field_error_links(entry, f"{prefix}{field.label.text} {number}, ")
+        ]
+    messages = [m for m in field.errors if isinstance(m, str)]
+    if not messages:
+        return []
+    if field.type in ("CSRFTokenField", "HiddenField"):
+        return [(None, " ".join(messages))]
+    label = field.label.text.split(" (")[0].strip() or field.name
+    joint = " " if label.endswith(("?", ":")) else ": "  # "Why is it cancelled? Say why..."
+    return [(field.id, f"{prefix}{label}{joint}{' '.join(messages)}")]

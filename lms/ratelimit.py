@@ -2,18 +2,22 @@
 
 Built on ``limits`` (the library under Flask-Limiter) with storage per app:
 ``LMS_REDIS_URL`` when set, so several app processes share one count, else
-process memory. A view opts in with :func:`rate_limited`.
+process memory. A view opts in with :func:`rate_limited` (per client address, a 429
+error page), or counts a request against several :class:`Limit` s with :func:`hit_all`
+and answers itself (public registration re-renders its form as typed).
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from flask import abort, current_app, request
+from flask import abort, current_app, request, session
 from limits import parse, storage, strategies
 
 from .core import state
@@ -31,6 +35,18 @@ def make_limiter(redis_url: str | None, prefix: str = "lms") -> strategies.RateL
 def client_address() -> str:
     """The requester's address (behind a proxy, configure ProxyFix in the host)."""
     return request.remote_addr or "unknown"
+
+
+def browser_session_key() -> str:
+    """The visitor's browser session (a digest of its CSRF secret), else the client address.
+
+    For limits per person at a shared address: a school's or church's network is one
+    address to us, each browser on it its own session.
+    """
+    secret = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if not secret:
+        return client_address()
+    return "browser:" + hashlib.sha256(str(secret).encode()).hexdigest()[:32]
 
 
 def _limiter() -> strategies.RateLimiter:
@@ -67,6 +83,29 @@ def retry_after(scope: str, limit: str, key: str | None = None) -> int:
     if stats.remaining > 0:
         return 0
     return max(1, math.ceil(stats.reset_time - time.time()))
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One limit of several a request counts against: ``limit`` per ``key`` in ``scope``."""
+
+    scope: str
+    limit: str  # e.g. "5/hour"
+    key: str | None = None  # None: the client address
+
+    def retry_after(self) -> int:
+        return retry_after(self.scope, self.limit, self.key)
+
+
+def hit_all(limits: Iterable[Limit]) -> Limit | None:
+    """Count one request against every limit, or, when one is full, against none: that one."""
+    limits = list(limits)
+    for each in limits:
+        if not allowed(each.scope, each.limit, each.key):
+            return each
+    for each in limits:
+        hit(each.scope, each.limit, each.key)
+    return None
 
 
 def rate_limited(limit: str, scope: str | None = None, methods: tuple[str, ...] | None = None):

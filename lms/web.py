@@ -26,6 +26,7 @@ from .formatting import (
     format_local_time,
     format_session_name,
 )
+from .forms import error_links
 from .models import Role
 from .resources import static_dir, templates_dir
 from .tables import stacked
@@ -59,6 +60,7 @@ def make_blueprint() -> Blueprint:
     bp.app_template_filter("local_time")(format_local_time)
     bp.app_template_filter("stacked")(stacked)
     bp.app_template_filter("session_name")(format_session_name)
+    bp.add_app_template_global(error_links, "lms_error_links")  # for macros.error_summary
     # Scoped to the LMS's own pages: a host's templates never see these names.
     bp.context_processor(_template_context)
     for code in ERROR_TITLES:

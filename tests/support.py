@@ -41,6 +41,9 @@ CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 DENVER = ZoneInfo("America/Denver")
 
 
+NONE_ATTRIBUTE_RE = re.compile(r'<[^>]*\s[\w-]+="None"[^>]*>')
+
+
 class FormClient(FlaskClient):
     """Flask's test client, plus ``submit`` that posts a page's form like a browser.
 
@@ -55,6 +58,10 @@ class FormClient(FlaskClient):
             response = super().open(*args, **kwargs)
         if outer_session is not None:
             outer_session.expire_all()
+        if response.mimetype == "text/html" and not response.is_streamed:
+            # A Python None passed to a template as an attribute (autocomplete="None").
+            printed_none = NONE_ATTRIBUTE_RE.search(response.get_data(as_text=True))
+            assert printed_none is None, f"an attribute printed as None: {printed_none.group()}"
         return response
 
     def csrf_token(self, page_url: str) -> str:

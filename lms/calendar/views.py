@@ -23,7 +23,7 @@ from ..auth.policy import PUBLIC, SIGNED_IN, allow, current_person
 from ..catalog import queries as catalog_queries
 from ..core import acting_person, db_session, local_today
 from ..models import Audience, CourseSession, Person
-from . import certification_queries, operations, private_queries, queries, render
+from . import certification_queries, operations, private_queries, queries, render, web_links
 from .forms import NewFeedLinkForm, StopFeedForm
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
@@ -159,7 +159,8 @@ def session_ics(session_id: int):
         ),
     )
     private = not session.is_public
-    filename = _safe_filename(f"{course.code}-{session.first_day:%Y-%m-%d}") + ".ics"
+    # The local date: a 6 pm class in Denver starts on the next day in UTC.
+    filename = _safe_filename(f"{course.code.lower()}-{session.first_day:%Y-%m-%d}") + ".ics"
     if _not_modified(etag):
         return _calendar_response(None, etag, private=private, filename=filename)
     url = url_for("lms.catalog.session_detail", session_id=session.id, _external=True)
@@ -350,8 +351,10 @@ def session_panel(viewer: Person | None, session: CourseSession) -> dict | None:
     course_feed = None
     if session.is_public and course.is_public and course.active:
         course_feed = _links(url_for("lms.calendar.course_feed", code=course.code, _external=True))
+    page = url_for("lms.catalog.session_detail", session_id=session.id, _external=True)
     return {
         "ics_url": url_for("lms.calendar.session_ics", session_id=session.id),
+        "web_links": web_links.session_links(session, page),
         "multi_day": len(session.meetings) > 1,
         "course_feed": course_feed,
         "feeds_url": url_for("lms.calendar.index"),

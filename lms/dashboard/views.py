@@ -1,18 +1,23 @@
-"""The dashboard: one page whose panels follow the person's roles."""
+"""The front page: the dashboard, whose panels follow the person's roles, or the public's."""
 
 from __future__ import annotations
 
 from flask import render_template
 
 from .. import panels
-from ..auth.policy import SIGNED_IN, allow, current_person, is_staff, managed_organization_ids
-from ..models import Role
+from ..auth.policy import PUBLIC, allow, is_staff, managed_organization_ids
+from ..core import acting_person
+from ..enrollment.public import public_offers
+from ..models import Role, utcnow
 from . import queries
 
 
-@allow(SIGNED_IN)
+@allow(PUBLIC)
 def home():
-    person = current_person()
+    """Signed in: one's dashboard. Anyone else: the classes open to the public, to register."""
+    person = acting_person()
+    if person is None:
+        return render_template("lms/dashboard/welcome.html", offers=public_offers(utcnow()))
     held = person.role_set
     context = {
         "panels": panels.dashboard.render(person),

@@ -160,12 +160,8 @@ class PublicRegistrationForm(Form):
         "Email", validators=[DataRequired("Give your email."), Length(max=254), ValidEmail()]
     )
     organization = StringField(
-        "Organization (school, church, business…)",
-        validators=[
-            DataRequired("Say which organization you come from."),
-            Length(max=200),
-            PersonName(),
-        ],
+        "Organization (optional)",
+        validators=[Optional(), Length(max=200), PersonName()],
         filters=[single_spaced],
     )
     # A honeypot: hidden from people, filled in by form-filling bots.

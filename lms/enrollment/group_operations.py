@@ -36,15 +36,15 @@ from .places import (
     promote_waitlist,
     refuse_if_placed,
 )
-from .roster_csv import RosterProblem, RosterRow, parse_roster
+from .roster_csv import RosterProblem, RosterRefusal, RosterRow, parse_roster, refusal
 
 
 class RosterError(EnrollmentError):
-    """A roster upload with problems: every problem, by line. Nothing was imported."""
+    """A roster upload refused: why, overall and by line (``refusal``). Nothing was imported."""
 
-    def __init__(self, problems: list[RosterProblem]):
-        super().__init__(f"The roster was not imported: {len(problems)} problem(s).")
-        self.problems = problems
+    def __init__(self, problems: list[RosterProblem], reason: str | None = None):
+        self.refusal: RosterRefusal = refusal(problems, reason)
+        super().__init__(f"The roster was not imported. {self.refusal.reason}")
 
 
 def _group_problem(session: CourseSession, group: Organization, actor: Person) -> str | None:
@@ -131,7 +131,7 @@ def import_group_roster(
 ) -> list[Enrollment]:
     """Enroll every person a roster CSV names, or nobody: all problems are reported at once."""
     rows, problems = parse_roster(data)
-    if problems:
+    if problems and not rows:  # nothing readable: no seats to count
         raise RosterError(problems)
     session = locked_session(session_id)
     problem = _group_problem(session, group, actor)
@@ -165,16 +165,9 @@ def import_group_roster(
         usable.append((row, existing))
 
     count = queries.count_seats(session)
-    available = count.available_to(group)
-    if len(usable) > available:
-        cap = count.cap_for(group)
-        why = f"{group.name} has {available} seat{'s' if available != 1 else ''} left here"
-        if cap is not None:
-            why += f" (its cap is {cap})"
-        for row, _ in usable[available:]:
-            problems.append(RosterProblem(row.line, f"no seat left for {row.full_name}: {why}."))
-    if problems:
-        raise RosterError(sorted(problems, key=lambda p: p.line or 0))
+    short_of_seats = _seats_short(group, count, len(usable))
+    if problems or short_of_seats:
+        raise RosterError(problems, reason=short_of_seats)
 
     enrollments = []
     created = 0
@@ -220,6 +213,19 @@ def import_group_roster(
         },
     )
     return enrollments
+
+
+def _seats_short(group: Organization, count: queries.SeatCount, people: int) -> str | None:
+    """Said once, for the whole file: more people than the group may seat here."""
+    available = count.available_to(group)
+    if people <= available:
+        return None
+    cap = count.cap_for(group)
+    return (
+        f"{people} people, {available} seat{'s' if available != 1 else ''} left for your group"
+        f"{f' (cap {cap})' if cap is not None else ''}: choose another session or ask the "
+        "training coordinator."
+    )
 
 
 def _allocation(session: CourseSession, organization: Organization) -> SessionGroupAllocation:

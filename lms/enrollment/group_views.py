@@ -83,7 +83,7 @@ def group_home(organization_id: int):
     return _render_group_home(_group_or_404(organization_id))
 
 
-def _render_group_session(group, session, *, status=200, roster_problems=None, **forms):
+def _render_group_session(group, session, *, status=200, roster_refusal=None, **forms):
     count = queries.count_seats(session)
     return (
         render_template(
@@ -101,7 +101,7 @@ def _render_group_session(group, session, *, status=200, roster_problems=None, *
             or ReserveSeatsForm(seats=count.reserved(group.id)),
             member_form=forms.get("member_form") or GroupMemberForm(formdata=None),
             upload_form=forms.get("upload_form") or RosterUploadForm(formdata=None),
-            roster_problems=roster_problems,
+            roster_refusal=roster_refusal,
         ),
         status,
     )
@@ -177,7 +177,7 @@ def upload_roster(organization_id: int, session_id: int):
         except group_operations.RosterError as exc:
             refused(exc)
             return _render_group_session(
-                group, session, upload_form=form, roster_problems=exc.problems, status=400
+                group, session, upload_form=form, roster_refusal=exc.refusal, status=400
             )
         db_session().commit()
         flash(f"{len(enrollments)} people of {group.name} are enrolled.", "success")

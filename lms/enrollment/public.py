@@ -14,11 +14,13 @@ when they sent the form (a fact about the session, not about them).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from ..auth import operations as auth_operations
+from ..catalog.queries import upcoming_sessions
 from ..core import audit, db_session
 from ..mail.public_registration import (
     queue_known_address_notice,
@@ -46,6 +48,24 @@ class Registration:
     session: CourseSession
     #: A seat was free to public registrants when the form arrived (else: the waitlist).
     seated: bool
+
+
+@dataclass(frozen=True)
+class PublicOffer:
+    """A coming public session as the front page lists it."""
+
+    session: CourseSession
+    #: Why nobody may register now (registration not open yet, or closed); None: open.
+    problem: str | None
+
+
+def public_offers(now: datetime, limit: int = 30) -> list[PublicOffer]:
+    """The public sessions not yet begun, soonest first, each with whether one may register."""
+    return [
+        PublicOffer(session, rules.timing_problem(session, now))
+        for session in upcoming_sessions(None, after=now, limit=limit)
+        if session.starts_at > now
+    ]
 
 
 def _public_registrants() -> Organization:
@@ -86,7 +106,7 @@ def seat_free(session: CourseSession) -> bool:
 
 
 def register_public(
-    session_id: int, *, full_name: str, email: str, affiliation: str
+    session_id: int, *, full_name: str, email: str, affiliation: str | None
 ) -> Registration:
     """Register someone without an account for a public session (see the module's rules)."""
     session = locked_session(session_id)

@@ -11,9 +11,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from ..auth import operations as auth_operations
 from ..auth.links import duration_words
 from ..auth.policy import PUBLIC, allow, require
+from ..calendar.web_links import session_links
 from ..core import acting_person, db_session
 from ..models import utcnow
-from ..ratelimit import hit, rate_limited
+from ..ratelimit import Limit, browser_session_key, hit_all, rate_limited
 from . import manage, operations, public, queries, rules
 from .forms import CancelForm, ClaimAccountForm, PublicRegistrationForm
 from .places import EnrollmentError
@@ -23,16 +24,42 @@ from .views import refused, session_or_404
 def _render_registered(result: public.Registration, typed_name: str):
     # Built from the session and the typed name only: it must read the same whoever
     # the email belongs to (see lms.enrollment.public).
+    page = url_for("lms.catalog.session_detail", session_id=result.session.id, _external=True)
     return render_template(
         "lms/enrollment/registered.html",
         session=result.session,
         seated=result.seated,
         name=typed_name,
+        web_links=session_links(result.session, page),
     )
 
 
+def _registration_limits(email: str) -> tuple[Limit, ...]:
+    # Per email, so a stranger cannot fill someone's inbox with confirmations; per browser
+    # session, so one person can still register a class of people; not per network, since
+    # a school's, church's or office's people all arrive from one address. The ceiling per
+    # address only stops a machine flooding us with a fresh session each time (the honeypot
+    # catches simpler bots); it is far above what one building registers in an hour.
+    return (
+        Limit("public_registration_email", "5/hour", email),
+        Limit("public_registration_browser", "30/hour", browser_session_key()),
+        Limit("public_registration_address", "200/hour"),
+    )
+
+
+LIMITED = {
+    "public_registration_email": "This email was used for several registrations in the last hour.",
+    "public_registration_browser": "This browser sent many registrations in the last hour.",
+    "public_registration_address": "Many registrations came from your network in the last hour.",
+}
+
+
+def _minutes(seconds: int) -> str:
+    minutes = max(1, -(-seconds // 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
 @allow(PUBLIC)
-@rate_limited("5/minute", scope="public_registration", methods=("POST",))
 def register(session_id: int):
     session = session_or_404(session_id, None)
     require(session.is_public, hide=True)
@@ -41,29 +68,39 @@ def register(session_id: int):
         return redirect(url_for("lms.catalog.session_detail", session_id=session.id))
     form = PublicRegistrationForm()
     problem = rules.timing_problem(session, utcnow())
+    limited, headers = None, {}
     if form.validate_on_submit():
         if form.website.data:
             # A bot filled the hidden field: answer as if it worked, keep nothing.
             result = public.Registration(session, seated=public.seat_free(session))
             return _render_registered(result, form.full_name.data)
-        if not hit("public_registration_email", "5/hour", key=form.email.data):
-            abort(429, description="Too many registrations for this email. Try again later.")
-        try:
-            result = public.register_public(
-                session.id,
-                full_name=form.full_name.data,
-                email=form.email.data,
-                affiliation=form.organization.data,
+        full = hit_all(_registration_limits(form.email.data))
+        if full is not None:
+            # The form comes back as typed, to send again once the wait is over.
+            wait = full.retry_after()
+            limited = (
+                f"{LIMITED[full.scope]} Wait {_minutes(wait)} and send the form again: "
+                "what you typed is kept below."
             )
-        except EnrollmentError as exc:
-            problem = refused(exc)
+            headers = {"Retry-After": str(wait)}
         else:
-            db_session().commit()
-            return _render_registered(result, form.full_name.data)
-    status = 400 if request.method == "POST" else 200
-    return render_template(
-        "lms/enrollment/register.html", session=session, form=form, problem=problem
-    ), status
+            try:
+                result = public.register_public(
+                    session.id,
+                    full_name=form.full_name.data,
+                    email=form.email.data,
+                    affiliation=form.organization.data or None,
+                )
+            except EnrollmentError as exc:
+                problem = refused(exc)
+            else:
+                db_session().commit()
+                return _render_registered(result, form.full_name.data)
+    status = 429 if limited else 400 if request.method == "POST" else 200
+    page = render_template(
+        "lms/enrollment/register.html", session=session, form=form, problem=problem, limited=limited
+    )
+    return page, status, headers
 
 
 def _claim_link_gone():

@@ -3,6 +3,8 @@
 A pure function of the uploaded bytes. It returns the rows it understood and a
 problem for every line it did not, numbered as a spreadsheet shows them (the
 header is line 1), so the coordinator can fix the whole file in one go.
+:func:`refusal` words a refused file for its page: what is wrong overall, once,
+then the lines' problems, the same problem on many lines said once for all of them.
 """
 
 from __future__ import annotations
@@ -57,6 +59,79 @@ class RosterProblem:
 
     def __str__(self) -> str:
         return f"Line {self.line}: {self.message}" if self.line else self.message
+
+
+#: Line problems a refused roster's page lists before "…and N more lines".
+SHOWN_LINE_PROBLEMS = 5
+
+
+@dataclass(frozen=True)
+class LineProblem:
+    """One problem and every line that has it."""
+
+    lines: tuple[int, ...]
+    message: str
+
+    def __str__(self) -> str:
+        return f"{line_words(self.lines)}: {self.message}"
+
+
+@dataclass(frozen=True)
+class RosterRefusal:
+    """Why nothing of a roster was imported: ``reason`` overall, then its lines' problems."""
+
+    reason: str
+    line_problems: tuple[LineProblem, ...]
+    shown: int = SHOWN_LINE_PROBLEMS
+
+    @property
+    def shown_problems(self) -> tuple[LineProblem, ...]:
+        return self.line_problems[: self.shown]
+
+    @property
+    def more_lines(self) -> int:
+        """Lines with a problem past the ones shown."""
+        shown = {line for p in self.shown_problems for line in p.lines}
+        return len({line for p in self.line_problems for line in p.lines} - shown)
+
+
+def line_words(lines: tuple[int, ...]) -> str:
+    """``(3, 4, 5, 9)`` as "Lines 3–5 and 9"; ``(3,)`` as "Line 3"."""
+    runs: list[list[int]] = []
+    for line in sorted(set(lines)):
+        if runs and line == runs[-1][-1] + 1:
+            runs[-1].append(line)
+        else:
+            runs.append([line])
+    parts = [f"{run[0]}–{run[-1]}" if len(run) > 1 else str(run[0]) for run in runs]
+    if len(parts) == 1:
+        return f"Line {parts[0]}" if len(runs[0]) == 1 else f"Lines {parts[0]}"
+    return f"Lines {', '.join(parts[:-1])} and {parts[-1]}"
+
+
+def refusal(problems: list[RosterProblem], reason: str | None = None) -> RosterRefusal:
+    """A refused roster as its page tells it: once overall, then each problem with its lines.
+
+    Without a ``reason``, the problems of the file as a whole give it, else the
+    number of lines with problems.
+    """
+    by_message: dict[str, list[int]] = {}
+    general = []
+    for problem in sorted(problems, key=lambda p: p.line or 0):
+        if problem.line is None:
+            general.append(problem.message)
+        else:
+            by_message.setdefault(problem.message, []).append(problem.line)
+    line_problems = tuple(LineProblem(tuple(lines), m) for m, lines in by_message.items())
+    bad_lines = len({line for p in line_problems for line in p.lines})
+    overall = [reason] if reason else []
+    overall += general
+    if not overall:
+        overall.append(
+            f"{bad_lines} line{'s' if bad_lines != 1 else ''} of the file "
+            f"{'have problems' if bad_lines != 1 else 'has a problem'}."
+        )
+    return RosterRefusal(" ".join(overall), line_problems)
 
 
 def clean_email(raw: str) -> str:

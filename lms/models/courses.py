@@ -8,6 +8,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     JSON,
@@ -277,7 +278,8 @@ class CourseSession(Base):
 
     @property
     def first_day(self) -> date | None:
-        return self.starts_at.date() if self.starts_at else None
+        """The local date of the first meeting (an evening class is not on tomorrow's UTC date)."""
+        return self.starts_at.astimezone(ZoneInfo(self.timezone)).date() if self.starts_at else None
 
     @property
     def is_cancelled(self) -> bool:

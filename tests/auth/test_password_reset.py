@@ -103,7 +103,7 @@ def test_a_link_sets_the_password_once_and_ends_every_other_sign_in(
 ):
     officer = make.person(Role.OFFICER, name="Ofc. Sofia Rivera", password=make.PASSWORD)
     elsewhere = sign_in(officer)  # the officer's other browser, still signed in
-    assert elsewhere.get("/training/").status_code == 200
+    assert elsewhere.get("/training/account").status_code == 200
 
     visitor = app.test_client()
     ask(visitor, officer.email.upper())  # addresses match whatever their case
@@ -127,7 +127,7 @@ def test_a_link_sets_the_password_once_and_ends_every_other_sign_in(
     assert "Welcome, Ofc. Sofia Rivera" in flash_text(home)
 
     # Every other sign-in ended: the other browser is sent to sign in.
-    signed_out = elsewhere.get("/training/")
+    signed_out = elsewhere.get("/training/account")
     assert signed_out.status_code == 302 and "/training/sign-in" in signed_out.location
 
     # Single use: the link now answers that it is gone, and offers a new one.

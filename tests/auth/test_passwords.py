@@ -43,7 +43,7 @@ def test_changing_password_ends_other_sign_ins(app, client, make, sign_in):
     sign_in(officer)
     other_browser = app.test_client()
     other_browser.set_cookie("session", client.get_cookie("session").value)
-    assert other_browser.get("/training/").status_code == 200
+    assert other_browser.get("/training/account").status_code == 200
 
     response = client.submit(
         "/training/account",
@@ -55,8 +55,8 @@ def test_changing_password_ends_other_sign_ins(app, client, make, sign_in):
         follow_redirects=True,
     )
     assert "Your password is changed" in response.get_data(as_text=True)
-    assert client.get("/training/").status_code == 200  # this browser stays in
-    assert other_browser.get("/training/").status_code == 302  # the other is out
+    assert client.get("/training/account").status_code == 200  # this browser stays in
+    assert other_browser.get("/training/account").status_code == 302  # the other is out
     live = make.db.query(LoginSession).filter_by(person_id=officer.id, revoked_at=None).count()
     assert live == 1
 

@@ -36,10 +36,10 @@ def test_prune_removes_ended_sign_ins_and_changes_no_answer(app, client, make, s
     assert make.db.query(LoginSession).count() == 1
     assert make.db.query(AuditEvent).count() == audit_rows  # the sign-ins stay on record
 
-    assert client.get("/training/").status_code == 200  # the live sign-in
+    assert client.get("/training/account").status_code == 200  # the live sign-in
     for cookie in (old_cookie, stale_cookie):
         replay = app.test_client()
         replay.set_cookie("session", cookie)
-        response = replay.get("/training/")
+        response = replay.get("/training/account")
         assert response.status_code == 302
         assert "/training/sign-in" in response.headers["Location"]

@@ -62,14 +62,14 @@ def test_sign_out_kills_the_old_cookie_even_if_replayed(app, client, make, sign_
     officer = make.person(Role.OFFICER)
     sign_in(officer)
     cookie = client.get_cookie("session").value
-    assert client.get("/training/").status_code == 200
+    assert client.get("/training/account").status_code == 200
     token = client.csrf_token("/training/")
     assert client.post("/training/sign-out", data={"csrf_token": token}).status_code == 302
-    assert client.get("/training/").status_code == 302  # signed out
+    assert client.get("/training/account").status_code == 302  # signed out
 
     replay = app.test_client()
     replay.set_cookie("session", cookie)
-    response = replay.get("/training/")
+    response = replay.get("/training/account")
     assert response.status_code == 302
     assert "/training/sign-in" in response.headers["Location"]
 

@@ -29,17 +29,19 @@ def test_demo_officer_signs_in_and_sees_their_dashboard(page, make, tmp_path):
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/sign-in")
     expect(page.get_by_text("You are signed out.")).to_be_visible()
-    page.goto("/training/")
-    page.wait_for_url("**/sign-in**")  # the dashboard is closed again
+    page.goto("/training/account")
+    page.wait_for_url("**/sign-in**")  # one's account is closed again
 
 
 def test_wrong_password_shows_the_generic_message(page, make):
     officer = make.person(email="someone@example.test")
     make.set_password(officer)
     page.goto("/training/sign-in")
+    expect(page.get_by_label("Email")).to_be_focused()  # autofocus: type straight away
     page.get_by_label("Email").fill("someone@example.test")
     page.get_by_label("Password").fill("not-the-password")
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_role("alert").inner_text() == (
+    expect(page.get_by_role("alert")).to_be_focused()
+    assert page.get_by_role("alert").get_by_role("paragraph").inner_text() == (
         "That email and password do not match an active account."
     )

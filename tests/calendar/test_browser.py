@@ -22,7 +22,7 @@ def test_officer_downloads_a_session_and_gets_a_private_feed(page, make, browser
     page.goto(f"/training/sessions/{session.id}")
     with page.expect_download() as download:
         page.get_by_role("link", name="Add to calendar (.ics)").click()
-    assert download.value.suggested_filename.startswith("ALERRT-REFRESH-")
+    assert download.value.suggested_filename.startswith("alerrt-refresh-")
     raw = Path(download.value.path()).read_bytes()
     assert set(by_uid(read_calendar(raw, feed=False))) == {m.uid for m in session.meetings}
 

@@ -1,6 +1,9 @@
 """The per-session .ics: found on the session page, imported by calendar clients."""
 
+import html
+import re
 from datetime import UTC, date, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 from lms.calendar.operations import bump_revision
 from lms.models import Role, SessionStatus, utcnow
@@ -21,6 +24,48 @@ def ics_link(page: str) -> str:
     return page[page.rindex(marker, 0, end) + len(marker) : end]
 
 
+def calendar_links(page: str) -> dict[str, dict[str, str]]:
+    """The page's web-calendar links by their name (text or aria-label): their parameters."""
+    found = {}
+    for href, attrs, text in re.findall(r'<a href="(https://[^"]+)"([^>]*)>([^<]+)</a>', page):
+        label = re.search(r'aria-label="([^"]+)"', attrs)
+        parts = urlsplit(html.unescape(href))
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        found[label.group(1) if label else text] = {"at": parts.netloc + parts.path, **query}
+    return found
+
+
+def test_an_evening_class_is_filed_and_linked_on_its_local_date(client, make):
+    """6 pm in Denver on 5 December is 01:00 UTC on the 6th: the file is named for the 5th."""
+    course = make.course("CRASE", title="CRASE: Avoid, Deny, Defend", is_public=True)
+    session = make.session(course, start=date(2026, 12, 5), hours=(18, 20), is_public=True)
+    response = client.get(f"/training/sessions/{session.id}/calendar.ics")
+    assert response.headers["Content-Disposition"] == 'attachment; filename="crase-2026-12-05.ics"'
+
+    links = calendar_links(client.get(f"/training/sessions/{session.id}").get_data(as_text=True))
+    google, outlook = links["Add to Google Calendar"], links["Add to Outlook"]
+    page = f"http://localhost/training/sessions/{session.id}"
+    assert google == {
+        "at": "calendar.google.com/calendar/render",
+        "action": "TEMPLATE",
+        "text": "CRASE: Avoid, Deny, Defend",
+        "dates": "20261206T010000Z/20261206T030000Z",
+        "details": f"CRASE: Avoid, Deny, Defend (CRASE)\n{page}",
+        "location": "Training Center, Room 1",
+        "ctz": "America/Denver",
+    }
+    assert outlook == {
+        "at": "outlook.live.com/calendar/0/deeplink/compose",
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": "CRASE: Avoid, Deny, Defend",
+        "startdt": "2026-12-06T01:00:00Z",
+        "enddt": "2026-12-06T03:00:00Z",
+        "body": f"CRASE: Avoid, Deny, Defend (CRASE)\n{page}",
+        "location": "Training Center, Room 1",
+    }
+
+
 def test_the_session_page_links_a_file_with_one_event_per_meeting(client, make):
     course = make.course("CRASE", title="CRASE: Avoid, Deny, Defend", is_public=True)
     session = make.session(course, start=date(2027, 4, 10), days=2, hours=(9, 13), is_public=True)
@@ -31,7 +76,7 @@ def test_the_session_page_links_a_file_with_one_event_per_meeting(client, make):
     response = client.get(link)
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
-    assert response.headers["Content-Disposition"] == 'attachment; filename="CRASE-2027-04-10.ics"'
+    assert response.headers["Content-Disposition"] == 'attachment; filename="crase-2027-04-10.ics"'
     calendar = read_calendar(response.data, feed=False)
     found = by_uid(calendar)
     assert set(found) == {m.uid for m in session.meetings}
@@ -39,6 +84,13 @@ def test_the_session_page_links_a_file_with_one_event_per_meeting(client, make):
         "CRASE: Avoid, Deny, Defend (day 1 of 2)",
         "CRASE: Avoid, Deny, Defend (day 2 of 2)",
     ]
+    # A web calendar's link adds one event: one pair of links per meeting.
+    links = calendar_links(page)
+    assert (
+        links["Add day 1 to Google Calendar"]["text"] == "CRASE: Avoid, Deny, Defend (day 1 of 2)"
+    )
+    assert links["Add day 2 to Outlook"]["startdt"] == "2027-04-11T15:00:00Z"  # 9 am MDT
+    assert "Add to Google Calendar" not in links
     for event in found.values():
         assert str(event["LOCATION"]) == "Training Center, Room 1"
         assert str(event["URL"]) == f"http://localhost/training/sessions/{session.id}"

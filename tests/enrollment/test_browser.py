@@ -32,11 +32,12 @@ def test_a_school_coordinator_uploads_a_roster_and_sees_the_group_enrolled(
     # A bad file first: every bad line is listed and nobody is enrolled.
     page.get_by_label("Roster file (CSV)").set_input_files(str(bad))
     page.get_by_role("button", name="Upload roster").click()
-    problems = page.locator("#roster-problems")
-    assert "Nothing was imported" in problems.inner_text()
-    assert (
-        "Line 2:" in problems.inner_text() and "Line 3: the name is empty." in problems.inner_text()
-    )
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Nothing was imported. 2 lines of the file have problems.")
+    expect(summary).to_contain_text("Line 2:")
+    expect(summary).to_contain_text("Line 3: the name is empty.")
+    page.screenshot(path=str(tmp_path / "roster-refused.png"), full_page=True)
     expect(page.get_by_text("Nobody named yet.")).to_be_visible()
     page.get_by_label("Roster file (CSV)").set_input_files(str(roster))
     page.get_by_role("button", name="Upload roster").click()

@@ -6,6 +6,7 @@ import pytest
 
 from lms.app import create_app
 from lms.models import AuditEvent, Enrollment, EnrollmentSource, EnrollmentStatus, Person, Role
+from lms.ratelimit import Limit, hit_all
 
 from .helpers import audit_actions, flash_text, starting_in
 
@@ -79,7 +80,7 @@ def test_bad_input_and_closed_sessions_are_refused(client, make, crase, refreshe
     assert response.status_code == 400
     text = flash_text(response)
     assert "Give your name." in text and "Not a valid email" in text
-    assert "Say which organization you come from." in text
+    assert "There are 2 problems" in text  # the organization is optional
 
     started = starting_in(make.db, make.session(crase, is_public=True), hours=-1)
     page = flash_text(client.get(register_url(started)))
@@ -93,21 +94,52 @@ def test_bad_input_and_closed_sessions_are_refused(client, make, crase, refreshe
     assert make.db.query(Person).count() == 0
 
 
-def test_registrations_are_rate_limited_per_address(client, make, crase):
+def test_a_school_registers_its_people_from_one_network(app, client, make, crase):
+    """Ten people from one address (five browsers, one of them used for six people) get in."""
     session = make.session(crase, capacity=50, is_public=True)
-    token = client.csrf_token(register_url(session))
+    browsers = [client] + [app.test_client() for _ in range(4)]
     codes = [
-        client.post(
-            register_url(session),
-            data={"csrf_token": token, **REGISTRANT, "email": f"p{i}@example.test"},
-        ).status_code
-        for i in range(6)
+        browsers[max(0, i - 5)]
+        .submit(register_url(session), {**REGISTRANT, "email": f"p{i}@example.test"})
+        .status_code
+        for i in range(10)
     ]
-    assert codes == [200] * 5 + [429]
-    blocked = client.post(register_url(session), data={"csrf_token": token, **REGISTRANT})
-    assert "Too many requests from your address" in flash_text(blocked)
-    assert make.db.query(Enrollment).count() == 5
+    assert codes == [200] * 10
+    assert make.db.query(Enrollment).count() == 10
+
+
+def test_one_email_registered_too_often_gets_the_form_back_as_typed(client, make, crase):
+    session = make.session(crase, capacity=50, is_public=True)
+    other = make.session(crase, capacity=50, is_public=True)
+    for target in (session, other, session, other, session):
+        assert client.submit(register_url(target), REGISTRANT).status_code == 200
+    typed = {**REGISTRANT, "full_name": "Robin Q. Parent", "organization": "Lincoln PTA"}
+    blocked = client.submit(register_url(other), typed)
+    assert blocked.status_code == 429
+    assert 0 < int(blocked.headers["Retry-After"]) <= 3600
+    text = flash_text(blocked)
+    assert "This email was used for several registrations in the last hour." in text
+    assert "what you typed is kept below" in text
+    body = blocked.get_data(as_text=True)
+    for value in ("Robin Q. Parent", "robin.parent@example.test", "Lincoln PTA"):
+        assert f'value="{value}"' in body
+    assert 'id="error-summary"' in body
+    # Another address from the same browser and network still gets in.
+    assert (
+        client.submit(register_url(other), {**typed, "email": "b@example.test"}).status_code == 200
+    )
+    assert make.db.query(Enrollment).count() == 3
     assert client.get(register_url(session)).status_code == 200  # reading is not limited
+
+
+def test_every_limit_counts_only_when_all_have_room(app):
+    """A full limit counts nothing against the others (the per-browser and per-network ceilings)."""
+    with app.test_request_context():
+        roomy, tight = Limit("test_roomy", "10/hour", "k"), Limit("test_tight", "2/hour", "k")
+        assert [hit_all([roomy, tight]) for _ in range(3)] == [None, None, tight]
+        assert hit_all([roomy]) is None
+        assert 0 < tight.retry_after() <= 3600
+        assert [hit_all([roomy]) for _ in range(8)][-2:] == [None, roomy]
 
 
 @pytest.fixture
@@ -124,7 +156,7 @@ def redis_url():
 def test_the_rate_limit_is_shared_by_app_processes_through_redis(
     app_config, make, crase, redis_url
 ):
-    """Two app instances (as two gunicorn workers) count one address together."""
+    """Two app instances (as two gunicorn workers) count one email together."""
     session = make.session(crase, capacity=50, is_public=True)
     apps = [create_app({**app_config, "LMS_REDIS_URL": redis_url}) for _ in range(2)]
     codes = []
@@ -134,10 +166,7 @@ def test_the_rate_limit_is_shared_by_app_processes_through_redis(
 
         worker.test_client_class = FormClient
         client = worker.test_client()
-        response = client.submit(
-            register_url(session), {**REGISTRANT, "email": f"r{i}@example.test"}
-        )
-        codes.append(response.status_code)
+        codes.append(client.submit(register_url(session), REGISTRANT).status_code)
     assert codes == [200] * 5 + [429]
 
 

@@ -2,7 +2,7 @@
 
 import io
 
-from lms.enrollment.roster_csv import parse_roster
+from lms.enrollment.roster_csv import line_words, parse_roster
 from lms.models import AuditEvent, Enrollment, EnrollmentSource, EnrollmentStatus, Person, Role
 
 from .helpers import audit_actions, flash_text
@@ -91,7 +91,7 @@ def test_a_bad_roster_lists_every_bad_line_and_imports_nothing(
     response = upload(client, school, session, roster)
     assert response.status_code == 400
     text = flash_text(response)
-    assert "Nothing was imported. Fix these 5 problems" in text
+    assert "Nothing was imported. 5 lines of the file have problems." in text
     assert "Line 3: “not-an-email” is not a valid email" in text
     assert "Line 4: the name is empty." in text
     assert "Line 5: avery@bigsky.test is listed twice (also on line 2)." in text
@@ -128,7 +128,7 @@ def test_rosters_that_cannot_be_read_say_why(
     nothing_imported(make)
 
 
-def test_a_roster_larger_than_the_seats_left_names_the_lines_without_a_seat(
+def test_a_roster_larger_than_the_seats_left_says_so_once(
     client, make, sign_in, crase, school, school_coordinator
 ):
     session = make.session(crase, capacity=3)
@@ -136,10 +136,13 @@ def test_a_roster_larger_than_the_seats_left_names_the_lines_without_a_seat(
     sign_in(school_coordinator)
     lines = [f"Person {i},p{i}@bigsky.test" for i in range(1, 5)]
     response = upload(client, school, session, ("name,email\n" + "\n".join(lines)).encode())
+    assert response.status_code == 400
     text = flash_text(response)
-    assert "Line 4: no seat left for Person 3: Big Sky High School has 2 seats left here." in text
-    assert "Line 5: no seat left for Person 4" in text
-    assert "Line 2" not in text and "Line 3" not in text
+    assert (
+        "Nothing was imported. 4 people, 2 seats left for your group: choose another session "
+        "or ask the training coordinator." in text
+    )
+    assert "Line " not in text
     make.db.expire_all()
     assert make.db.query(Enrollment).count() == 1
     assert make.db.query(Person).filter_by(organization_id=school.id).count() == 1
@@ -157,13 +160,47 @@ def test_the_group_cap_bounds_a_roster_and_people_already_placed_are_named(
         b"C,c@bigsky.test\n"
     )
     text = flash_text(upload(client, school, session, roster))
+    assert "3 people, 2 seats left for your group (cap 2)" in text
     assert f"Line 3: {placed.full_name} already holds a place in this session (waitlisted)." in text
-    assert (
-        "Line 5: no seat left for C: Big Sky High School has 2 seats left here (its cap is 2)."
-        in text
-    )
     make.db.expire_all()
     assert make.db.query(Enrollment).count() == 1
+
+
+def test_a_long_refused_roster_says_what_is_wrong_once_then_a_few_lines(
+    client, make, sign_in, crase, school, school_coordinator
+):
+    session = make.session(crase, capacity=40, group_seat_cap=10)
+    for _ in range(5):
+        make.enrollment(session, make.person(Role.PARTICIPANT, organization=school))
+    sign_in(school_coordinator)
+    people = [f"Person {i},p{i}@bigsky.test" for i in range(30)]  # lines 2-31
+    nameless = [f",nameless{i}@bigsky.test" for i in range(3)]  # lines 32-34
+    bad_mail = [f"Mailless {i},mailless{i}" for i in range(6)]  # lines 35-40
+    roster = "\n".join(["name,email", *people, *nameless, *bad_mail]).encode()
+    response = upload(client, school, session, roster)
+    assert response.status_code == 400
+    text = flash_text(response)
+    reason = (
+        "30 people, 5 seats left for your group (cap 10): choose another session or ask the "
+        "training coordinator."
+    )
+    assert text.count(reason) == 1
+    assert text.count("the name is empty") == 1
+    assert "Lines 32–34: the name is empty." in text
+    for line in (35, 36, 37, 38):
+        assert f"Line {line}: “mailless" in text
+    for line in (39, 40):
+        assert f"Line {line}:" not in text
+    assert "…and 2 more lines." in text
+    make.db.expire_all()
+    assert make.db.query(Enrollment).count() == 5
+    assert make.db.query(Person).filter_by(organization_id=school.id).count() == 6
+
+
+def test_line_numbers_are_said_as_runs():
+    assert line_words((3,)) == "Line 3"
+    assert line_words((3, 4, 5)) == "Lines 3–5"
+    assert line_words((9, 3, 4, 5, 12)) == "Lines 3–5, 9 and 12"
 
 
 def test_parser_numbers_lines_as_a_spreadsheet_does():

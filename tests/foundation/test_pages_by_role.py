@@ -48,10 +48,12 @@ def test_officer_sees_own_waitlist_position(client, make, sign_in):
     assert "#2 on the waitlist" in page
 
 
-def test_dashboard_needs_sign_in(client):
+def test_the_front_page_shows_visitors_the_public_classes_not_a_sign_in_form(client):
     response = client.get("/training/")
-    assert response.status_code == 302
-    assert "/training/sign-in" in response.headers["Location"]
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert "<h1>Classes open to the public</h1>" in body
+    assert 'href="/training/sign-in"' in body and 'type="password"' not in body
 
 
 def test_cookies_are_httponly_and_samesite_lax(client, make, sign_in):

@@ -42,10 +42,10 @@ def signed_in(app, make, person):
 
 
 def replay(app, cookie: str) -> int:
-    """Status of the dashboard for a fresh browser carrying an old session cookie."""
+    """Status of the account page for a fresh browser carrying an old session cookie."""
     browser = app.test_client()
     browser.set_cookie("session", cookie)
-    return browser.get("/training/").status_code
+    return browser.get("/training/account").status_code
 
 
 def feed_link(browser) -> str:

@@ -105,7 +105,7 @@ def test_someone_with_a_password_gets_a_reset_link_said_to_be_one(
     done = holder.submit(path, {"new_password": new_password, "confirm": new_password})
     assert done.status_code == 302
     assert "Welcome, Sgt. Erin Hayes" in flash_text(holder.get("/training/"))
-    assert newcomer_elsewhere.get("/training/").status_code == 302  # signed out there
+    assert newcomer_elsewhere.get("/training/account").status_code == 302  # signed out there
     live = make.db.scalars(
         select(LoginSession).where(
             LoginSession.person_id == newcomer.id, LoginSession.revoked_at.is_(None)

@@ -211,3 +211,21 @@ def test_an_assistant_takes_attendance_but_only_a_lead_finalizes_or_corrects(
     )
     assert response.status_code == 403
     assert audit_of(make.db, "roster.corrected") == []
+
+
+def test_a_correction_without_a_reason_is_not_saved_and_says_why_once(
+    client, make, sign_in, program
+):
+    rivera = program.officer("Ofc. Sofia Rivera")
+    _, session, _, (enrollment,) = finalized_class(
+        client, sign_in, program, present=[], absent=[rivera]
+    )
+    response = correct(
+        client, session, enrollment, {"present_meetings": [str(session.meetings[0].id)]}
+    )
+    assert response.status_code == 400
+    page = visible(response)
+    assert "There is a problem Not saved. Reason for the correction: Give the reason" in page
+    assert page.count("Give the reason for this correction.") == 2  # the summary, the field
+    assert 'href="#reason"' in response.get_data(as_text=True)
+    assert audit_of(make.db, "roster.corrected") == []

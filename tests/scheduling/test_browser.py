@@ -45,7 +45,10 @@ def test_a_coordinator_schedules_a_session_and_cancels_it(
     expect(page.get_by_role("heading", name="Cancel this session?")).to_be_visible()
     expect(page.get_by_text("1 enrolled, 0 on the waitlist")).to_be_visible()
     page.get_by_role("button", name="Cancel the session").click()
-    expect(page.get_by_text("Say why the session is cancelled.")).to_be_visible()
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Why is it cancelled? Say why the session is cancelled.")
+    expect(page.locator("#reason-error")).to_have_text("Say why the session is cancelled.")
     page.get_by_label("Why is it cancelled?").fill("Range closed for repairs")
     page.get_by_role("button", name="Cancel the session").click()
 

@@ -69,7 +69,7 @@ lms.auth.reset_password              GET  public    A/A  A/A     A/A   A/A   A/A
 lms.auth.reset_password              POST public    A/A  A/A     A/A   A/A   A/A  A/A   A/A   A/A
 lms.auth.account                     GET  signed-in S    A       A     A     A    A     A     A
 lms.auth.account                     POST signed-in S    A       A     A     A    A     A     A
-lms.dashboard.home                   GET  signed-in S    A       A     A     A    A     A     A
+lms.dashboard.home                   GET  public    A    A       A     A     A    A     A     A
 lms.status.mine                      GET  signed-in S    A       A     A     A    A     A     A
 lms.enrollment.my_enrollments        GET  signed-in S    A       A     A     A    A     A     A
 lms.mail_preferences.edit            GET  signed-in S    A       A     A     A    A     A     A
