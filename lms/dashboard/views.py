@@ -14,10 +14,11 @@ from . import queries
 def home():
     person = current_person()
     held = person.role_set
+    upcoming, history = queries.my_enrollments(person)
     context = {
         "panels": panels.dashboard.render(person),
-        "upcoming": queries.my_enrollments(person, upcoming=True),
-        "history": queries.my_enrollments(person, upcoming=False),
+        "upcoming": upcoming,
+        "history": history,
         "teaching": queries.sessions_taught(person) if Role.INSTRUCTOR in held else [],
         "schedule": queries.schedule_overview() if is_staff(person) else [],
         "organizations": (

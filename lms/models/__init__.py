@@ -20,7 +20,9 @@ from .courses import (
     TrackRenewalPath,
 )
 from .enrollment import (
+    PLACE_LISTING,
     SEAT_HOLDING,
+    SESSION_LISTING,
     Enrollment,
     EnrollmentSource,
     EnrollmentStatus,
@@ -43,6 +45,8 @@ from .records import (
 from .transcripts import IssuedTranscript
 
 __all__ = [
+    "PLACE_LISTING",
+    "SESSION_LISTING",
     "AccountToken",
     "AgencyType",
     "AppendOnlyError",
