@@ -20,6 +20,7 @@ from .courses import (
     TrackRenewalPath,
 )
 from .enrollment import (
+    IN_A_KNOWN_SESSION,
     PLACE_LISTING,
     SEAT_HOLDING,
     SESSION_LISTING,
@@ -45,6 +46,7 @@ from .records import (
 from .transcripts import IssuedTranscript
 
 __all__ = [
+    "IN_A_KNOWN_SESSION",
     "PLACE_LISTING",
     "SESSION_LISTING",
     "AccountToken",

@@ -155,6 +155,10 @@ SESSION_LISTING = (
     defaultload(CourseSession.course).lazyload(Course.prerequisites),
 )
 PLACE_LISTING = tuple(defaultload(Enrollment.session).options(o) for o in SESSION_LISTING)
+#: Loader option for one session's places (a roster, a waitlist, a seat check): their
+#: session is the one the caller holds, taken from the session's identity map rather
+#: than joined, with its collections loaded again, into every row.
+IN_A_KNOWN_SESSION = (lazyload(Enrollment.session),)
 
 # Seat counts load with every session in the same SELECT (no N+1).
 CourseSession.seats_taken = column_property(
