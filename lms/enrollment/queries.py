@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ..auth.policy import managed_organization_ids
 from ..core import db_session
@@ -324,7 +325,8 @@ def sessions_open_to_groups() -> list[CourseSession]:
             Course.audience.in_(COMMUNITY_AUDIENCES),
         )
         .order_by(CourseSession.starts_at, CourseSession.id)
-        .options(*SESSION_LISTING)
+        # Meetings joined, not a second statement: none when no class is coming.
+        .options(*SESSION_LISTING, joinedload(CourseSession.meetings))
     )
     return list(sessions.unique())
 
