@@ -42,18 +42,41 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def samples(url: str) -> tuple[str, str]:
-    """Serials for the verify page and coming public sessions, read once before the run."""
+def samples(url: str) -> dict[str, str]:
+    """What the users need, read once before the run (``LOAD_*`` environment variables).
+
+    Serials for the verify page; coming public sessions (the class list's, where
+    the public registers and coordinators upload rosters); the rosters held but
+    not yet finalized (``session:meeting:lead's email``), which instructors mark,
+    finalize and issue.
+    """
     engine = create_engine(url)
     with engine.connect() as conn:
         serials = conn.scalars(
             text("SELECT serial FROM lms_certificate ORDER BY id DESC LIMIT 500")
         ).all()
         sessions = conn.scalars(
-            text("SELECT id FROM lms_session WHERE is_public AND status = 'scheduled'")
+            text(
+                "SELECT s.id FROM lms_session s WHERE s.is_public AND s.status = 'scheduled'"
+                " AND (SELECT min(starts_at) FROM lms_meeting m WHERE m.session_id = s.id) > now()"
+            )
+        ).all()
+        rosters = conn.execute(
+            text(
+                "SELECT s.id, m.id, p.email FROM lms_session s"
+                " JOIN lms_meeting m ON m.session_id = s.id"
+                " JOIN lms_session_instructor i ON i.session_id = s.id AND i.role = 'lead'"
+                " JOIN lms_person p ON p.id = i.person_id"
+                " WHERE s.status = 'scheduled' AND s.roster_finalized_at IS NULL"
+                " AND m.ends_at < now() ORDER BY s.id"
+            )
         ).all()
     engine.dispose()
-    return " ".join(serials), " ".join(str(s) for s in sessions)
+    return {
+        "LOAD_SERIALS": " ".join(serials),
+        "LOAD_PUBLIC_SESSIONS": " ".join(str(s) for s in sessions),
+        "LOAD_OPEN_ROSTERS": " ".join(f"{s}:{m}:{email}" for s, m, email in rosters),
+    }
 
 
 def wait_for(base: str, process: subprocess.Popen, seconds: float = 60) -> None:
@@ -96,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-time", default="60s")
     parser.add_argument("--max-requests", type=int, default=20_000)
     parser.add_argument("--only", nargs="*", help="user classes: Officer Coordinator ...")
+    parser.add_argument(
+        "--locust", default=str(BIN / "locust"), help="the locust program (default: beside python)"
+    )
     args = parser.parse_args(argv)
     if args.users > 500:
         sys.exit("at most 500 users")
@@ -104,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         "LMS_DATABASE_URL": args.database_url,
         "LMS_KEY_DIR": args.key_dir,
         "LMS_SECRET_KEY": "load-test",
@@ -118,16 +144,10 @@ def main(argv: list[str] | None = None) -> int:
     prefix = Path(tempfile.mkdtemp(prefix="lms-load-")) / "run"
     try:
         wait_for(base, gunicorn)
-        serials, sessions = samples(args.database_url)
-        locust_env = {
-            **env,
-            "LOAD_SCALE": args.scale,
-            "LOAD_SERIALS": serials,
-            "LOAD_PUBLIC_SESSIONS": sessions,
-        }
+        locust_env = {**env, "LOAD_SCALE": args.scale, **samples(args.database_url)}
         load = os.getloadavg()[0]
         command = [
-            str(BIN / "locust"), "-f", str(ROOT / "benchmarks" / "load_users.py"), "--headless",
+            args.locust, "-f", str(ROOT / "benchmarks" / "load_users.py"), "--headless",
             "--host", base, "-u", str(args.users), "-r", str(args.spawn_rate),
             "-t", args.run_time, "--max-requests", str(args.max_requests),
             "--csv", str(prefix), "--only-summary", "--stop-timeout", "5",

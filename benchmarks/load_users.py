@@ -2,8 +2,12 @@
 
 Officers, group coordinators, instructors, the public and staff of the large
 demo (``flask lms demo --size large``), each signing in through the real form
-and then reading the pages they would. Bounded: only 127.0.0.1, and the run
-stops after ``--max-requests``.
+and then reading the pages they would, and writing: coordinators upload a
+roster of five new people to a coming class, instructors mark attendance on a
+roster the generator left open (held in the last two weeks), finalize it and
+issue its certificates, the public registers for a coming class (every form
+with its CSRF token, as a browser sends it). Bounded: only 127.0.0.1, and the
+run stops after ``--max-requests``.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import os
 import random
 import re
 import sys
+import uuid
 from pathlib import Path
 
 from locust import HttpUser, between, events, task
@@ -25,6 +30,8 @@ from lms.demo.world import mail  # noqa: E402
 SHAPE = Shape().scaled(float(os.environ.get("LOAD_SCALE", "1")))
 SERIALS = os.environ.get("LOAD_SERIALS", "").split()
 PUBLIC_SESSIONS = os.environ.get("LOAD_PUBLIC_SESSIONS", "").split()
+#: (session, meeting, lead instructor's email) of rosters held and not yet finalized.
+OPEN_ROSTERS = [r.split(":", 2) for r in os.environ.get("LOAD_OPEN_ROSTERS", "").split()]
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 _DOWNLOAD = re.compile(r"/training/certificates/([0-9A-Z]{28})/download")
 _ROSTER = re.compile(r'/training/rosters/(\d+)"')
@@ -58,6 +65,12 @@ _env = None
 def _keep(environment, **_):
     global _env
     _env = environment
+
+
+def csrf_of(response) -> str | None:
+    """The CSRF token of the page's first form (None: the page has no form)."""
+    found = _CSRF.search(response.text)
+    return found.group(1) if found else None
 
 
 class SignedIn(HttpUser):
@@ -118,16 +131,44 @@ class Coordinator(SignedIn):
         self.k = random.randint(1, SHAPE.groups)
         return mail("coordinator", f"group-{self.k}")
 
-    @task
+    @task(3)
     def group(self):
         self.client.get(f"/training/groups/{SHAPE.agencies + self.k}/", name="group page")
 
+    @task(1)
+    def roster_upload(self):
+        if not PUBLIC_SESSIONS:
+            return
+        page = (
+            f"/training/groups/{SHAPE.agencies + self.k}/sessions/{random.choice(PUBLIC_SESSIONS)}"
+        )
+        token = csrf_of(self.client.get(page, name="group session page"))
+        if token is None:
+            return
+        batch = uuid.uuid4().hex[:10]
+        rows = "".join(
+            f"Load Person {batch} {i},load.{batch}.{i}@load.lms.test\n" for i in range(5)
+        )
+        self.client.post(
+            f"{page}/roster",
+            data={"csrf_token": token},
+            files={"roster": ("roster.csv", f"name,email\n{rows}".encode(), "text/csv")},
+            name="roster upload",
+            allow_redirects=False,
+        )
+
 
 class Instructor(SignedIn):
+    """An instructor: their rosters; the lead of an open roster also marks, finalizes, issues."""
+
     weight = 1
 
     def email(self):
         self.rosters: list[str] = []
+        self.open = random.choice(OPEN_ROSTERS) if OPEN_ROSTERS else None
+        self.finalized = False
+        if self.open:
+            return self.open[2]
         return mail(f"instructor.{random.randint(1, SHAPE.instructors)}")
 
     @task(1)
@@ -140,6 +181,50 @@ class Instructor(SignedIn):
         if self.rosters:
             sid = random.choice(self.rosters)
             self.client.get(f"/training/rosters/{sid}", name="roster page")
+
+    def _open_roster_token(self) -> str | None:
+        return csrf_of(self.client.get(f"/training/rosters/{self.open[0]}", name="roster page"))
+
+    @task(2)
+    def attendance(self):
+        if not self.open or self.finalized:
+            return
+        session, meeting, _ = self.open
+        token = self._open_roster_token()
+        with self.client.post(
+            f"/training/rosters/{session}/meetings/{meeting}/attendance",
+            data={"csrf_token": token, "everyone": "Mark everyone present"},
+            name="attendance",
+            allow_redirects=False,
+            catch_response=True,
+        ) as answer:
+            if answer.status_code == 400 and "finalized" in answer.text:
+                self.finalized = True  # another user sharing this roster finalized it
+                answer.success()
+
+    @task(1)
+    def finalize_and_issue(self):
+        if not self.open:
+            return
+        session = self.open[0]
+        token = self._open_roster_token()
+        if not self.finalized:
+            with self.client.post(
+                f"/training/rosters/{session}/finalize",
+                data={"csrf_token": token},
+                name="finalize roster",
+                allow_redirects=False,
+                catch_response=True,
+            ) as answer:
+                if answer.status_code == 400 and "finalized" in answer.text:
+                    answer.success()  # another user sharing this roster was first
+            self.finalized = True
+        self.client.post(
+            f"/training/sessions/{session}/certificates/issue",
+            data={"csrf_token": token},
+            name="issue certificates",
+            allow_redirects=False,
+        )
 
 
 class Staff(SignedIn):
@@ -178,3 +263,22 @@ class Public(HttpUser):
     def verify(self):
         if SERIALS:
             self.client.get(f"/training/verify/{random.choice(SERIALS)}", name="verify page")
+
+    @task(1)
+    def register(self):
+        if not PUBLIC_SESSIONS:
+            return
+        page = f"/training/sessions/{random.choice(PUBLIC_SESSIONS)}/register"
+        token = csrf_of(self.client.get(page, name="registration form"))
+        name = uuid.uuid4().hex[:10]
+        self.client.post(
+            page,
+            data={
+                "csrf_token": token,
+                "full_name": f"Visitor {name}",
+                "email": f"visitor.{name}@load.lms.test",
+                "organization": "Big Sky High School PTA",
+                "website": "",
+            },
+            name="public registration",
+        )

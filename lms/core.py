@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import current_app, g, has_request_context, request, url_for
+from flask import current_app, g, has_app_context, has_request_context, request, url_for
 from flask_login import current_user
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import SessionTransaction
 
 from .models import AuditEvent, Organization, OrganizationKind, Person
 from .plugins import Registries
@@ -44,20 +47,61 @@ def db_session() -> OrmSession:
     return state().db.session
 
 
+#: ``lms.locks`` logs, at DEBUG, how long each row lock of :func:`lock_row` was waited
+#: for and held (until its transaction ended), and the CPU time the holding thread spent
+#: meanwhile (the part a busy machine does not inflate): the seat decision's cost.
+lock_log = logging.getLogger("lms.locks")
+
+
 def lock_row(model: type, ident: int):
     """Load one row holding a write lock until the transaction ends.
 
     Writers that must not interleave (seat counting, issuing) lock the same row
     first. PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite locks the whole
     database for writing; a no-op UPDATE takes that lock (waiting up to the
-    busy timeout) before anything is read.
+    busy timeout) before anything is read. Everything between this call and the
+    commit is done with the lock held: do the work that does not need it first.
     """
     session = db_session()
+    asked = time.perf_counter()
     if session.get_bind().dialect.name == "sqlite":
         session.execute(update(model).where(model.id == ident).values(id=model.id))
-        return session.get(model, ident, populate_existing=True)
-    # "OF model": eager joins (LEFT OUTER) must not be locked, only the row itself.
-    return session.get(model, ident, with_for_update={"of": model}, populate_existing=True)
+    else:
+        session.execute(select(model.id).where(model.id == ident).with_for_update())
+    taken = time.perf_counter()
+    if lock_log.isEnabledFor(logging.DEBUG):
+        held = session.info.setdefault("lms_row_locks", [])
+        held.append((model.__tablename__, ident, asked, taken, time.thread_time()))
+    # The row as it is now that nobody else may change it (its eager loads after the lock).
+    return session.get(model, ident, populate_existing=True)
+
+
+def lock_before_writing(model: type, ident: int) -> None:
+    """On SQLite, take :func:`lock_row`'s lock now, before this transaction's first write.
+
+    An operation that writes (a new person, say) before the decision that needs the
+    lock calls this first. SQLite cannot turn a reading transaction into a writing
+    one while another writes: it fails at once instead of waiting. PostgreSQL locks
+    one row, so there the lock is taken where the decision is, as late as possible.
+    """
+    if db_session().get_bind().dialect.name == "sqlite":
+        lock_row(model, ident)
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _log_released_locks(session: OrmSession, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None or "lms_row_locks" not in session.info:
+        return  # a savepoint or a nested transaction ended: the locks are still held
+    released, cpu = time.perf_counter(), time.thread_time()
+    for table, ident, asked, taken, cpu_taken in session.info.pop("lms_row_locks"):
+        lock_log.debug(
+            "row lock %s %s: waited %.2f ms, held %.2f ms (%.2f ms of this thread's CPU)",
+            table,
+            ident,
+            (taken - asked) * 1000,
+            (released - taken) * 1000,
+            (cpu - cpu_taken) * 1000,
+        )
 
 
 class NoPublicAddress(RuntimeError):
@@ -95,13 +139,25 @@ def department_zone() -> ZoneInfo:
 
 
 def find_department() -> Organization | None:
-    """The department that runs the program: the first organization of kind department."""
-    return db_session().scalar(
+    """The department that runs the program: the first organization of kind department.
+
+    Looked up once per app context (a request asks for it on its page and in each
+    message it queues): its id is kept in ``g``, the row comes from the session.
+    """
+    known = g.get("lms_department_id") if has_app_context() else None
+    if known is not None:
+        department = db_session().get(Organization, known)
+        if department is not None and department.kind is OrganizationKind.DEPARTMENT:
+            return department
+    department = db_session().scalar(
         select(Organization)
         .where(Organization.kind == OrganizationKind.DEPARTMENT)
         .order_by(Organization.id)
         .limit(1)
     )
+    if department is not None and has_app_context():
+        g.lms_department_id = department.id
+    return department
 
 
 def department_name() -> str:

@@ -13,6 +13,7 @@ from datetime import timedelta
 from flask import current_app, has_request_context, request
 from flask_login import login_user, logout_user
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from .. import signals
 from ..core import audit, db_session, find_department
@@ -89,10 +90,11 @@ def start_login_session(person: Person) -> str:
 def load_login_session(token: str) -> Person | None:
     """The person of a live sign-in token (Flask-Login's user loader)."""
     lifetime = timedelta(hours=current_app.config["LMS_SIGN_IN_LIFETIME_HOURS"])
+    # One statement per request: the sign-in, its person, their organization and roles.
     row = db_session().scalar(
-        select(LoginSession).where(
-            LoginSession.token_hash == token_hash(token), LoginSession.revoked_at.is_(None)
-        )
+        select(LoginSession)
+        .where(LoginSession.token_hash == token_hash(token), LoginSession.revoked_at.is_(None))
+        .options(joinedload(LoginSession.person).joinedload(Person.roles))
     )
     if row is None or row.created_at + lifetime < utcnow():
         return None

@@ -8,7 +8,7 @@ from sqlalchemy import Select, exists, select
 
 from ..auth.policy import can_see_hidden_courses
 from ..core import db_session
-from ..models import Course, CourseSession, Meeting, Person, SessionStatus, utcnow
+from ..models import SESSION_LISTING, Course, CourseSession, Meeting, Person, SessionStatus, utcnow
 
 
 def visible_courses(viewer: Person | None) -> list[Course]:
@@ -63,7 +63,7 @@ def upcoming_sessions(
         query = query.where(CourseSession.course_id == course.id)
     if limit:
         query = query.limit(limit)
-    return list(db_session().scalars(query).unique())
+    return list(db_session().scalars(query.options(*SESSION_LISTING)).unique())
 
 
 def session_by_id(session_id: int, viewer: Person | None) -> CourseSession | None:

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from sqlalchemy import func, select, union_all
 
@@ -65,6 +66,18 @@ class Filters:
     due_before: date | None = None
     name: str = ""
     page: int = 1
+
+    @property
+    def active(self) -> bool:
+        """Whether :meth:`keep` can drop a row (the organization is the report's scope)."""
+        return any(
+            (
+                self.track_id is not None,
+                self.state is not None,
+                self.due_before is not None,
+                self.name,
+            )
+        )
 
     def keep(self, standing: Standing) -> bool:
         if self.track_id is not None and standing.track.id != self.track_id:
@@ -126,8 +139,9 @@ class ComplianceReport:
     rows: list[Standing]
     filters: Filters
 
-    @property
+    @cached_property
     def organization_names(self) -> dict[int, str]:
+        """Each organization's name by id (built once: the page reads it for every row)."""
         return {o.id: o.name for o in self.organizations}
 
     @property
@@ -153,10 +167,11 @@ def compliance_report(
     counts: dict[tuple[int, int], Counter] = {}
     with cyclic_gc_paused():
         standings = population_standings(tracks, day, scope)
-        for standing in standings:
-            key = (standing.track.id, standing.organization_id)
-            counts.setdefault(key, Counter())[standing.state] += 1
-        rows = [s for s in standings if filters.keep(s)]
+        # Counted in one pass at C speed, then split per (track, agency).
+        tally = Counter((s.track.id, s.organization_id, s.state) for s in standings)
+        for (track_id, org_id, state), n in tally.items():
+            counts.setdefault((track_id, org_id), Counter())[state] = n
+        rows = [s for s in standings if filters.keep(s)] if filters.active else standings
     summaries = []
     for track in tracks:
         agencies = [

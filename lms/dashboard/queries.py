@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from ..core import db_session
 from ..enrollment.queries import waitlist_positions
 from ..models import (
+    PLACE_LISTING,
     SEAT_HOLDING,
     CourseSession,
     Enrollment,
@@ -33,25 +34,36 @@ def _session_has_future_meeting(now):
     return exists().where(Meeting.session_id == CourseSession.id, Meeting.ends_at > now)
 
 
-def my_enrollments(person: Person, *, upcoming: bool) -> list[EnrollmentRow]:
-    """The person's enrollments in sessions still to come (or already over)."""
+def my_enrollments(person: Person) -> tuple[list[EnrollmentRow], list[EnrollmentRow]]:
+    """The person's enrollments in sessions still to come, and in those already over.
+
+    One statement for both: whether a session still has a meeting ahead rides
+    along as a column. Cancelled places are left out of the coming ones only.
+    """
     now = utcnow()
     future = _session_has_future_meeting(now)
     query = (
-        select(Enrollment)
+        select(Enrollment, future.label("upcoming"))
         .join(Enrollment.session)
         .where(Enrollment.person_id == person.id)
-        .where(future if upcoming else ~future)
         .order_by(Enrollment.created_at.desc())
+        .options(*PLACE_LISTING)
     )
-    if upcoming:
-        query = query.where(Enrollment.status != EnrollmentStatus.CANCELLED)
-    enrollments = list(db_session().scalars(query).unique())
-    enrollments.sort(key=lambda e: e.session.starts_at or now, reverse=not upcoming)
+    upcoming, history = [], []
+    for enrollment, ahead in db_session().execute(query).unique():
+        if not ahead:
+            history.append(enrollment)
+        elif enrollment.status is not EnrollmentStatus.CANCELLED:
+            upcoming.append(enrollment)
+    upcoming.sort(key=lambda e: e.session.starts_at or now)
+    history.sort(key=lambda e: e.session.starts_at or now, reverse=True)
     positions = waitlist_positions(
-        [e.session_id for e in enrollments if e.status is EnrollmentStatus.WAITLISTED]
+        [e.session_id for e in upcoming + history if e.status is EnrollmentStatus.WAITLISTED]
     )
-    return [EnrollmentRow(e, positions.get(e.id)) for e in enrollments]
+    return (
+        [EnrollmentRow(e, positions.get(e.id)) for e in upcoming],
+        [EnrollmentRow(e, positions.get(e.id)) for e in history],
+    )
 
 
 def sessions_taught(person: Person) -> list[CourseSession]:

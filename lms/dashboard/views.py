@@ -19,10 +19,11 @@ def home():
     if person is None:
         return render_template("lms/dashboard/welcome.html", offers=public_offers(utcnow()))
     held = person.role_set
+    upcoming, history = queries.my_enrollments(person)
     context = {
         "panels": panels.dashboard.render(person),
-        "upcoming": queries.my_enrollments(person, upcoming=True),
-        "history": queries.my_enrollments(person, upcoming=False),
+        "upcoming": upcoming,
+        "history": history,
         "teaching": queries.sessions_taught(person) if Role.INSTRUCTOR in held else [],
         "schedule": queries.schedule_overview() if is_staff(person) else [],
         "organizations": (

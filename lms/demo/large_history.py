@@ -6,7 +6,9 @@ take the ALERRT refresher once a year (a few miss one: no-shows, cancellations,
 so their cycles lapse); instructors hold imported ALERRT cycles and the
 instructor certification from a class of the last 30 months; community
 participants attend CRASE and school-staff classes with their group. Sessions
-still to come have enrollments and nothing else.
+still to come have enrollments and nothing else, and so do those of the last
+``OPEN_ROSTER_DAYS``: held, their rosters still open for attendance and
+finalizing (what the load test's instructors do).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from ..dates import add_months
 TZ_NAME = "America/Denver"
 _TZ = ZoneInfo(TZ_NAME)
 AHEAD_DAYS = 90
+#: Sessions of the last two weeks were held but their rosters are not finalized yet.
+OPEN_ROSTER_DAYS = 14
 DEPARTMENT_NAME = "Big Sky Regional Training Center"
 
 
@@ -86,6 +90,7 @@ class _Plan:
 def build(cast, rng, today: date, now: datetime, courses, signer: SigningKey) -> Iterator:
     """Yield ``(table name, rows)`` for the history, parents before children."""
     plan = _Plan(cast, rng, today, courses)
+    settled = today - timedelta(days=OPEN_ROSTER_DAYS)  # rosters finalized before this day
     groups = {g: cast.coordinators[n] for n, g in enumerate(cast.group_ids())}
     names = {pid: f"Instructor {n:03d}" for n, pid in enumerate(cast.instructors, start=1)}
     yield (
@@ -98,13 +103,13 @@ def build(cast, rng, today: date, now: datetime, courses, signer: SigningKey) ->
                 "timezone": TZ_NAME,
                 "location": f"Training room {sid % 7 + 1}",
                 "capacity": len(people) + 5,
-                "status": "completed" if day < today else "scheduled",
+                "status": "completed" if day < settled else "scheduled",
                 "is_public": course == 3,
                 "notes": "",
                 "revision": 0,
                 "revised_at": now,
-                "roster_finalized_at": _at(day, 18) if day < today else None,
-                "roster_finalized_by_id": lead if day < today else None,
+                "roster_finalized_at": _at(day, 18) if day < settled else None,
+                "roster_finalized_by_id": lead if day < settled else None,
                 "created_at": _at(day - timedelta(days=60), 9),
                 "created_by_id": 2,
             }
@@ -132,7 +137,7 @@ def build(cast, rng, today: date, now: datetime, courses, signer: SigningKey) ->
     enrollments = []
     for sid, course, day, lead, people in plan.sessions:
         for pid in people:
-            roll = rng.random() if day < today else None
+            roll = rng.random() if day < settled else None
             status = (
                 "enrolled" if roll is None
                 else "cancelled" if roll < 0.04
@@ -196,7 +201,7 @@ def build(cast, rng, today: date, now: datetime, courses, signer: SigningKey) ->
     cycles, expiry = _cycles(cast, plan, completed, today, now)
     yield "lms_certification", cycles
     yield "lms_certificate", _certificates(cast, plan, completed, expiry, names, signer, now)
-    yield "lms_audit_event", _audit(cast, rng, plan, enrollments, today, now)
+    yield "lms_audit_event", _audit(cast, rng, plan, enrollments, settled, now)
 
 
 def _cycles(cast, plan, completed, today, now):
@@ -286,7 +291,7 @@ def _certificates(cast, plan, completed, expiry, names, signer, now):
     return rows
 
 
-def _audit(cast, rng, plan, enrollments, today, now):
+def _audit(cast, rng, plan, enrollments, settled, now):
     """Audit events as (columns, tuples): what the records say happened, then sign-ins."""
     columns = (
         "occurred_at", "actor_id", "action", "object_type", "object_id", "organization_id",
@@ -317,7 +322,7 @@ def _audit(cast, rng, plan, enrollments, today, now):
             events.append((at, lead, "certificate.issued", "Certificate", str(eid), 1, None,
                            details, pid))  # fmt: skip
     for sid, _, day, lead, _ in plan.sessions:
-        if day < today:
+        if day < settled:
             details = json.dumps({"session_id": sid})
             events.append((_at(day, 18), lead, "roster.finalized", "CourseSession", str(sid), 1,
                            None, details, None))  # fmt: skip

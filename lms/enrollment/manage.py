@@ -25,9 +25,14 @@ class ManageLinkGone(EnrollmentError):
     """The link's cancel action was used, or its session is over."""
 
 
-def issue_manage_link(enrollment: Enrollment) -> str:
+def new_manage_token() -> str:
+    """A new manage link's secret, to mail; :func:`issue_manage_link` keeps its hash."""
+    return secrets.token_urlsafe(32)
+
+
+def issue_manage_link(enrollment: Enrollment, token: str | None = None) -> str:
     """A fresh manage link's token for ``enrollment`` (the secret: mail it, never keep it)."""
-    token = secrets.token_urlsafe(32)
+    token = token or new_manage_token()
     db_session().add(ManageLink(enrollment_id=enrollment.id, token_hash=token_hash(token)))
     db_session().flush()
     return token

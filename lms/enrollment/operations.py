@@ -19,6 +19,7 @@ from ..core import audit, db_session, local_today
 from ..mail import invitations
 from ..models import (
     AccountToken,
+    CourseSession,
     Enrollment,
     EnrollmentSource,
     Person,
@@ -37,20 +38,30 @@ from .places import (
 
 
 def enroll_self(session_id: int, person: Person) -> Enrollment:
-    """An officer (or anyone signed in) takes a place in a session meant for them."""
-    session = locked_session(session_id)
-    now = utcnow()
+    """An officer (or anyone signed in) takes a place in a session meant for them.
+
+    The rules that need no lock (audience, organization, prerequisites) are read
+    first; the session's lock, held to the commit, covers the seat decision and
+    what must agree with it (still open, not placed twice, the message).
+    """
+    session = db_session().get(CourseSession, session_id)
+    if session is None:
+        raise EnrollmentError("That session does not exist.")
     problem = (
-        rules.timing_problem(session, now)
+        rules.timing_problem(session, utcnow())
         or rules.organization_problem(person.organization)
         or rules.audience_problem(session.course, person)
     )
     if problem:
         raise EnrollmentError(problem)
-    refuse_if_placed(session, person, yourself=True)
     lacking = rules.prerequisite_problems(session.course, person, local_today(session.timezone))
     if lacking:
         raise EnrollmentError(" ".join(lacking))
+    session = locked_session(session_id)
+    problem = rules.timing_problem(session, utcnow())
+    if problem:
+        raise EnrollmentError(problem)
+    refuse_if_placed(session, person, yourself=True)
     enrollment = admit(
         session, person, person.organization, source=EnrollmentSource.SELF, actor=person
     )

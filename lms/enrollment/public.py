@@ -21,10 +21,10 @@ from sqlalchemy.exc import IntegrityError
 
 from ..auth import operations as auth_operations
 from ..catalog.queries import upcoming_sessions
-from ..core import audit, db_session
+from ..core import audit, db_session, lock_before_writing
 from ..mail.public_registration import (
+    prepare_registration_confirmation,
     queue_known_address_notice,
-    queue_registration_confirmation,
 )
 from ..models import (
     AgencyType,
@@ -37,7 +37,7 @@ from ..models import (
     utcnow,
 )
 from . import queries, rules
-from .manage import issue_manage_link, manage_url
+from .manage import issue_manage_link, manage_url, new_manage_token
 from .places import EnrollmentError, admit, find_or_create_person, locked_session
 
 
@@ -108,16 +108,20 @@ def seat_free(session: CourseSession) -> bool:
 def register_public(
     session_id: int, *, full_name: str, email: str, affiliation: str | None
 ) -> Registration:
-    """Register someone without an account for a public session (see the module's rules)."""
-    session = locked_session(session_id)
-    if not session.is_public:
-        raise EnrollmentError("This session is not open to public registration.")
-    problem = rules.timing_problem(session, utcnow())
-    if problem:
-        raise EnrollmentError(problem)
+    """Register someone without an account for a public session (see the module's rules).
+
+    What needs no lock comes first: the checks, the person, and the confirmation
+    for the outcome the seats left now predict. The session's lock (held to the
+    commit) then covers only the seat decision, the place, its link and the
+    outbox row; the message is built again under it only when the prediction
+    missed (a registration at the boundary between seats and waitlist).
+    """
+    session = db_session().get(CourseSession, session_id)
+    if session is None:
+        raise EnrollmentError("That session does not exist.")
+    _refuse_closed(session)
+    lock_before_writing(CourseSession, session_id)
     public = _public_registrants()
-    count = queries.count_seats(session)
-    answer = Registration(session, seated=count.can_seat(public))
 
     def create() -> Person:
         return auth_operations.create_person(
@@ -129,6 +133,7 @@ def register_public(
 
     person, _ = find_or_create_person(email, create)
     if not _open_to_strangers(person, public):
+        session = locked_session(session_id)  # answers as slowly as a registration would
         audit(
             "registration.existing_account",
             person,
@@ -142,7 +147,19 @@ def register_public(
         )
         if person.active:
             queue_known_address_notice(person, session)
-        return answer
+        return Registration(session, seated=queries.count_seats(session).can_seat(public))
+
+    token = new_manage_token()
+    link = manage_url(token)
+    waitlisted = not seat_free(session)
+    confirmation = prepare_registration_confirmation(
+        person, session, waitlisted=waitlisted, manage_url=link
+    )
+
+    session = locked_session(session_id)
+    _refuse_closed(session)  # cancelled or closed while the form was on its way
+    count = queries.count_seats(session)
+    answer = Registration(session, seated=count.can_seat(public))
     enrollment = queries.active_enrollment(session.id, person.id)
     if enrollment is None:
         enrollment = admit(
@@ -154,5 +171,19 @@ def register_public(
             affiliation=affiliation,
             count=count,
         )
-    queue_registration_confirmation(enrollment, manage_url(issue_manage_link(enrollment)))
+    issue_manage_link(enrollment, token)
+    if enrollment.is_waitlisted != waitlisted:
+        confirmation = prepare_registration_confirmation(
+            person, session, waitlisted=enrollment.is_waitlisted, manage_url=link
+        )
+    if confirmation is not None:
+        confirmation.queue()
     return answer
+
+
+def _refuse_closed(session: CourseSession) -> None:
+    if not session.is_public:
+        raise EnrollmentError("This session is not open to public registration.")
+    problem = rules.timing_problem(session, utcnow())
+    if problem:
+        raise EnrollmentError(problem)

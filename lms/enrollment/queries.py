@@ -6,11 +6,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ..auth.policy import managed_organization_ids
 from ..core import db_session
 from ..models import (
+    IN_A_KNOWN_SESSION,
+    PLACE_LISTING,
     SEAT_HOLDING,
+    SESSION_LISTING,
+    Course,
     CourseSession,
     Enrollment,
     EnrollmentStatus,
@@ -161,6 +166,7 @@ def waitlist(session_id: int) -> list[Enrollment]:
                 Enrollment.status == EnrollmentStatus.WAITLISTED,
             )
             .order_by(Enrollment.waitlisted_at, Enrollment.id)
+            .options(*IN_A_KNOWN_SESSION)
             .execution_options(populate_existing=True)
         )
         .unique()
@@ -176,6 +182,7 @@ def active_enrollment(session_id: int, person_id: int) -> Enrollment | None:
             Enrollment.person_id == person_id,
             Enrollment.status != EnrollmentStatus.CANCELLED,
         )
+        .options(*IN_A_KNOWN_SESSION)
         .execution_options(populate_existing=True)
     )
 
@@ -202,6 +209,7 @@ def session_roster(session: CourseSession, organization_id: int | None = None) -
         select(Enrollment)
         .where(Enrollment.session_id == session.id)
         .order_by(Enrollment.created_at, Enrollment.id)
+        .options(*IN_A_KNOWN_SESSION)
     )
     if organization_id is not None:
         query = query.where(Enrollment.organization_id == organization_id)
@@ -233,7 +241,11 @@ class MyEnrollment:
 def enrollments_of(person: Person) -> list[MyEnrollment]:
     """All of a person's places, coming sessions first (soonest first), then the past."""
     enrollments = list(
-        db_session().scalars(select(Enrollment).where(Enrollment.person_id == person.id)).unique()
+        db_session()
+        .scalars(
+            select(Enrollment).where(Enrollment.person_id == person.id).options(*PLACE_LISTING)
+        )
+        .unique()
     )
     now = utcnow()
     coming = [e for e in enrollments if (e.session.ends_at or now) > now]
@@ -310,10 +322,13 @@ def sessions_open_to_groups() -> list[CourseSession]:
         .where(
             CourseSession.status == SessionStatus.SCHEDULED,
             CourseSession.starts_at > now,
+            Course.audience.in_(COMMUNITY_AUDIENCES),
         )
         .order_by(CourseSession.starts_at, CourseSession.id)
+        # Meetings joined, not a second statement: none when no class is coming.
+        .options(*SESSION_LISTING, joinedload(CourseSession.meetings))
     )
-    return [s for s in sessions.unique() if s.course.audience in COMMUNITY_AUDIENCES]
+    return list(sessions.unique())
 
 
 def group_footprints(organization: Organization) -> dict[int, tuple[int, int]]:

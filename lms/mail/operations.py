@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -45,13 +46,43 @@ from .compose import Attachment, Envelope, bare_address, compose, display_addres
 from .identity import new_message_id, reply_to_header, sender_header
 from .worker import wake_worker
 
-__all__ = ["Attachment", "MailCategory", "MailError", "queue_mail", "retry_message"]
+__all__ = [
+    "Attachment",
+    "MailCategory",
+    "MailError",
+    "PreparedMail",
+    "prepare_mail",
+    "queue_mail",
+    "retry_message",
+]
 
 TEMPLATE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
 
 
 class MailError(ValueError):
     """A message cannot be queued or retried; the message says why."""
+
+
+@dataclass(frozen=True)
+class PreparedMail:
+    """A message rendered and composed, not yet in the outbox: :meth:`queue` adds it.
+
+    Lets an operation build a message before it takes a lock and queue it under
+    the lock, in the same transaction (see :func:`prepare_mail`).
+    """
+
+    values: dict[str, Any]
+
+    def queue(self) -> OutboxMessage | None:
+        """Add the message to this transaction's outbox; None if its dedupe key was used."""
+        now = utcnow()
+        values = {**self.values, "created_at": now, "next_attempt_at": now}
+        message = db_session().scalar(_insert_once(values).returning(OutboxMessage))
+        if message is None:  # another transaction queued the same key first
+            return None
+        wake_after_commit()
+        mail_queued.send(current_app._get_current_object(), message=message)  # type: ignore[attr-defined]
+        return message
 
 
 def queue_mail(
@@ -80,6 +111,31 @@ def queue_mail(
     Returns the queued message, or None when nothing is queued: the person has no
     email address, turned this category off (see :mod:`.preferences`), or the
     dedupe key was used. Flushes; the caller commits.
+    """
+    prepared = prepare_mail(
+        recipient,
+        template,
+        context,
+        category=category,
+        attachments=attachments,
+        dedupe_key=dedupe_key,
+    )
+    return prepared.queue() if prepared is not None else None
+
+
+def prepare_mail(
+    recipient: Person | str,
+    template: str,
+    context: dict[str, Any],
+    *,
+    category: MailCategory,
+    attachments: Sequence[Attachment] = (),
+    dedupe_key: str | None = None,
+) -> PreparedMail | None:
+    """:func:`queue_mail`'s work short of the outbox: the rendered, composed message.
+
+    None when nothing would be queued (no address, the category turned off, the
+    dedupe key used). Writes nothing.
     """
     person = recipient if isinstance(recipient, Person) else None
     address = (person.email if person is not None else recipient) or ""
@@ -118,29 +174,21 @@ def queue_mail(
         attachments=attachments,
         headers=headers,
     )
-    now = utcnow()
-    session = db_session()
-    values = {
-        "message_id": message_id,
-        "dedupe_key": dedupe_key,
-        "category": category,
-        "template": template,
-        "recipient_person_id": person.id if person is not None else None,
-        "recipient_address": address,
-        "subject": subject,
-        "raw": raw,
-        "state": MailState.QUEUED,
-        "attempts": 0,
-        "manual_retries": 0,
-        "created_at": now,
-        "next_attempt_at": now,
-    }
-    message = session.scalar(_insert_once(values).returning(OutboxMessage))
-    if message is None:  # another transaction queued the same key first
-        return None
-    wake_after_commit()
-    mail_queued.send(current_app._get_current_object(), message=message)  # type: ignore[attr-defined]
-    return message
+    return PreparedMail(
+        {
+            "message_id": message_id,
+            "dedupe_key": dedupe_key,
+            "category": category,
+            "template": template,
+            "recipient_person_id": person.id if person is not None else None,
+            "recipient_address": address,
+            "subject": subject,
+            "raw": raw,
+            "state": MailState.QUEUED,
+            "attempts": 0,
+            "manual_retries": 0,
+        }
+    )
 
 
 def optional_links(unsubscribe_url: str) -> dict[str, str]:

@@ -1,8 +1,8 @@
 """Messages to people who registered on the public page, without an account.
 
-- :func:`queue_registration_confirmation`: the booking (a seat, or the
+- :func:`prepare_registration_confirmation`: the booking (a seat, or the
   waitlist) with the manage link where the person sees it, gets the calendar
-  file and cancels.
+  file and cancels; built before the session's lock is taken, queued under it.
 - :func:`queue_known_address_notice`: the typed address belongs to someone the
   LMS already knows, who is not enrolled by a stranger's form: they are told
   how to enroll instead (the page the registrant sees says nothing different).
@@ -13,8 +13,8 @@ Called from :mod:`lms.enrollment.public` inside its transaction.
 from __future__ import annotations
 
 from ..core import public_url
-from ..models import CourseSession, Enrollment, MailCategory, OutboxMessage, Person
-from .operations import queue_mail
+from ..models import CourseSession, MailCategory, OutboxMessage, Person
+from .operations import PreparedMail, prepare_mail, queue_mail
 
 
 def _session_context(session: CourseSession) -> dict:
@@ -25,17 +25,17 @@ def _session_context(session: CourseSession) -> dict:
     }
 
 
-def queue_registration_confirmation(
-    enrollment: Enrollment, manage_url: str
-) -> OutboxMessage | None:
-    """Confirm a public registration, with its manage link (a new link on every call)."""
-    return queue_mail(
-        enrollment.person,
+def prepare_registration_confirmation(
+    person: Person, session: CourseSession, *, waitlisted: bool, manage_url: str
+) -> PreparedMail | None:
+    """The confirmation of a public registration, with its manage link (queue it: ``.queue()``)."""
+    return prepare_mail(
+        person,
         "public_registration",
         {
-            **_session_context(enrollment.session),
-            "name": enrollment.person.full_name,
-            "waitlisted": enrollment.is_waitlisted,
+            **_session_context(session),
+            "name": person.full_name,
+            "waitlisted": waitlisted,
             "manage_url": manage_url,
         },
         category=MailCategory.TRANSACTIONAL,

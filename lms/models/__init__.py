@@ -20,7 +20,10 @@ from .courses import (
     TrackRenewalPath,
 )
 from .enrollment import (
+    IN_A_KNOWN_SESSION,
+    PLACE_LISTING,
     SEAT_HOLDING,
+    SESSION_LISTING,
     Enrollment,
     EnrollmentSource,
     EnrollmentStatus,
@@ -43,6 +46,9 @@ from .records import (
 from .transcripts import IssuedTranscript
 
 __all__ = [
+    "IN_A_KNOWN_SESSION",
+    "PLACE_LISTING",
+    "SESSION_LISTING",
     "AccountToken",
     "AgencyType",
     "AppendOnlyError",

@@ -6,10 +6,17 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, case, func, select, text
-from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+from sqlalchemy.orm import (
+    Mapped,
+    column_property,
+    defaultload,
+    lazyload,
+    mapped_column,
+    relationship,
+)
 
 from .base import Base, str_enum, utcnow
-from .courses import CourseSession, SessionGroupAllocation
+from .courses import Course, CourseSession, SessionGroupAllocation
 from .organizations import Organization
 from .people import Person
 
@@ -139,6 +146,19 @@ class ManageLink(Base):
         """Opens the booking: its cancel action unused and the session not over."""
         return self.cancel_used_at is None and not self.is_expired
 
+
+#: Loader options for lists of sessions that show their facts (course, meetings, seats)
+#: and never their staff or the course's prerequisites: two statements and a few dozen
+#: objects fewer per list. ``PLACE_LISTING`` is the same for lists of someone's places.
+SESSION_LISTING = (
+    lazyload(CourseSession.instructors),
+    defaultload(CourseSession.course).lazyload(Course.prerequisites),
+)
+PLACE_LISTING = tuple(defaultload(Enrollment.session).options(o) for o in SESSION_LISTING)
+#: Loader option for one session's places (a roster, a waitlist, a seat check): their
+#: session is the one the caller holds, taken from the session's identity map rather
+#: than joined, with its collections loaded again, into every row.
+IN_A_KNOWN_SESSION = (lazyload(Enrollment.session),)
 
 # Seat counts load with every session in the same SELECT (no N+1).
 CourseSession.seats_taken = column_property(

@@ -73,7 +73,9 @@ class Person(UserMixin, Base):
         back_populates="person",
         cascade="all, delete-orphan",
         foreign_keys="RoleAssignment.person_id",
-        lazy="selectin",
+        order_by="RoleAssignment.id",  # in the order they were granted, on every database
+        # Loaded when asked (the viewer's come with the sign-in, in one statement):
+        # a page listing people or instructors does not read everyone's grants.
     )
 
     # Set by the user loader: the sign-in session this request belongs to.

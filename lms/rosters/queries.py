@@ -19,6 +19,7 @@ from ..auth.policy import (
 )
 from ..core import db_session, registries, to_local
 from ..models import (
+    IN_A_KNOWN_SESSION,
     SEAT_HOLDING,
     AttendanceRecord,
     AuditEvent,
@@ -181,6 +182,7 @@ def roster_enrollments(session_id: int) -> list[Enrollment]:
             .join(Person, Person.id == Enrollment.person_id)
             .where(Enrollment.session_id == session_id, Enrollment.status.in_(SEAT_HOLDING))
             .order_by(func.lower(Person.full_name), Enrollment.id)
+            .options(*IN_A_KNOWN_SESSION)
         )
         .unique()
     )

@@ -15,6 +15,7 @@ from sqlalchemy import and_, exists, func, select
 
 from ..core import db_session, local_today
 from ..models import (
+    SESSION_LISTING,
     Certification,
     CertificationTrack,
     CourseSession,
@@ -164,28 +165,41 @@ def _standings(people, tracks, routes, roles, expiries, day) -> list[Standing]:
 
 
 def next_sessions(routes: dict[int, TrackRoutes]) -> dict[int, CourseSession]:
-    """track id -> the next scheduled session (not begun) that earns or renews it."""
+    """track id -> the next scheduled session (not begun) that earns or renews it.
+
+    The coming sessions' ids and courses are read bare (a list of 200 whole sessions,
+    each with its seat counts, cost more than the page); only the chosen are loaded.
+    """
     course_ids = set().union(*(r.course_ids for r in routes.values())) if routes else set()
     if not course_ids:
         return {}
-    sessions = list(
-        db_session()
+    coming = db_session().execute(
+        select(CourseSession.id, CourseSession.course_id)
+        .where(
+            CourseSession.course_id.in_(course_ids),
+            CourseSession.status == SessionStatus.SCHEDULED,
+            CourseSession.starts_at > utcnow(),
+        )
+        .order_by(CourseSession.starts_at, CourseSession.id)
+        .limit(200)
+    )
+    chosen: dict[int, int] = {}
+    for session_id, course_id in coming:
+        for track_id, route in routes.items():
+            if track_id not in chosen and course_id in route.course_ids:
+                chosen[track_id] = session_id
+        if len(chosen) == len(routes):
+            break
+    if not chosen:
+        return {}
+    sessions = {
+        s.id: s
+        for s in db_session()
         .scalars(
             select(CourseSession)
-            .where(
-                CourseSession.course_id.in_(course_ids),
-                CourseSession.status == SessionStatus.SCHEDULED,
-                CourseSession.starts_at > utcnow(),
-            )
-            .order_by(CourseSession.starts_at, CourseSession.id)
-            .limit(200)
+            .where(CourseSession.id.in_(set(chosen.values())))
+            .options(*SESSION_LISTING)
         )
         .unique()
-    )
-    found = {}
-    for track_id, route in routes.items():
-        for session in sessions:
-            if session.course_id in route.course_ids:
-                found[track_id] = session
-                break
-    return found
+    }
+    return {track_id: sessions[session_id] for track_id, session_id in chosen.items()}

@@ -24,6 +24,8 @@ from sqlalchemy.orm import selectinload
 
 from ..core import db_session, local_today, to_local
 from ..models import (
+    PLACE_LISTING,
+    SESSION_LISTING,
     Certification,
     CertificationTrack,
     Completion,
@@ -224,6 +226,7 @@ def _open_sessions(course_ids: set[int], person_id: int) -> list[CourseSession]:
         )
         .order_by(CourseSession.starts_at, CourseSession.id)
         .limit(50)
+        .options(*SESSION_LISTING)
     )
     return [s for s in sessions.unique() if s.seats_left > 0]
 
@@ -243,6 +246,7 @@ def _coming_enrollments(person_id: int, course_ids: set[int]) -> list[Enrollment
             CourseSession.status != SessionStatus.CANCELLED,
             future,
         )
+        .options(*PLACE_LISTING)
     )
     return sorted(enrollments.unique(), key=lambda e: e.session.starts_at or now)
 

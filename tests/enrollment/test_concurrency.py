@@ -23,10 +23,11 @@ from flask_wtf.csrf import generate_csrf
 
 from lms.auth.operations import start_login_session
 from lms.core import db_session
-from lms.models import AuditEvent, Enrollment, EnrollmentStatus, Person, Role
+from lms.models import AuditEvent, Enrollment, EnrollmentStatus, OutboxMessage, Person, Role
 
 ATTEMPTS = 40
 SEATS = 5
+PUBLIC = 5  # of the attempts, in the race of officers and the public
 FLASH_RE = re.compile(r'<div class="flash flash-\w+" role="status">([^<]+)</div>')
 
 
@@ -260,3 +261,78 @@ def test_a_registration_submitted_five_times_at_once_leaves_one_place(
     make.db.expire_all()
     assert make.db.query(Person).filter_by(email="robin@example.test").count() == 1
     assert make.db.query(Enrollment).filter_by(session_id=session.id).count() == 1
+
+
+def visitor_browser(app, page) -> Browser:
+    """A browser that opened a public page: its session cookie and the form's CSRF token."""
+    visitor = app.test_client()
+    browser = Browser(None, visitor.csrf_token(page))
+    browser.cookie = visitor.get_cookie("session").value
+    return browser
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_officers_and_the_public_racing_share_five_seats_in_arrival_order(
+    app, client, server, make, department
+):
+    """Officers enrolling and strangers registering at once queue on the same lock.
+
+    Five of the forty are the public: the registration form takes five a minute
+    from one address (here, every request's).
+    """
+    course = make.course(
+        "ALERRT-OPEN", title="ALERRT open day", organization=department, is_public=True
+    )
+    session = make.session(course, capacity=SEATS, is_public=True)
+    page = f"/training/sessions/{session.id}"
+    jobs, public = [], set(range(3, ATTEMPTS, ATTEMPTS // PUBLIC))  # 3, 11, 19, 27, 35
+    for n in range(ATTEMPTS):
+        if n in public:
+            form = {
+                "full_name": f"Parent {n}",
+                "email": f"parent{n}@example.test",
+                "organization": "Big Sky High School PTA",
+            }
+            jobs.append((visitor_browser(app, f"{page}/register"), f"{page}/register", form))
+        else:
+            officer = make.person(Role.OFFICER, organization=department)
+            jobs.append((signed_in_browser(app, officer), f"{page}/enroll", {}))
+
+    outcomes = fire(server, jobs)
+
+    make.db.expire_all()
+    rows = make.db.query(Enrollment).filter_by(session_id=session.id).all()
+    by_arrival = sorted(rows, key=lambda e: (e.created_at, e.id))
+    waiting = [e for e in by_arrival if e.status is EnrollmentStatus.WAITLISTED]
+    report("postgresql officers and public", outcomes, ATTEMPTS - len(waiting), len(waiting))
+
+    assert [o.status for o in outcomes] == [200 if n in public else 302 for n in range(ATTEMPTS)], (
+        outcomes
+    )
+    assert len(rows) == ATTEMPTS
+    # The first five to take the lock hold the seats; everyone after waits, in that order.
+    assert [e.status for e in by_arrival] == (
+        [EnrollmentStatus.ENROLLED] * SEATS + [EnrollmentStatus.WAITLISTED] * (ATTEMPTS - SEATS)
+    )
+    assert [e.id for e in waiting] == sorted(e.id for e in waiting)
+    assert [e.waitlisted_at for e in waiting] == sorted(e.waitlisted_at for e in waiting)
+    public_seated = [e for e in by_arrival[:SEATS] if e.person.email.startswith("parent")]
+    # Each was told what the database holds: officers their place or position,
+    # the public "a seat" or "the waitlist", in the page and in the mail.
+    officer_outcomes = [o for n, o in enumerate(outcomes) if n not in public]
+    public_outcomes = [o for n, o in enumerate(outcomes) if n in public]
+    assert sum("You are enrolled" in o.message for o in officer_outcomes) == SEATS - len(
+        public_seated
+    )
+    assert sum("You have a seat in" in o.message for o in public_outcomes) == len(public_seated)
+    subjects = {
+        m.recipient_address: m.subject
+        for m in make.db.query(OutboxMessage).filter_by(template="public_registration")
+    }
+    assert len(subjects) == PUBLIC
+    for enrollment in rows:
+        if enrollment.person.email.startswith("parent"):
+            expected = "Waitlist" if enrollment.is_waitlisted else "Registered"
+            assert subjects[enrollment.person.email].startswith(expected)
+    status, _, body = http_request(server, "GET", page, jobs[0][0].cookie)
+    assert status == 200 and f"Full · {ATTEMPTS - SEATS} waiting" in body

@@ -12,15 +12,14 @@ from __future__ import annotations
 import shutil
 from datetime import date
 
-from sqlalchemy import create_engine, event, func, select
+from sqlalchemy import create_engine, event
 
 from lms.app import create_app, db
 from lms.auth.passwords import hash_password
 from lms.credentials.queries import key_store
 from lms.demo import DEMO_PASSWORD
-from lms.demo.large import Shape, feed_token, load_large
-from lms.demo.world import mail
-from lms.models import Certificate, CourseSession, Enrollment, Organization, Person
+from lms.demo.large import Shape, load_large
+from lms.demo.large_pages import main_pages
 
 from ..conftest import FAST_HASHING, empty_postgres
 from ..support import FormClient
@@ -34,58 +33,6 @@ LARGER = Shape(
     agencies=8, officers=96, instructors=8, groups=6, participants=160,
     sessions=24, enrollments=960, audit_events=3000,
 )  # fmt: skip
-
-
-def _fullest(model_filter) -> int:
-    """The past session with the most enrollments among those ``model_filter`` selects."""
-    return db.session.scalar(
-        select(CourseSession.id)
-        .join(Enrollment, Enrollment.session_id == CourseSession.id)
-        .where(model_filter)
-        .group_by(CourseSession.id)
-        .order_by(func.count().desc(), CourseSession.id)
-        .limit(1)
-    )
-
-
-def _pages() -> dict[str, tuple[str | None, str]]:
-    """Page name -> (who signs in, URL), chosen the same way in either world."""
-    alerrt = _fullest((CourseSession.course_id == 1) & (CourseSession.status == "completed"))
-    crase = _fullest(CourseSession.course_id == 3)
-    lead = (
-        db.session.scalar(select(CourseSession).where(CourseSession.id == alerrt))
-        .instructors[0]
-        .person
-    )
-    serial = db.session.scalar(select(Certificate.serial).order_by(Certificate.id).limit(1))
-    group = db.session.scalar(select(Organization.id).where(Organization.slug == "group-1"))
-    # An officer in the same situation in either world: a refresher ahead.
-    officer_id = db.session.scalar(
-        select(func.min(Enrollment.person_id))
-        .join(CourseSession, CourseSession.id == Enrollment.session_id)
-        .where(
-            CourseSession.course_id == 1,
-            CourseSession.status == "scheduled",
-            Enrollment.status == "enrolled",
-        )
-    )
-    officer = db.session.get(Person, officer_id)
-    return {
-        "officer dashboard": (officer.email, "/training/"),
-        "status": (officer.email, "/training/status/"),
-        "enrollments": (officer.email, "/training/my/enrollments"),
-        "certificates list": (lead.email, f"/training/sessions/{alerrt}/certificates"),
-        "private feed": (None, f"/training/calendar/private/{feed_token(officer.id)}.ics"),
-        "group page": (mail("coordinator", "group-1"), f"/training/groups/{group}/"),
-        "roster page": (lead.email, f"/training/rosters/{alerrt}"),
-        "session page": (None, f"/training/sessions/{crase}"),
-        "compliance": (mail("admin"), "/training/compliance/"),
-        "people directory": (mail("admin"), "/training/people/"),
-        "people by status": (mail("admin"), "/training/people/?track=1&state=expired"),
-        "audit log": (mail("admin"), "/training/audit/"),
-        "public class list": (None, "/training/sessions/"),
-        "verify page": (None, f"/training/verify/{serial}"),
-    }
 
 
 def _counts(url: str, key_dir: str, shape: Shape) -> dict[str, int]:
@@ -103,7 +50,7 @@ def _counts(url: str, key_dir: str, shape: Shape) -> dict[str, int]:
     counts = {}
     with app.app_context():
         load_large(db.engine, hash_password(DEMO_PASSWORD), key_store().active_key(), TODAY, shape)
-        pages = _pages()
+        pages = main_pages(db.session)
         clients = {}
         statements = []
         event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(1))
