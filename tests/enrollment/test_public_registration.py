@@ -1,12 +1,14 @@
 """Public registration for CRASE: no account, bot-resistant, one place per person."""
 
 import os
+import uuid
 
 import pytest
 
 from lms.app import create_app
 from lms.models import AuditEvent, Enrollment, EnrollmentSource, EnrollmentStatus, Person, Role
 from lms.ratelimit import Limit, hit_all
+from tests.support import FormClient
 
 from .helpers import audit_actions, flash_text, starting_in
 
@@ -147,9 +149,6 @@ def redis_url():
     url = os.environ.get("LMS_TEST_REDIS_URL")
     if not url:
         pytest.skip("LMS_TEST_REDIS_URL is not set; the shared rate limit needs Redis")
-    import redis
-
-    redis.Redis.from_url(url).flushdb()
     return url
 
 
@@ -158,12 +157,12 @@ def test_the_rate_limit_is_shared_by_app_processes_through_redis(
 ):
     """Two app instances (as two gunicorn workers) count one email together."""
     session = make.session(crase, capacity=50, is_public=True)
-    apps = [create_app({**app_config, "LMS_REDIS_URL": redis_url}) for _ in range(2)]
+    # A namespace of this test's own: the Redis database is shared with parallel test workers.
+    shared = {"LMS_REDIS_URL": redis_url, "LMS_REDIS_PREFIX": f"lms-test-{uuid.uuid4().hex}"}
+    apps = [create_app({**app_config, **shared}) for _ in range(2)]
     codes = []
     for i in range(6):
         worker = apps[i % 2]
-        from tests.support import FormClient
-
         worker.test_client_class = FormClient
         client = worker.test_client()
         codes.append(client.submit(register_url(session), REGISTRANT).status_code)
