@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import url_for
 
-from ..auth.policy import is_session_staff, is_staff
+from ..auth.policy import is_session_staff, is_staff, teaches
 from ..core import local_today
 from ..models import CourseSession, Enrollment, Person, utcnow
 from . import queries, rules
@@ -38,7 +38,10 @@ def session_panel(viewer: Person | None, session: CourseSession) -> dict[str, An
         }
     context: dict[str, Any] = {"public": False, "mine": None}
     mine = queries.active_enrollment(session.id, viewer.id)
-    if mine is not None:
+    if mine is None and teaches(viewer, session):
+        # Their own roster panel comes first; "you cannot enroll" would only puzzle them.
+        context["teaching"] = True
+    elif mine is not None:
         context["mine"] = mine
         context["position"] = queries.waitlist_position(mine)
         context["cancel_problem"] = rules.self_cancel_problem(mine, now)

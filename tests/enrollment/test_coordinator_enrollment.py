@@ -6,7 +6,7 @@ import pytest
 
 from lms.models import Enrollment, EnrollmentSource, EnrollmentStatus, Role
 
-from .helpers import audit_actions, flash_text, statuses
+from .helpers import audit_actions, flash_text, starting_in, statuses
 
 
 @pytest.fixture
@@ -139,3 +139,12 @@ def test_only_staff_and_the_sessions_instructors_see_its_enrollments(
     token = teacher.csrf_token(page)
     response = teacher.post(f"{page}/add", data={"csrf_token": token, "email": "x@y.test"})
     assert response.status_code == 403
+
+
+def test_the_sessions_instructor_is_not_offered_a_place_in_it(client_for, make, refresher):
+    """Their session page says they teach it, not that they "cannot enroll" in a started class."""
+    instructor = make.person(Role.INSTRUCTOR)
+    session = starting_in(make.db, make.session(refresher, capacity=5, lead=instructor), -1)
+    text = flash_text(client_for(instructor).get(f"/training/sessions/{session.id}"))
+    assert "You teach this session." in text
+    assert "cannot enroll" not in text and "Join the waitlist" not in text
