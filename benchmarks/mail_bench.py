@@ -56,7 +56,6 @@ from lms.app import create_app, db  # noqa: E402
 from lms.mail import delivery  # noqa: E402
 from lms.mail.operations import MailCategory, queue_mail  # noqa: E402
 from lms.models import MailState, OutboxMessage, Role  # noqa: E402
-from lms.signals import enrollment_created  # noqa: E402
 from tests.support import CSRF_RE, Factory, FormClient  # noqa: E402
 
 RATE_TARGET = 200  # messages per second
@@ -141,16 +140,7 @@ def bench_enrollment(app, make: Factory, server: subprocess.Popen, requests: int
     course = make.course("ALERRT-REFRESH", organization=officer.organization)
     sessions = [make.session(course, capacity=20) for _ in range(2 * requests)]
 
-    def confirm(sender, enrollment, **extra):
-        queue_mail(
-            enrollment.person,
-            "test_message",
-            {"sent_by": enrollment.person},
-            category=MailCategory.TRANSACTIONAL,
-            dedupe_key=f"bench-confirmation:{enrollment.id}",
-        )
-
-    enrollment_created.connect(confirm, app)
+    # The real operation queues each enrollment's confirmation (with its invitation).
     app.test_client_class = FormClient
     client = app.test_client()
     make.set_password(officer)
