@@ -30,7 +30,8 @@ class _Table:
     __slots__ = ("headers", "section", "column", "header_start")
 
     def __init__(self) -> None:
-        self.headers: list[tuple[str, int]] = []  # (text, span) of the last header row
+        #: (the cell attribute its text makes, span) of the last header row
+        self.headers: list[tuple[str, int]] = []
         self.section: str | None = None
         self.column = 0
         self.header_start: int | None = None  # where the open header cell's content starts
@@ -77,7 +78,11 @@ def stacked(html: str) -> Markup:
                 text = _SPACE.sub(
                     " ", unescape(_MARKUP.sub("", source[table.header_start : match.start()]))
                 )
-                table.headers[-1] = (text.strip(), table.headers[-1][1])
+                label = escape(text.strip())
+                table.headers[-1] = (
+                    f' data-label="{label}"' if label else "",
+                    table.headers[-1][1],
+                )
                 table.header_start = None
             elif tag in ("thead", "tbody", "tfoot"):
                 table.section = "body" if tag == "thead" else None
@@ -96,7 +101,7 @@ def stacked(html: str) -> Markup:
             else:
                 label = table.label_at(table.column) if span == 1 else ""
                 if label and "data-label" not in attributes:
-                    inserts.append((_tag_end(match), f' data-label="{escape(label)}"'))
+                    inserts.append((_tag_end(match), label))
             table.column += span
     parts, last = [], 0
     for at, text in sorted(inserts, key=lambda insert: insert[0]):
