@@ -157,16 +157,7 @@ def open_sessions(course_ids: set[int]) -> list[CourseSession]:
         select(CourseSession)
         .where(
             CourseSession.course_id.in_(course_ids),
-            CourseSession.status == SessionStatus.SCHEDULED,
-            CourseSession.starts_at > now,
-            or_(
-                CourseSession.registration_opens_at.is_(None),
-                CourseSession.registration_opens_at <= now,
-            ),
-            or_(
-                CourseSession.registration_closes_at.is_(None),
-                CourseSession.registration_closes_at > now,
-            ),
+            CourseSession.open_for_registration(now),
         )
         .order_by(CourseSession.starts_at, CourseSession.id)
     )

@@ -19,7 +19,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     func,
+    or_,
     select,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -270,6 +272,16 @@ class CourseSession(Base):
             .where(Meeting.session_id == cls.id)
             .correlate(cls)
             .scalar_subquery()
+        )
+
+    @classmethod
+    def open_for_registration(cls, now: datetime):
+        """In SQL: scheduled, not yet begun, and inside its registration window at ``now``."""
+        return and_(
+            cls.status == SessionStatus.SCHEDULED,
+            cls.starts_at > now,
+            or_(cls.registration_opens_at.is_(None), cls.registration_opens_at <= now),
+            or_(cls.registration_closes_at.is_(None), cls.registration_closes_at > now),
         )
 
     @property

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
 from ..core import db_session, local_today, to_local
@@ -212,16 +212,7 @@ def _open_sessions(course_ids: set[int], person_id: int) -> list[CourseSession]:
         select(CourseSession)
         .where(
             CourseSession.course_id.in_(course_ids),
-            CourseSession.status == SessionStatus.SCHEDULED,
-            CourseSession.starts_at > now,
-            or_(
-                CourseSession.registration_opens_at.is_(None),
-                CourseSession.registration_opens_at <= now,
-            ),
-            or_(
-                CourseSession.registration_closes_at.is_(None),
-                CourseSession.registration_closes_at > now,
-            ),
+            CourseSession.open_for_registration(now),
             ~already,
         )
         .order_by(CourseSession.starts_at, CourseSession.id)
