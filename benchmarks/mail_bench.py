@@ -13,13 +13,13 @@ of its own, pinned to another CPU when there is one):
   and of wall clock (which also counts the SMTP server's answers and, on a busy
   machine, the wait for a core). Target: **at least 200 messages per second**.
 - **An enrollment request**: an officer, signed in through the real form,
-  enrolls in a session (``POST /training/sessions/<id>/enroll``) and a receiver
-  of ``enrollment_created`` queues a confirmation, as the enrollment messages
-  will. ``--requests`` requests (100) with the SMTP server up, as many with it
-  down (stopped with SIGSTOP: it accepts connections and never answers, the
-  worst case for anything that would wait on it), in alternating blocks of
-  ten. Prints p50 / p95 of each. Target: **the same time either way** (p50 and
-  p95 with SMTP down within 25% + 2 ms of SMTP up): the request only queues.
+  enrolls in a session (``POST /training/sessions/<id>/enroll``), which queues
+  its confirmation with the calendar invitation in the outbox. ``--requests``
+  requests (100) with the SMTP server up, as many with it down (stopped with
+  SIGSTOP: it accepts connections and never answers, the worst case for
+  anything that would wait on it), in alternating blocks of ten. Prints p50 /
+  p95 of each. Target: **the same time either way** (p50 and p95 with SMTP
+  down within 25% + 2 ms of SMTP up): the request only queues.
 
 Usage::
 
