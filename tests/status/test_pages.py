@@ -60,7 +60,7 @@ def test_an_instructor_sees_both_tracks_and_how_teaching_renews(client, make, si
     assert "ALERRT active-threat response Current" in page
     assert "ALERRT instructor Due soon" in page
     assert (
-        "Renew by completing ALERRT-INSTR, or by teaching a ALERRT-REFRESH session inside the "
+        "Renew by completing ALERRT-INSTR, or by teaching a session of ALERRT-REFRESH inside the "
         "renewal window." in page
     )
 
