@@ -82,4 +82,4 @@ def test_an_instructor_who_may_finalize_but_not_sign_is_refused_both(app, make, 
 def test_the_session_page_puts_the_instructors_roster_before_enrolment(app, make, program):
     lead, session, _ = _class(program)
     page = visible(signed_in_client(app, make, lead).get(f"/training/sessions/{session.id}"))
-    assert page.index("Take attendance and finalize") < page.index("Your place")
+    assert page.index("Take attendance and finalize") < page.index("You teach this session.")
