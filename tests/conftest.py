@@ -43,6 +43,22 @@ FAST_HASHING = {
 }
 
 
+#: The longest tests (20-40 s each), started first: parallel workers then fill in with the
+#: short ones and finish together, instead of one worker running these alone at the end.
+LONGEST_FIRST = (
+    "tests/browser/test_reflow.py",
+    "tests/security/test_fuzz.py",
+    "tests/browser/test_first_day.py",
+    "tests/security/test_authorization_matrix.py",
+    "tests/mail/test_reminders.py",
+    "tests/mail/test_worker.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: not item.nodeid.startswith(LONGEST_FIRST))  # stable: else as found
+
+
 def pytest_report_header(config):
     where = POSTGRES_URL or "not set: PostgreSQL variants are skipped"
     return f"LMS_TEST_POSTGRES_URL: {where}"
