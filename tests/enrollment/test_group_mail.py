@@ -5,9 +5,8 @@ import re
 
 import pytest
 
-from lms.mail.delivery import deliver_due
 from lms.models import AccountToken, Role
-from tests.mail.smtp import smtp_config
+from tests.mail.smtp import delivered_to, smtp_config
 
 from .helpers import audit_actions, flash_text
 from .test_groups import add_person
@@ -18,11 +17,6 @@ CLAIM_URL = re.compile(r"https?://[^/\s]+(/training/claim/([A-Za-z0-9_-]{43}))")
 @pytest.fixture
 def app_config(app_config, smtp_server):
     return smtp_config(app_config, smtp_server)
-
-
-def delivered(smtp_server, to: str):
-    deliver_due()
-    return [r.message for r in smtp_server.inbox.received if r.recipients == [to]]
 
 
 def claim_path(message) -> str:
@@ -52,7 +46,7 @@ def test_a_named_member_is_mailed_their_sign_up_link_once(
     # Before the worker ran: made, on its way.
     assert "Sign-up link being mailed" in row_of(client, school, "Avery Lee")
 
-    [mail] = delivered(smtp_server, "avery@bigsky.test")
+    [mail] = delivered_to(smtp_server, "avery@bigsky.test")
     assert "make your" in str(mail["Subject"]) and "Avery Lee" in str(mail["To"])
     row = row_of(client, school, "Avery Lee")
     assert re.search(r"Sign-up link mailed \w+ \d", row), row
@@ -60,7 +54,7 @@ def test_a_named_member_is_mailed_their_sign_up_link_once(
 
     # Named for another class while the link is live: no second link, no second message.
     add_person(client, school, second, "Avery Lee", "avery@bigsky.test")
-    assert len(delivered(smtp_server, "avery@bigsky.test")) == 1
+    assert len(delivered_to(smtp_server, "avery@bigsky.test")) == 1
     assert make.db.query(AccountToken).count() == 1
     [made] = audit_actions(make.db, "account.claim_link_created")
     assert made.actor_id == school_coordinator.id
@@ -76,13 +70,13 @@ def test_the_coordinator_sends_a_new_link_and_the_old_one_ends(
     session = make.session(crase, capacity=10, is_public=True)
     sign_in(school_coordinator)
     add_person(client, school, session, "Avery Lee", "avery@bigsky.test")
-    [old] = delivered(smtp_server, "avery@bigsky.test")
+    [old] = delivered_to(smtp_server, "avery@bigsky.test")
     avery = make.db.query(AccountToken).one().person
 
     home = f"/training/groups/{school.id}/"
     again = client.submit(home, {}, action=f"{home}people/{avery.id}/claim-link")
     assert "if the message mailed to avery@bigsky.test does not reach" in flash_text(again)
-    first, new = delivered(smtp_server, "avery@bigsky.test")
+    first, new = delivered_to(smtp_server, "avery@bigsky.test")
     assert claim_path(new) != claim_path(old)
     visitor = app.test_client()
     assert visitor.get(claim_path(old)).status_code == 410
@@ -99,7 +93,7 @@ def test_a_refused_address_shows_on_the_group_page(
     session = make.session(crase, capacity=10, is_public=True)
     sign_in(school_coordinator)
     add_person(client, school, session, "Jordan Kim", "typo@bigsky.test")
-    assert delivered(smtp_server, "typo@bigsky.test") == []
+    assert delivered_to(smtp_server, "typo@bigsky.test") == []
     assert f"Sign-up link not delivered: {answer}" in row_of(client, school, "Jordan Kim")
 
 
@@ -112,5 +106,5 @@ def test_people_with_a_login_or_without_an_email_get_no_link(
     make.db.commit()
     sign_in(school_coordinator)
     add_person(client, school, session, member.full_name, "has.login@bigsky.test")
-    assert delivered(smtp_server, "has.login@bigsky.test") == []
+    assert delivered_to(smtp_server, "has.login@bigsky.test") == []
     assert make.db.query(AccountToken).count() == 0

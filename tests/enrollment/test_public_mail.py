@@ -7,9 +7,8 @@ import pytest
 from icalendar import Calendar
 
 from lms.auth.operations import token_hash
-from lms.mail.delivery import deliver_due
 from lms.models import Enrollment, EnrollmentStatus, ManageLink, Person, Role
-from tests.mail.smtp import smtp_config
+from tests.mail.smtp import delivered_to, smtp_config
 
 from .helpers import audit_actions, flash_text, starting_in
 from .test_public_registration import REGISTRANT, STRANGER, register_url
@@ -20,12 +19,6 @@ MANAGE_PATH = re.compile(r"https?://[^/\s]+(/training/bookings/([A-Za-z0-9_-]+))
 @pytest.fixture
 def app_config(app_config, smtp_server):
     return smtp_config(app_config, smtp_server)
-
-
-def delivered(smtp_server, to: str):
-    """The messages the SMTP server received for ``to`` after sending everything due."""
-    deliver_due()
-    return [r.message for r in smtp_server.inbox.received if r.recipients == [to]]
 
 
 def text_of(message) -> str:
@@ -51,7 +44,7 @@ def test_a_registrant_gets_a_confirmation_with_a_link_to_their_booking(
     session = make.session(crase, capacity=12, is_public=True, location="Lincoln Elementary Gym")
     client.submit(register_url(session), REGISTRANT)
 
-    [mail] = delivered(smtp_server, "robin.parent@example.test")
+    [mail] = delivered_to(smtp_server, "robin.parent@example.test")
     assert mail["Subject"].startswith("Registered: CRASE: Avoid, Deny, Defend, ")
     assert "Robin Parent" in str(mail["To"])
     text = text_of(mail)
@@ -81,8 +74,8 @@ def test_cancelling_with_the_link_frees_the_seat_and_cannot_be_done_twice(
     session = make.session(crase, capacity=1, is_public=True)
     client.submit(register_url(session), REGISTRANT)
     client.submit(register_url(session), {**STRANGER, "email": "sam@example.test"})
-    [first] = delivered(smtp_server, "robin.parent@example.test")
-    [second] = delivered(smtp_server, "sam@example.test")
+    [first] = delivered_to(smtp_server, "robin.parent@example.test")
+    [second] = delivered_to(smtp_server, "sam@example.test")
     assert second["Subject"].startswith("Waitlist: CRASE")
     assert "you are on its waitlist" in text_of(second)
     path, _ = manage_path(first)
@@ -116,7 +109,7 @@ def test_cancelling_with_the_link_frees_the_seat_and_cannot_be_done_twice(
 def test_a_cancel_needs_the_forms_csrf_token(client, make, crase, smtp_server):
     session = make.session(crase, capacity=3, is_public=True)
     client.submit(register_url(session), REGISTRANT)
-    path, _ = manage_path(delivered(smtp_server, "robin.parent@example.test")[0])
+    path, _ = manage_path(delivered_to(smtp_server, "robin.parent@example.test")[0])
     forged = client.post(path, data={"reason": ""})
     assert forged.status_code == 400
     make.db.expire_all()
@@ -129,7 +122,7 @@ def test_a_link_ends_with_its_session_and_a_malformed_one_is_not_found(
 ):
     session = make.session(crase, capacity=3, is_public=True)
     client.submit(register_url(session), REGISTRANT)
-    path, token = manage_path(delivered(smtp_server, "robin.parent@example.test")[0])
+    path, token = manage_path(delivered_to(smtp_server, "robin.parent@example.test")[0])
 
     # Inside the cut-off the booking shows, the cancel is refused and the link stays usable.
     starting_in(make.db, session, 2)
@@ -151,7 +144,7 @@ def test_registering_again_mails_a_fresh_link_and_changes_nothing(client, make, 
     session = make.session(crase, capacity=3, is_public=True)
     client.submit(register_url(session), REGISTRANT)
     client.submit(register_url(session), {**REGISTRANT, "full_name": "Someone Else"})
-    first, second = delivered(smtp_server, "robin.parent@example.test")
+    first, second = delivered_to(smtp_server, "robin.parent@example.test")
     assert manage_path(first)[1] != manage_path(second)[1]
     assert "Hello Robin Parent" in text_of(second)  # the name on record, not the one typed
     assert make.db.query(Enrollment).count() == 1
@@ -173,7 +166,7 @@ def test_a_known_address_is_told_how_to_enroll_instead(client, make, crase, scho
         client.submit(register_url(session), {**STRANGER, "email": email})
         client.submit(register_url(session), {**STRANGER, "email": email})  # a second try
 
-    [told] = delivered(smtp_server, officer.email)  # once, however often it is typed
+    [told] = delivered_to(smtp_server, officer.email)  # once, however often it is typed
     # strip(): Python folds a long Subject right after "Subject:" (mail clients unfold it).
     assert told["Subject"].strip() == (
         "You already have an account: sign in to enroll in CRASE: Avoid, Deny, Defend"
@@ -183,9 +176,9 @@ def test_a_known_address_is_told_how_to_enroll_instead(client, make, crase, scho
     assert "http://localhost/training/sign-in" in text
     assert f"http://localhost/training/sessions/{session.id}" in text
     assert "/bookings/" not in text
-    [member_told] = delivered(smtp_server, member.email)
+    [member_told] = delivered_to(smtp_server, member.email)
     assert member_told["Subject"] == "How to enroll in CRASE: Avoid, Deny, Defend"
     assert "Ask your group coordinator or the training office" in text_of(member_told)
-    assert delivered(smtp_server, gone.email) == []  # a deactivated account hears nothing
+    assert delivered_to(smtp_server, gone.email) == []  # a deactivated account hears nothing
     assert make.db.query(Enrollment).count() == 0
     assert make.db.query(ManageLink).count() == 0

@@ -12,6 +12,8 @@ from email.message import EmailMessage
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from lms.mail.delivery import deliver_due
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -139,3 +141,9 @@ def smtp_config(app_config: dict, server: SmtpServer) -> dict:
         "LMS_MAIL_SENDER": SENDER,
         "LMS_MAIL_MAX_ATTEMPTS": 3,
     }
+
+
+def delivered_to(server: SmtpServer, to: str) -> list:
+    """The messages ``server`` received for ``to`` after the worker sent everything due."""
+    deliver_due()
+    return [r.message for r in server.inbox.received if r.recipients == [to]]
