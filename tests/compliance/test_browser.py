@@ -28,6 +28,9 @@ def test_coordinator_downloads_the_compliance_csv(page, make, program, browser_s
     browser_sign_in(coordinator)
     page.get_by_role("link", name="Compliance by agency").click()
     expect(page.get_by_role("heading", name="Certification compliance")).to_be_visible()
+    # The page draws the chart twice (wide and narrow) and its stylesheet hides the
+    # one that does not fit; until that stylesheet has loaded, both are showing.
+    page.wait_for_load_state("load")
     chart = page.get_by_role("img", name="ALERRT active-threat response: who is current, by agency")
     expect(chart).to_be_visible()
     page.screenshot(path="/tmp/h4_compliance.png", full_page=True)
