@@ -34,6 +34,7 @@ PUBLIC_SESSIONS = os.environ.get("LOAD_PUBLIC_SESSIONS", "").split()
 OPEN_ROSTERS = [r.split(":", 2) for r in os.environ.get("LOAD_OPEN_ROSTERS", "").split()]
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 _DOWNLOAD = re.compile(r"/training/certificates/([0-9A-Z]{28})/download")
+_SEATS = re.compile(r'id="group-seats">[^<]*?(\d+) more can be seated now')
 _ROSTER = re.compile(r'/training/rosters/(\d+)"')
 _sent = 0
 
@@ -65,6 +66,18 @@ _env = None
 def _keep(environment, **_):
     global _env
     _env = environment
+
+
+_ALERT = re.compile(r'class="flash flash-error[^"]*"[^>]*>(.*?)</div>', re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def refused(answer) -> None:
+    """A 4xx answer is an error of the run, reported with the page's reason (its alert)."""
+    if 400 <= answer.status_code < 500:
+        found = _ALERT.search(answer.text)
+        reason = " ".join(_TAG.sub(" ", found.group(1)).split()) if found else answer.reason
+        answer.failure(f"{answer.status_code}: {reason[:160]}")
 
 
 def csrf_of(response) -> str | None:
@@ -137,25 +150,33 @@ class Coordinator(SignedIn):
 
     @task(1)
     def roster_upload(self):
-        if not PUBLIC_SESSIONS:
+        """Five new people (fewer when the group has fewer seats left) to a coming class.
+
+        As a coordinator does: the group's page of the class says how many more can be
+        seated; a class with none left is passed over for another (three tries).
+        """
+        for _ in range(3 if PUBLIC_SESSIONS else 0):
+            sid = random.choice(PUBLIC_SESSIONS)
+            page = f"/training/groups/{SHAPE.agencies + self.k}/sessions/{sid}"
+            answer = self.client.get(page, name="group session page")
+            token, seats = csrf_of(answer), _SEATS.search(answer.text)
+            if token is None or seats is None or int(seats.group(1)) == 0:
+                continue
+            batch = uuid.uuid4().hex[:10]
+            rows = "".join(
+                f"Load Person {batch} {i},load.{batch}.{i}@load.lms.test\n"
+                for i in range(min(5, int(seats.group(1))))
+            )
+            with self.client.post(
+                f"{page}/roster",
+                data={"csrf_token": token},
+                files={"roster": ("roster.csv", f"name,email\n{rows}".encode(), "text/csv")},
+                name="roster upload",
+                allow_redirects=False,
+                catch_response=True,
+            ) as answer:
+                refused(answer)
             return
-        page = (
-            f"/training/groups/{SHAPE.agencies + self.k}/sessions/{random.choice(PUBLIC_SESSIONS)}"
-        )
-        token = csrf_of(self.client.get(page, name="group session page"))
-        if token is None:
-            return
-        batch = uuid.uuid4().hex[:10]
-        rows = "".join(
-            f"Load Person {batch} {i},load.{batch}.{i}@load.lms.test\n" for i in range(5)
-        )
-        self.client.post(
-            f"{page}/roster",
-            data={"csrf_token": token},
-            files={"roster": ("roster.csv", f"name,email\n{rows}".encode(), "text/csv")},
-            name="roster upload",
-            allow_redirects=False,
-        )
 
 
 class Instructor(SignedIn):
@@ -166,7 +187,7 @@ class Instructor(SignedIn):
     def email(self):
         self.rosters: list[str] = []
         self.open = random.choice(OPEN_ROSTERS) if OPEN_ROSTERS else None
-        self.finalized = False
+        self.finalized = self.marked = False
         if self.open:
             return self.open[2]
         return mail(f"instructor.{random.randint(1, SHAPE.instructors)}")
@@ -204,8 +225,8 @@ class Instructor(SignedIn):
 
     @task(1)
     def finalize_and_issue(self):
-        if not self.open:
-            return
+        if not self.open or not (self.marked or self.finalized):
+            return  # an instructor marks attendance before finalizing
         session = self.open[0]
         token = self._open_roster_token()
         if not self.finalized:
@@ -218,13 +239,17 @@ class Instructor(SignedIn):
             ) as answer:
                 if answer.status_code == 400 and "finalized" in answer.text:
                     answer.success()  # another user sharing this roster was first
+                else:
+                    refused(answer)
             self.finalized = True
-        self.client.post(
+        with self.client.post(
             f"/training/sessions/{session}/certificates/issue",
             data={"csrf_token": token},
             name="issue certificates",
             allow_redirects=False,
-        )
+            catch_response=True,
+        ) as answer:
+            refused(answer)
 
 
 class Staff(SignedIn):
@@ -271,7 +296,7 @@ class Public(HttpUser):
         page = f"/training/sessions/{random.choice(PUBLIC_SESSIONS)}/register"
         token = csrf_of(self.client.get(page, name="registration form"))
         name = uuid.uuid4().hex[:10]
-        self.client.post(
+        with self.client.post(
             page,
             data={
                 "csrf_token": token,
@@ -281,4 +306,6 @@ class Public(HttpUser):
                 "website": "",
             },
             name="public registration",
-        )
+            catch_response=True,
+        ) as answer:
+            refused(answer)

@@ -4,8 +4,9 @@
 table at a time, so no more than one table's rows are held at once. Officers
 take the ALERRT refresher once a year (a few miss one: no-shows, cancellations,
 so their cycles lapse); instructors hold imported ALERRT cycles and the
-instructor certification from a class of the last 30 months; community
-participants attend CRASE and school-staff classes with their group. Sessions
+instructor certification, imported and renewed by a class of the last 30
+months; community participants attend CRASE and school-staff classes with
+their group. Sessions
 still to come have enrollments and nothing else, and so do those of the last
 ``OPEN_ROSTER_DAYS``: held, their rosters still open for attendance and
 finalizing (what the load test's instructors do).
@@ -235,6 +236,17 @@ def _cycles(cast, plan, completed, today, now):
         while granted <= today:
             cycle(pid, 1, granted, 12, source="imported", completion_id=None)
             granted = add_months(granted, 12) - timedelta(days=20)
+    # ... and the instructor certification, renewed every 36 months back to before the
+    # history, the last one running out 60 days after their class here: whoever leads
+    # a session holds it current that day, as finalizing its roster asks.
+    first = today - timedelta(days=365 * plan.cast.shape.years)
+    class_day = {pid: s[2] for s in plan.sessions if s[1] == 2 for pid in s[4]}
+    for pid in cast.instructors:
+        grants = [add_months(class_day.get(pid, today), -36) + timedelta(days=60)]
+        while grants[-1] > first:
+            grants.append(add_months(grants[-1], -36))
+        for granted in reversed(grants):
+            cycle(pid, 2, granted, 36, source="imported", completion_id=None)
     for eid, _, course, day, _, pid, _ in completed:
         track = plan.courses[course][5]
         if track:

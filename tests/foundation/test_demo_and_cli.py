@@ -12,6 +12,7 @@ from lms.models import (
     Role,
     RoleAssignment,
 )
+from lms.rosters.queries import completion_day, finalize_refusal
 
 
 def count(db, model):
@@ -109,3 +110,18 @@ def test_large_demo_loads_once_at_a_small_scale(runner):
     assert " enrollment, " in first.output and "officer.1@demo.lms.test" in first.output
     again = runner.invoke(args=["lms", "demo", "--size", "large", "--scale", "0.002"])
     assert "already holds people; demo data not loaded" in again.output
+
+
+def test_every_large_demo_session_is_led_by_someone_who_may_finalize_it(runner, make):
+    """Five years of sessions: each lead held the instructor certification on its day,
+    so the rosters left open (the load test's) can be finalized by their lead."""
+    result = runner.invoke(args=["lms", "demo", "--size", "large", "--scale", "0.002"])
+    assert result.exit_code == 0, result.output
+    sessions = make.db.scalars(select(CourseSession)).all()
+    assert len(sessions) > 10
+    refused = [
+        (session.id, finalize_refusal(session.instructors[0].person, session))
+        for session in sessions
+        if completion_day(session) is not None
+    ]
+    assert [(sid, why) for sid, why in refused if why] == []
