@@ -197,6 +197,24 @@ def post(base: str, path: str, browser: Browser, start: threading.Barrier) -> An
     return Answer(browser, response.status, seconds, text)
 
 
+def cpu_seconds(gunicorn_pgid: int) -> tuple[float, float]:
+    """CPU seconds used so far by gunicorn's processes and by PostgreSQL's (from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    app = server = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # the process ended
+        comm, fields = text[text.index("(") + 1 : text.rindex(")")], text.rsplit(")", 1)[1].split()
+        used = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        if int(fields[2]) == gunicorn_pgid:
+            app += used
+        elif comm == "postgres":
+            server += used
+    return app, server
+
+
 def percentiles(values: list[float]) -> str:
     ordered = sorted(values)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -315,11 +333,16 @@ def main(argv: list[str] | None = None) -> int:
         for thread in threads:
             thread.start()
         load = os.getloadavg()[0]
+        cpu_before = cpu_seconds(gunicorn.pid)
         start.wait()
         began = time.perf_counter()
         for thread in threads:
             thread.join()
         wall = time.perf_counter() - began
+        cpu_used = [
+            after - before
+            for after, before in zip(cpu_seconds(gunicorn.pid), cpu_before, strict=True)
+        ]
     finally:
         os.killpg(gunicorn.pid, signal.SIGTERM)
         gunicorn.wait(timeout=30)
@@ -330,6 +353,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"all answered in {wall:.2f} s")
     print(f"answer time (s):      {percentiles([a.seconds for a in answers])}")
+    print(
+        f"CPU per request (ms): gunicorn {1000 * cpu_used[0] / len(browsers):.1f}, "
+        f"PostgreSQL {1000 * cpu_used[1] / len(browsers):.1f}"
+    )
     locks = [LOCK_LINE.search(line) for line in lock_log.read_text().splitlines()]
     locks = [m for m in locks if m and int(m[1]) == session_id]
     if locks:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -53,14 +54,16 @@ def db_session() -> OrmSession:
 lock_log = logging.getLogger("lms.locks")
 
 
-def lock_row(model: type, ident: int):
+def lock_row(model: type, ident: int, options: Sequence = ()):
     """Load one row holding a write lock until the transaction ends.
 
     Writers that must not interleave (seat counting, issuing) lock the same row
     first. PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite locks the whole
     database for writing; a no-op UPDATE takes that lock (waiting up to the
     busy timeout) before anything is read. Everything between this call and the
-    commit is done with the lock held: do the work that does not need it first.
+    commit is done with the lock held: do the work that does not need it first;
+    ``options`` (loader options for the row's reload) leave out of it what the
+    locked work does not read.
     """
     session = db_session()
     asked = time.perf_counter()
@@ -73,7 +76,7 @@ def lock_row(model: type, ident: int):
         held = session.info.setdefault("lms_row_locks", [])
         held.append((model.__tablename__, ident, asked, taken, time.thread_time()))
     # The row as it is now that nobody else may change it (its eager loads after the lock).
-    return session.get(model, ident, populate_existing=True)
+    return session.get(model, ident, populate_existing=True, options=options)
 
 
 def lock_before_writing(model: type, ident: int) -> None:
@@ -142,13 +145,13 @@ def find_department() -> Organization | None:
     """The department that runs the program: the first organization of kind department.
 
     Looked up once per app context (a request asks for it on its page and in each
-    message it queues): its id is kept in ``g``, the row comes from the session.
+    message it queues): the row is kept in ``g``, which also keeps it in the
+    session's identity map (a weak one: a row nobody holds is read again).
     """
-    known = g.get("lms_department_id") if has_app_context() else None
-    if known is not None:
-        department = db_session().get(Organization, known)
-        if department is not None and department.kind is OrganizationKind.DEPARTMENT:
-            return department
+    if has_app_context():
+        known = g.get("lms_department")
+        if known is not None and known in db_session():
+            return known
     department = db_session().scalar(
         select(Organization)
         .where(Organization.kind == OrganizationKind.DEPARTMENT)
@@ -156,7 +159,7 @@ def find_department() -> Organization | None:
         .limit(1)
     )
     if department is not None and has_app_context():
-        g.lms_department_id = department.id
+        g.lms_department = department
     return department
 
 

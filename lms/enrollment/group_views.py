@@ -27,7 +27,7 @@ from . import group_operations, operations, queries, roster_csv, rules
 from .forms import ClaimLinkForm, GroupMemberForm, ReserveSeatsForm, RosterUploadForm
 from .places import EnrollmentError
 from .sign_up_links import sign_up_links
-from .views import placed_message, refused, session_or_404
+from .views import Placed, refused, session_or_404
 
 
 def _group_or_404(organization_id: int) -> Organization:
@@ -157,8 +157,9 @@ def add_group_member(organization_id: int, session_id: int):
         except EnrollmentError as exc:
             getattr(form, exc.field or "full_name").errors.append(refused(exc))
         else:
+            placed = Placed.of(enrollment, f"{enrollment.person.full_name} is")
             db_session().commit()
-            flash(placed_message(enrollment, f"{enrollment.person.full_name} is"), "success")
+            flash(placed.message(), "success")
             return _back_to_group_session(group, session)
     return _render_group_session(group, session, member_form=form, status=400)
 

@@ -26,7 +26,7 @@ from ..models import (
     TokenPurpose,
     utcnow,
 )
-from . import rules
+from . import queries, rules
 from .places import (
     EnrollmentError,
     admit,
@@ -57,6 +57,10 @@ def enroll_self(session_id: int, person: Person) -> Enrollment:
     lacking = rules.prerequisite_problems(session.course, person, local_today(session.timezone))
     if lacking:
         raise EnrollmentError(" ".join(lacking))
+    # A full session (most of a rush) will most likely put them on its waitlist: that
+    # word is built now, so that the lock covers only the decision and its rows.
+    full = not queries.count_seats(session).can_seat(person.organization)
+    word = invitations.waitlist_word(person, session) if full else None
     session = locked_session(session_id)
     problem = rules.timing_problem(session, utcnow())
     if problem:
@@ -65,7 +69,11 @@ def enroll_self(session_id: int, person: Person) -> Enrollment:
     enrollment = admit(
         session, person, person.organization, source=EnrollmentSource.SELF, actor=person
     )
-    invitations.enrollment_created(enrollment)
+    if enrollment.is_waitlisted and full:
+        if word is not None:
+            word.queue()
+    else:
+        invitations.enrollment_created(enrollment)
     return enrollment
 
 

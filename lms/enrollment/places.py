@@ -15,11 +15,13 @@ from collections.abc import Callable
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, lazyload
 
 from .. import signals
 from ..core import audit, db_session, lock_row
 from ..mail import invitations
 from ..models import (
+    Course,
     CourseSession,
     Enrollment,
     EnrollmentSource,
@@ -43,9 +45,18 @@ def _app():
     return current_app._get_current_object()
 
 
+#: What a seat decision reads of the session it locks: the row, its course, its meetings
+#: (still open?); not its instructors nor the course's prerequisites, which cost two
+#: statements under the lock (they load if asked for).
+_UNDER_LOCK = (
+    lazyload(CourseSession.instructors),
+    joinedload(CourseSession.course).lazyload(Course.prerequisites),
+)
+
+
 def lock_session(session_id: int) -> CourseSession | None:
     """The session, its row locked until the transaction ends (see :func:`lms.core.lock_row`)."""
-    return lock_row(CourseSession, session_id)
+    return lock_row(CourseSession, session_id, _UNDER_LOCK)
 
 
 def locked_session(session_id: int) -> CourseSession:

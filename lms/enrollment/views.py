@@ -9,6 +9,8 @@ below serve all three.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import abort, flash, redirect, render_template, url_for
 
 from ..auth.policy import (
@@ -52,13 +54,32 @@ def session_or_404(session_id: int, viewer: Person | None) -> CourseSession:
     return session
 
 
-def placed_message(enrollment: Enrollment, who: str = "You are") -> str:
-    """What a new place is: a seat, or a place on the waitlist (numbered)."""
-    title = enrollment.session.course.title
-    if enrollment.is_waitlisted:
-        position = queries.waitlist_position(enrollment)
-        return f"The session is full: {who} #{position} on the waitlist for {title}."
-    return f"{who} enrolled in {title}."
+@dataclass(frozen=True)
+class Placed:
+    """What a new place is, read before the commit expires it (no reload afterwards)."""
+
+    enrollment_id: int
+    session_id: int
+    title: str
+    waitlisted: bool
+    who: str
+
+    @classmethod
+    def of(cls, enrollment: Enrollment, who: str = "You are") -> Placed:
+        return cls(
+            enrollment.id,
+            enrollment.session_id,
+            enrollment.session.course.title,
+            enrollment.is_waitlisted,
+            who,
+        )
+
+    def message(self) -> str:
+        """A seat, or a place on the waitlist, numbered as the line stands now."""
+        if self.waitlisted:
+            position = queries.waitlist_positions([self.session_id]).get(self.enrollment_id)
+            return f"The session is full: {self.who} #{position} on the waitlist for {self.title}."
+        return f"{self.who} enrolled in {self.title}."
 
 
 def refused(exc: EnrollmentError) -> str:
@@ -80,9 +101,10 @@ def enroll(session_id: int):
         except EnrollmentError as exc:
             flash(refused(exc), "error")
         else:
+            placed = Placed.of(enrollment)
             db_session().commit()
-            flash(placed_message(enrollment), "success")
-    return redirect(url_for("lms.catalog.session_detail", session_id=session.id))
+            flash(placed.message(), "success")
+    return redirect(url_for("lms.catalog.session_detail", session_id=session_id))
 
 
 @allow(SIGNED_IN)
@@ -210,8 +232,9 @@ def coordinator_enroll(session_id: int):
                 message = refused(exc)
                 getattr(form, exc.field or "email").errors.append(message)
             else:
+                placed = Placed.of(enrollment, f"{person.full_name} is")
                 db_session().commit()
-                flash(placed_message(enrollment, f"{person.full_name} is"), "success")
+                flash(placed.message(), "success")
                 return redirect(
                     url_for("lms.enrollment.session_enrollments", session_id=session.id)
                 )

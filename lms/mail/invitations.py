@@ -23,7 +23,7 @@ from ..calendar.private_queries import PrivateSelection, private_meetings
 from ..calendar.queries import current_window
 from ..calendar.render import CalendarInfo, MeetingEntry, calendar_bytes
 from ..core import NoPublicAddress, public_url
-from ..enrollment.queries import session_roster, waitlist_position
+from ..enrollment.queries import session_roster
 from ..models import (
     CourseSession,
     Enrollment,
@@ -34,7 +34,7 @@ from ..models import (
     utcnow,
 )
 from .identity import sender_header
-from .operations import Attachment, queue_mail
+from .operations import Attachment, PreparedMail, prepare_mail, queue_mail
 
 log = logging.getLogger(__name__)
 
@@ -121,10 +121,34 @@ def _queue(
 def enrollment_created(enrollment: Enrollment) -> None:
     """A confirmation with the invitation, or word of a waitlist place (no invitation yet)."""
     if enrollment.is_waitlisted:
-        position = waitlist_position(enrollment)
-        _queue(enrollment, "enrollment_waitlisted", None, position=position)
+        word = waitlist_word(enrollment.person, enrollment.session)
+        if word is not None:
+            word.queue()
     else:
         _queue(enrollment, "enrollment_confirmed", REQUEST)
+
+
+def waitlist_word(person: Person, session: CourseSession) -> PreparedMail | None:
+    """Word of a waitlist place, built before the place exists (``.queue()`` it with the place).
+
+    It says where to see one's place in line rather than a number, which would be
+    stale the first time someone ahead cancels, and which only the seat decision
+    knows: so it is built before the session's lock, not while every other
+    enrollment in a rush waits for it.
+    """
+    if not person.email:
+        return None
+    try:
+        session_url = _session_url(session.id)
+    except NoPublicAddress as exc:
+        log.warning("waitlist message to person %s not prepared: %s", person.id, exc)
+        return None
+    return prepare_mail(
+        person,
+        "enrollment_waitlisted",
+        {"session": session, "course": session.course, "session_url": session_url},
+        category=MailCategory.TRANSACTIONAL,
+    )
 
 
 def seat_given(enrollment: Enrollment) -> None:

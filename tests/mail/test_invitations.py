@@ -5,8 +5,9 @@ updated REQUEST, every kind of cancellation a CANCEL."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import insert, update
 
-from lms.models import Enrollment, EnrollmentStatus, Role
+from lms.models import Enrollment, EnrollmentSource, EnrollmentStatus, Role, utcnow
 from tests.calendar.conftest import icaljs_instants
 from tests.enrollment import conftest as enrollment_fixtures
 from tests.enrollment.helpers import flash_text
@@ -128,7 +129,11 @@ def test_the_waitlist_gets_word_then_a_seat_with_the_invitation_and_a_cancel_wit
     assert "waitlist" in flash_text(enroll(client_for(waiting), session))
     [word] = delivered(smtp_server)[waiting.email]
     assert "you are on the waitlist for ALERRT Refresher" in word["Subject"]
-    assert "number 1 in line" in word.get_body(("plain",)).get_content()
+    # The number in line is on the page (the flash above, the session page), where it
+    # stays true; the message points there rather than carry one that goes stale.
+    text = word.get_body(("plain",)).get_content()
+    assert "Your place in line is on the session's page" in text
+    assert f"/sessions/{session.id}" in text
     assert not [p for p in word.walk() if p.get_content_type() == "text/calendar"]
 
     mine = make.db.query(Enrollment).filter_by(person_id=officer.id).one()
@@ -264,3 +269,68 @@ def test_a_day_taken_off_a_session_sends_a_cancel_of_that_day_alone(
         assert feed_after[kept]["SEQUENCE"] == events(before)[kept]["SEQUENCE"]
     # Thunderbird's reader finds the one event, at its time.
     assert icaljs_instants(data, tmp_path) == {uid: (second[1], second[2])}
+
+
+def test_a_seat_freed_while_an_officer_enrolls_in_a_full_session_gets_them_the_invitation(
+    client, make, sign_in, refresher, officer, smtp_server, monkeypatch
+):
+    """The waitlist word is built before the lock (the session was full); the lock then
+    finds the seat someone just gave back: a confirmation with the invitation goes,
+    not the waitlist word."""
+    from lms.enrollment import operations
+
+    session = make.session(refresher, capacity=1)
+    holder = make.person(Role.OFFICER, name="Ofc. Marcus Bell", email="marcus@mpd.test")
+    make.enrollment(session, holder)
+    real = operations.locked_session
+
+    def seat_given_back_first(session_id):  # another request, its own connection
+        with make.db.get_bind().begin() as other_request:
+            other_request.execute(
+                update(Enrollment)
+                .where(Enrollment.person_id == holder.id)
+                .values(status=EnrollmentStatus.CANCELLED)
+            )
+        return real(session_id)
+
+    monkeypatch.setattr(operations, "locked_session", seat_given_back_first)
+    sign_in(officer)
+    assert "You are enrolled" in flash_text(enroll(client, session))
+    [confirmation] = delivered(smtp_server)[officer.email]
+    assert "waitlist" not in confirmation["Subject"]
+    the_invitation(confirmation, "REQUEST", officer.email)
+
+
+def test_a_seat_taken_while_an_officer_enrolls_puts_them_on_the_waitlist_with_word_of_it(
+    client, make, sign_in, refresher, officer, smtp_server, monkeypatch
+):
+    """The reverse: a seat was free when read, gone when locked: the waitlist word goes,
+    built under the lock, with no invitation."""
+    from lms.enrollment import operations
+
+    session = make.session(refresher, capacity=1)
+    other = make.person(Role.OFFICER, name="Ofc. Marcus Bell", email="marcus@mpd.test")
+    other_id, other_organization_id = other.id, other.organization_id
+    real = operations.locked_session
+
+    def seat_taken_first(session_id):  # another request, its own connection
+        with make.db.get_bind().begin() as other_request:
+            other_request.execute(
+                insert(Enrollment).values(
+                    session_id=session_id,
+                    person_id=other_id,
+                    organization_id=other_organization_id,
+                    status=EnrollmentStatus.ENROLLED,
+                    source=EnrollmentSource.SELF,
+                    created_at=utcnow(),
+                    status_changed_at=utcnow(),
+                )
+            )
+        return real(session_id)
+
+    monkeypatch.setattr(operations, "locked_session", seat_taken_first)
+    sign_in(officer)
+    assert "#1 on the waitlist" in flash_text(enroll(client, session))
+    [word] = delivered(smtp_server)[officer.email]
+    assert "you are on the waitlist for ALERRT Refresher" in word["Subject"]
+    assert not [p for p in word.walk() if p.get_content_type() == "text/calendar"]
