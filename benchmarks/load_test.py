@@ -114,6 +114,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--key-dir", required=True, help="the keys the demo was signed with")
     parser.add_argument("--scale", default="1", help="the --scale the demo was built with")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per worker (more than 1: gthread)"
+    )
+    parser.add_argument(
+        "--think",
+        nargs=2,
+        type=float,
+        default=(0.5, 1.5),
+        metavar=("MIN", "MAX"),
+        help="each user's think time between requests, in seconds (0 0: as fast as answered)",
+    )
+    parser.add_argument(
+        "--reset-stats",
+        action="store_true",
+        help="count only once every user has started (their sign-ins not counted)",
+    )
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--spawn-rate", type=float, default=10)
     parser.add_argument("--run-time", default="60s")
@@ -136,28 +152,38 @@ def main(argv: list[str] | None = None) -> int:
         "LMS_SECRET_KEY": "load-test",
         "LMS_RATELIMIT_ENABLED": "false",
     }
+    threads = ["-k", "gthread", "--threads", str(args.threads)] if args.threads > 1 else []
     gunicorn = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
+        [str(BIN / "gunicorn"), "-w", str(args.workers), *threads, "-b", f"127.0.0.1:{port}",
          "--log-level", "warning", "lms.wsgi:app"],
         cwd=ROOT, env=env, start_new_session=True,
     )  # fmt: skip
     prefix = Path(tempfile.mkdtemp(prefix="lms-load-")) / "run"
     try:
         wait_for(base, gunicorn)
-        locust_env = {**env, "LOAD_SCALE": args.scale, **samples(args.database_url)}
+        locust_env = {
+            **env,
+            "LOAD_SCALE": args.scale,
+            "LOAD_THINK": " ".join(map(str, args.think)),
+            **samples(args.database_url),
+        }
         load = os.getloadavg()[0]
         command = [
             args.locust, "-f", str(ROOT / "benchmarks" / "load_users.py"), "--headless",
             "--host", base, "-u", str(args.users), "-r", str(args.spawn_rate),
             "-t", args.run_time, "--max-requests", str(args.max_requests),
             "--csv", str(prefix), "--only-summary", "--stop-timeout", "5",
-            *(args.only or []),
+            *(["--reset-stats"] if args.reset_stats else []), *(args.only or []),
         ]  # fmt: skip
         subprocess.run(command, env=locust_env, cwd=ROOT, check=False)
     finally:
         os.killpg(gunicorn.pid, signal.SIGTERM)
         gunicorn.wait(timeout=30)
-    print(f"{os.cpu_count()} CPUs, load average at start {load:.1f}; {args.workers} workers")
+    print(
+        f"{os.cpu_count()} CPUs, load average at start {load:.1f}; {args.workers} workers x "
+        f"{args.threads} threads; {args.users} users, think time {args.think[0]}-{args.think[1]} s"
+        f"{'; counted once all had started' if args.reset_stats else ''}"
+    )
     errors = report(str(prefix))
     return 1 if errors else 0
 

@@ -28,6 +28,7 @@ from lms.demo.large import FIRST_INSTRUCTOR, Shape, feed_token, officer_email  #
 from lms.demo.world import mail  # noqa: E402
 
 SHAPE = Shape().scaled(float(os.environ.get("LOAD_SCALE", "1")))
+THINK = [float(s) for s in os.environ.get("LOAD_THINK", "0.5 1.5").split()]
 SERIALS = os.environ.get("LOAD_SERIALS", "").split()
 PUBLIC_SESSIONS = os.environ.get("LOAD_PUBLIC_SESSIONS", "").split()
 #: (session, meeting, lead instructor's email) of rosters held and not yet finalized.
@@ -88,7 +89,7 @@ def csrf_of(response) -> str | None:
 
 class SignedIn(HttpUser):
     abstract = True
-    wait_time = between(0.5, 1.5)  # think time
+    wait_time = between(*THINK)  # think time (load_test.py --think)
 
     def email(self) -> str:
         raise NotImplementedError
@@ -272,7 +273,7 @@ class Staff(SignedIn):
 
 class Public(HttpUser):
     weight = 2
-    wait_time = between(0.5, 1.5)
+    wait_time = between(*THINK)
 
     @task(2)
     def class_list(self):
