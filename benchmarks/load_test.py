@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -40,6 +41,24 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def cpu_seconds(gunicorn_pgid: int) -> tuple[float, float]:
+    """CPU seconds used so far by gunicorn's processes and by PostgreSQL's (from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    app = server = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # the process ended
+        comm, fields = text[text.index("(") + 1 : text.rindex(")")], text.rsplit(")", 1)[1].split()
+        used = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        if int(fields[2]) == gunicorn_pgid:
+            app += used
+        elif comm == "postgres":
+            server += used
+    return app, server
 
 
 def samples(url: str) -> dict[str, str]:
@@ -92,20 +111,22 @@ def wait_for(base: str, process: subprocess.Popen, seconds: float = 60) -> None:
     sys.exit("gunicorn did not answer within a minute")
 
 
-def report(prefix: str) -> int:
-    errors = 0
+def report(prefix: str) -> tuple[int, int]:
+    """Print locust's figures per page; the errors and the requests of the run."""
+    errors = requests = 0
     with open(f"{prefix}_stats.csv") as handle:
         rows = list(csv.DictReader(handle))
     print(
         f"{'page':<22} {'requests':>8} {'errors':>6} {'req/s':>7} {'p50':>5} {'p95':>5} {'p99':>5}"
     )
     for row in rows:
-        errors += int(row["Failure Count"]) if row["Name"] == "Aggregated" else 0
+        if row["Name"] == "Aggregated":
+            errors, requests = int(row["Failure Count"]), int(row["Request Count"])
         print(
             f"{row['Name']:<22} {row['Request Count']:>8} {row['Failure Count']:>8} "
             f"{float(row['Requests/s']):8.1f} {row['50%']:>8} {row['95%']:>8} {row['99%']:>8}"
         )
-    return errors
+    return errors, requests
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,7 +196,14 @@ def main(argv: list[str] | None = None) -> int:
             "--csv", str(prefix), "--only-summary", "--stop-timeout", "5",
             *(["--reset-stats"] if args.reset_stats else []), *(args.only or []),
         ]  # fmt: skip
+        client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        server_before = cpu_seconds(gunicorn.pid)
         subprocess.run(command, env=locust_env, cwd=ROOT, check=False)
+        server_used = [a - b for a, b in zip(cpu_seconds(gunicorn.pid), server_before, strict=True)]
+        client = resource.getrusage(resource.RUSAGE_CHILDREN)
+        client_used = (client.ru_utime + client.ru_stime) - (
+            client_before.ru_utime + client_before.ru_stime
+        )
     finally:
         os.killpg(gunicorn.pid, signal.SIGTERM)
         gunicorn.wait(timeout=30)
@@ -184,7 +212,14 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.threads} threads; {args.users} users, think time {args.think[0]}-{args.think[1]} s"
         f"{'; counted once all had started' if args.reset_stats else ''}"
     )
-    errors = report(str(prefix))
+    errors, requests = report(str(prefix))
+    used = {"gunicorn": server_used[0], "PostgreSQL": server_used[1], "locust": client_used}
+    print("CPU over the whole run (s): " + ", ".join(f"{k} {v:.1f}" for k, v in used.items()))
+    if requests and not args.reset_stats:  # (after a reset, the sign-ins are not counted)
+        print(
+            "CPU per request (ms): "
+            + ", ".join(f"{k} {1000 * v / requests:.1f}" for k, v in used.items())
+        )
     return 1 if errors else 0
 
 

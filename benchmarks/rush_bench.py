@@ -52,7 +52,7 @@ from flask_wtf.csrf import generate_csrf
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from load_test import free_port  # noqa: E402
+from load_test import cpu_seconds, free_port  # noqa: E402
 from status_bench import prepare  # noqa: E402
 
 from lms.app import create_app, db  # noqa: E402
@@ -195,24 +195,6 @@ def post(base: str, path: str, browser: Browser, start: threading.Barrier) -> An
     seconds = time.perf_counter() - began
     conn.close()
     return Answer(browser, response.status, seconds, text)
-
-
-def cpu_seconds(gunicorn_pgid: int) -> tuple[float, float]:
-    """CPU seconds used so far by gunicorn's processes and by PostgreSQL's (from /proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    app = server = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue  # the process ended
-        comm, fields = text[text.index("(") + 1 : text.rindex(")")], text.rsplit(")", 1)[1].split()
-        used = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
-        if int(fields[2]) == gunicorn_pgid:
-            app += used
-        elif comm == "postgres":
-            server += used
-    return app, server
 
 
 def percentiles(values: list[float]) -> str:
