@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime, formataddr, parseaddr
+from functools import lru_cache
 
 from ..models import utcnow
 
@@ -115,6 +116,7 @@ def address_header(name: str, display_name: str | None, address: str) -> str:
     return folded_header(name, plain)
 
 
+@lru_cache(maxsize=1024)  # the sender's and Reply-To are the same for every message
 def header_address(value: str) -> tuple[str, str]:
     """(display name, address) of a header value such as ``'Name <address>'``, its name
     decoded if it was written in encoded words."""
