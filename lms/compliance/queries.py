@@ -179,13 +179,18 @@ def compliance_summaries(scope: set[int] | None, day: date | None = None) -> lis
 
 
 def compliance_report(
-    scope: set[int] | None, filters: Filters, day: date | None = None
+    scope: set[int] | None,
+    filters: Filters,
+    day: date | None = None,
+    *,
+    orgs: list[Organization] | None = None,
 ) -> ComplianceReport:
     """Per agency counts for every track, and the page of people ``filters`` asks for.
 
     Counted and filtered in the database: a fixed number of queries, and only the
     page's rows (``PAGE_SIZE``) come back, whatever the number of people. A page
-    past the last shows the last.
+    past the last shows the last. ``orgs``: the organizations of ``scope`` by name,
+    when the caller has them already (the filter form lists them).
     """
     day = day or local_today()
     tracks = all_tracks()
@@ -199,7 +204,7 @@ def compliance_report(
         rows, total = population.standings(
             *criteria, limit=PAGE_SIZE, offset=(pages_for(total) - 1) * PAGE_SIZE
         )
-    orgs = organizations(scope)
+    orgs = organizations(scope) if orgs is None else orgs
     summaries = _summaries(tracks, counts, orgs, next_sessions(routes), filters.track_id)
     return ComplianceReport(day, tracks, orgs, summaries, rows, total, filters)
 
