@@ -187,19 +187,18 @@ class Population:
 
     def _judged(self, rows) -> list[Standing]:
         day, tracks = self.day, self.tracks
-        with cyclic_gc_paused():
-            return [
-                Standing(
-                    person_id,
-                    name,
-                    badge,
-                    org_id,
-                    tracks[track_id],
-                    state_on(tracks[track_id], expires_on, day),
-                    expires_on,
-                )
-                for person_id, name, badge, org_id, track_id, expires_on, *_ in rows
-            ]
+        return [
+            Standing(
+                person_id,
+                name,
+                badge,
+                org_id,
+                tracks[track_id],
+                state_on(tracks[track_id], expires_on, day),
+                expires_on,
+            )
+            for person_id, name, badge, org_id, track_id, expires_on, *_ in rows
+        ]
 
     @staticmethod
     def _counted(rows) -> dict[tuple[int, int], Counter]:
@@ -229,10 +228,12 @@ class Population:
         """
         if not self.tracks:
             return [], 0
-        rows = db_session().execute(self._listing(criteria, limit, offset)).all()
+        with cyclic_gc_paused():  # thousands of rows, small objects without cycles
+            rows = db_session().execute(self._listing(criteria, limit, offset)).all()
+            standings = self._judged(rows)
         if limit is None:
-            return self._judged(rows), len(rows)
-        return self._judged(rows), self._total(rows, criteria, offset)
+            return standings, len(rows)
+        return standings, self._total(rows, criteria, offset)
 
     def _total(self, page, criteria, offset: int) -> int:
         """How many match in all: as the page's rows say, else counted (past the last row)."""
