@@ -8,8 +8,8 @@ exports run:
 
 - ``population_standings``: every person's status on every track that
   concerns them (the figure with the 300 ms budget);
-- ``compliance_report``: the compliance page's whole computation (standings,
-  per-agency counts, filters).
+- ``compliance_report``: the compliance page's whole computation (per-agency
+  counts, filters, the first page of rows; "rows" is how many match in all).
 
 Usage::
 
@@ -245,7 +245,7 @@ def timed(label: str, func, repeat: int) -> tuple[float, list[float]]:
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     median = statistics.median(samples)
-    size = len(result) if hasattr(result, "__len__") else len(result.rows)
+    size = len(result) if hasattr(result, "__len__") else result.total
     print(
         f"  {label:<21} median {median:6.1f} ms  min {min(samples):6.1f} ms  "
         f"max {max(samples):6.1f} ms  (cpu median {statistics.median(cpu):6.1f} ms)  "

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, g, has_app_context, has_request_context, request, url_for
 from flask_login import current_user
-from sqlalchemy import event, select, update
+from sqlalchemy import ColumnElement, event, func, select, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction
 
@@ -171,6 +171,25 @@ def department_name() -> str:
     """
     organization = find_department()
     return organization.name if organization else current_app.config["LMS_DEPARTMENT_NAME"]
+
+
+def by_name(column: ColumnElement[str]) -> ColumnElement[str]:
+    """SQL to order by ``column`` blind to case, character by character, whatever the
+    database's collation: as Python orders ``str.casefold()`` keys, for names in any script
+    on PostgreSQL (whose collation, en_US say, would skip spaces and punctuation: "C"
+    compares code points) and for ASCII letters on SQLite (whose ``lower`` folds only those).
+    """
+    lowered = func.lower(column)
+    if db_session().get_bind().dialect.name == "postgresql":
+        return lowered.collate("C")
+    return lowered
+
+
+def contains_text(column: ColumnElement[str], text: str) -> ColumnElement[bool]:
+    """SQL: ``column`` contains ``text`` blind to case (on SQLite, to ASCII case); the
+    ``%`` and ``_`` of ``text`` are taken literally."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(column).like(f"%{escaped}%", escape="\\")
 
 
 def to_local(moment: datetime | None, zone: str | ZoneInfo | None = None) -> datetime | None:

@@ -1,8 +1,8 @@
 """Reads behind the compliance pages and exports, always scoped to what the viewer manages.
 
 Each function runs a fixed number of queries whatever the number of people:
-statuses come from :func:`lms.status.population.population_standings`, hours from
-one aggregate over the completions of the period.
+statuses are counted and listed by :class:`lms.status.population.Population`,
+hours come from one aggregate over the completions of the period.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from datetime import date
 from decimal import Decimal
 from functools import cached_property
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import CTE, ColumnElement, func, select, union_all
 
 from ..auth.policy import managed_organization_ids
-from ..core import db_session, local_today, to_local
+from ..core import contains_text, db_session, local_today, to_local
 from ..models import (
     CertificationTrack,
     Completion,
@@ -28,7 +28,7 @@ from ..models import (
     Role,
     RoleAssignment,
 )
-from ..status.population import Standing, cyclic_gc_paused, next_sessions, population_standings
+from ..status.population import Population, Standing, next_sessions
 from ..status.queries import STATE_ORDER, CertificationState, all_tracks
 from ..status.routes import track_routes
 from .periods import Period
@@ -67,28 +67,19 @@ class Filters:
     name: str = ""
     page: int = 1
 
-    @property
-    def active(self) -> bool:
-        """Whether :meth:`keep` can drop a row (the organization is the report's scope)."""
-        return any(
-            (
-                self.track_id is not None,
-                self.state is not None,
-                self.due_before is not None,
-                self.name,
-            )
-        )
-
-    def keep(self, standing: Standing) -> bool:
-        if self.track_id is not None and standing.track.id != self.track_id:
-            return False
-        if self.state is not None and standing.state is not self.state:
-            return False
-        if self.due_before is not None and (
-            standing.expires_on is None or standing.expires_on >= self.due_before
-        ):
-            return False
-        return not (self.name and self.name.casefold() not in standing.full_name.casefold())
+    def criteria(self, standing: CTE) -> list[ColumnElement[bool]]:
+        """The filters as SQL on :attr:`Population.standing` (the organization is the scope)."""
+        columns = standing.c
+        criteria = []
+        if self.track_id is not None:
+            criteria.append(columns.track_id == self.track_id)
+        if self.state is not None:
+            criteria.append(columns.state == self.state.value)
+        if self.due_before is not None:
+            criteria.append(columns.expires_on < self.due_before)  # never certified: NULL, out
+        if self.name:
+            criteria.append(contains_text(columns.full_name, self.name))
+        return criteria
 
 
 @dataclass
@@ -132,11 +123,14 @@ class TrackSummary:
 
 @dataclass
 class ComplianceReport:
+    """Every track's counts per agency, and one page of the people the filters keep."""
+
     day: date
     tracks: list[CertificationTrack]
     organizations: list[Organization]
     summaries: list[TrackSummary]
-    rows: list[Standing]
+    page_rows: list[Standing]
+    total: int  # rows the filters keep, on every page
     filters: Filters
 
     @cached_property
@@ -146,32 +140,23 @@ class ComplianceReport:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-len(self.rows) // PAGE_SIZE))
-
-    @property
-    def page_rows(self) -> list[Standing]:
-        start = (min(self.filters.page, self.pages) - 1) * PAGE_SIZE
-        return self.rows[start : start + PAGE_SIZE]
+        return pages_for(self.total)
 
 
-def compliance_report(
-    scope: set[int] | None, filters: Filters, day: date | None = None
-) -> ComplianceReport:
-    """Per agency counts for every track, and the filtered list of people; flat query count."""
-    day = day or local_today()
-    tracks = all_tracks()
-    orgs = organizations(scope)
-    routes = track_routes(tracks)
-    upcoming = next_sessions(routes)
+def pages_for(rows: int) -> int:
+    """How many pages ``rows`` rows fill (at least one)."""
+    return max(1, -(-rows // PAGE_SIZE))
+
+
+def _summaries(
+    tracks: list[CertificationTrack],
+    counts: dict[tuple[int, int], Counter],
+    orgs: list[Organization],
+    upcoming: dict[int, CourseSession],
+    shown_track_id: int | None = None,
+) -> list[TrackSummary]:
+    """Per track with anyone to report (or ``shown_track_id``), each agency's counts."""
     by_org = {o.id: o for o in orgs}
-    counts: dict[tuple[int, int], Counter] = {}
-    with cyclic_gc_paused():
-        standings = population_standings(tracks, day, scope)
-        # Counted in one pass at C speed, then split per (track, agency).
-        tally = Counter((s.track.id, s.organization_id, s.state) for s in standings)
-        for (track_id, org_id, state), n in tally.items():
-            counts.setdefault((track_id, org_id), Counter())[state] = n
-        rows = [s for s in standings if filters.keep(s)] if filters.active else standings
     summaries = []
     for track in tracks:
         agencies = [
@@ -180,9 +165,57 @@ def compliance_report(
             if track_id == track.id and org_id in by_org
         ]
         agencies.sort(key=lambda a: a.organization.name.casefold())
-        if agencies or filters.track_id == track.id:
+        if agencies or shown_track_id == track.id:
             summaries.append(TrackSummary(track, agencies, upcoming.get(track.id)))
-    return ComplianceReport(day, tracks, orgs, summaries, rows, filters)
+    return summaries
+
+
+def compliance_summaries(scope: set[int] | None, day: date | None = None) -> list[TrackSummary]:
+    """Per track, how many people of each agency in ``scope`` are in each state."""
+    tracks = all_tracks()
+    routes = track_routes(tracks)
+    counts = Population(tracks, day, scope, routes).counts()
+    return _summaries(tracks, counts, organizations(scope), next_sessions(routes))
+
+
+def compliance_report(
+    scope: set[int] | None,
+    filters: Filters,
+    day: date | None = None,
+    *,
+    orgs: list[Organization] | None = None,
+) -> ComplianceReport:
+    """Per agency counts for every track, and the page of people ``filters`` asks for.
+
+    Counted and filtered in the database: a fixed number of queries, and only the
+    page's rows (``PAGE_SIZE``) come back, whatever the number of people. A page
+    past the last shows the last. ``orgs``: the organizations of ``scope`` by name,
+    when the caller has them already (the filter form lists them).
+    """
+    day = day or local_today()
+    tracks = all_tracks()
+    routes = track_routes(tracks)
+    population = Population(tracks, day, scope, routes)
+    criteria = filters.criteria(population.standing)
+    counts, rows, total = population.counts_and_standings(
+        *criteria, limit=PAGE_SIZE, offset=(filters.page - 1) * PAGE_SIZE
+    )
+    if not rows and total:
+        rows, total = population.standings(
+            *criteria, limit=PAGE_SIZE, offset=(pages_for(total) - 1) * PAGE_SIZE
+        )
+    orgs = organizations(scope) if orgs is None else orgs
+    summaries = _summaries(tracks, counts, orgs, next_sessions(routes), filters.track_id)
+    return ComplianceReport(day, tracks, orgs, summaries, rows, total, filters)
+
+
+def compliance_rows(
+    scope: set[int] | None, filters: Filters, day: date | None = None
+) -> list[Standing]:
+    """Every row ``filters`` keeps, all pages (the export), in the report's order."""
+    population = Population(all_tracks(), day, scope)
+    rows, _ = population.standings(*filters.criteria(population.standing))
+    return rows
 
 
 def state_choices() -> list[tuple[str, str]]:

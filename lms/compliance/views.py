@@ -10,7 +10,7 @@ from flask import Response, abort, render_template, request
 from ..auth.policy import STAFF, allow, current_person, is_staff
 from ..boundary import parse_id
 from ..core import audit, db_session, local_today
-from ..models import CourseSession, Person
+from ..models import CourseSession, Organization, Person
 from ..status import queries as status_queries
 from ..status.forms import choices
 from ..status.queries import STATE_ORDER, CertificationState
@@ -37,19 +37,18 @@ def _organization_param(viewer: Person) -> tuple[int | None, set[int] | None]:
     return organization_id, scope
 
 
-def _organization_choices(viewer: Person) -> list:
-    return choices(
-        [("", "All agencies you manage")]
-        + [(o.id, o.name) for o in queries.organizations(queries.scope_for(viewer))]
-    )
+def _organization_choices(managed: list[Organization]) -> list:
+    return choices([("", "All agencies you manage")] + [(o.id, o.name) for o in managed])
 
 
 def _compliance_form(viewer: Person):
+    """The form, its filters, the scope and the scope's organizations (by name)."""
     organization_id, scope = _organization_param(viewer)
+    managed = queries.organizations(queries.scope_for(viewer))
     form = ComplianceFilterForm(formdata=request.args)
     tracks = status_queries.all_tracks()
     form.track.choices = choices([("", "All certifications")] + [(t.id, t.name) for t in tracks])
-    form.organization.choices = _organization_choices(viewer)
+    form.organization.choices = _organization_choices(managed)
     form.state.choices = choices([("", "Any status")] + queries.state_choices())
     if not form.validate():
         abort(400, "Some filters were not understood: " + _errors(form))
@@ -61,7 +60,7 @@ def _compliance_form(viewer: Person):
         name=(form.name.data or "").strip(),
         page=form.page.data or 1,
     )
-    return form, filters, scope
+    return form, filters, scope, [o for o in managed if scope is None or o.id in scope]
 
 
 def _errors(form) -> str:
@@ -96,8 +95,8 @@ def _audit_export(viewer: Person, kind: str, rows: int) -> None:
 @allow(STAFF)
 def overview():
     viewer = _staff()
-    form, filters, scope = _compliance_form(viewer)
-    report = queries.compliance_report(scope, filters)
+    form, filters, scope, orgs = _compliance_form(viewer)
+    report = queries.compliance_report(scope, filters, orgs=orgs)
     states = [(s.value, s.label) for s in STATE_ORDER]
     charts = [
         renderers.compliance_charts(
@@ -125,13 +124,13 @@ def overview():
 @allow(STAFF)
 def export_csv():
     viewer = _staff()
-    _, filters, scope = _compliance_form(viewer)
-    report = queries.compliance_report(scope, filters)
-    rows = renderers.compliance_rows(report.rows, report.organization_names)
+    _, filters, scope, orgs = _compliance_form(viewer)
+    day = local_today()
+    names = {o.id: o.name for o in orgs}
+    rows = renderers.compliance_rows(queries.compliance_rows(scope, filters, day), names)
     _audit_export(viewer, "compliance", len(rows))
     return _csv_response(
-        renderers.csv_bytes(renderers.COMPLIANCE_HEADER, rows),
-        f"compliance-{report.day.isoformat()}.csv",
+        renderers.csv_bytes(renderers.COMPLIANCE_HEADER, rows), f"compliance-{day.isoformat()}.csv"
     )
 
 
@@ -149,7 +148,9 @@ def _hours_context(viewer: Person):
         periods = sorted([*periods, period], key=lambda p: p.start, reverse=True)
     form.period.choices = choices((p.key, p.label) for p in periods)
     form.period.data = period.key
-    form.organization.choices = _organization_choices(viewer)
+    form.organization.choices = _organization_choices(
+        queries.organizations(queries.scope_for(viewer))
+    )
     ledger = queries.hours_ledger(scope, period)
     return form, period, scope, ledger
 
@@ -226,7 +227,7 @@ def dashboard_panel(person: Person) -> dict | None:
     """For coordinators and admins: how many are in force on each track, at a glance."""
     if not is_staff(person):
         return None
-    report = queries.compliance_report(queries.scope_for(person), queries.Filters())
-    if not report.summaries:
+    summaries = queries.compliance_summaries(queries.scope_for(person))
+    if not summaries:
         return None
-    return {"report": report}
+    return {"summaries": summaries}

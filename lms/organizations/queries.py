@@ -143,13 +143,10 @@ class TrackCompliance:
 def compliance_summary(organization: Organization) -> list[TrackCompliance]:
     """Per track, how many of the organization's people are current, due soon, expired, never.
 
-    Counted by the compliance report itself, so this page and that one never disagree.
+    Counted as the compliance report counts, so this page and that one never disagree.
     """
-    report = compliance_queries.compliance_report(
-        {organization.id}, compliance_queries.Filters(organization_id=organization.id)
-    )
     return [
         TrackCompliance(summary.track, summary.totals)
-        for summary in report.summaries
+        for summary in compliance_queries.compliance_summaries({organization.id})
         if summary.agencies
     ]

@@ -1,16 +1,17 @@
 """Certification status in SQL: the rule of :func:`~lms.status.queries.state_on`, as clauses.
 
-Pages that filter, sort and page thousands of people by status (the people
-directory) must do it in the database rather than load everyone. These
-clauses say the same thing as ``state_on`` over the latest live expiry of
-``latest_expiries``; ``tests/people/test_directory.py`` holds them to it.
+Pages that filter, sort, page and count thousands of people by status (the
+people directory, the compliance report) must do it in the database rather
+than load everyone. These clauses say the same thing as ``state_on`` over the
+latest live expiry of ``latest_expiries``; ``tests/people/test_directory.py``
+and ``tests/compliance/test_counting.py`` hold them to it.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, select
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from ..models import Certification, CertificationTrack
@@ -68,3 +69,23 @@ def state_clause(
             held(Certification.expires_on > day), ~held(Certification.expires_on > due_soon_until)
         )
     return held(Certification.expires_on > due_soon_until)
+
+
+def state_case(
+    tracks: list[CertificationTrack], track_id, expires_on, day: date
+) -> ColumnElement[str]:
+    """The :class:`CertificationState` value for a latest expiry ``expires_on`` (a column,
+    NULL: never certified) on the track ``track_id`` (a column, one of ``tracks``) on ``day``.
+
+    The rule of ``state_on``, for counting and filtering a whole population in
+    the database: each track's "due soon" window ends on its own day.
+    """
+    due_soon_until = case(
+        {t.id: day + timedelta(days=t.renewal_window_days) for t in tracks}, value=track_id
+    )
+    return case(
+        (expires_on.is_(None), CertificationState.NEVER.value),
+        (expires_on <= day, CertificationState.EXPIRED.value),
+        (expires_on <= due_soon_until, CertificationState.DUE_SOON.value),
+        else_=CertificationState.CURRENT.value,
+    )
