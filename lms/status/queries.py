@@ -17,18 +17,17 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
 from ..core import db_session, local_today, to_local
 from ..models import (
-    PLACE_LISTING,
-    SESSION_LISTING,
     Certification,
     CertificationTrack,
     Completion,
+    Course,
     CourseSession,
     Enrollment,
     EnrollmentStatus,
@@ -37,7 +36,8 @@ from ..models import (
     SessionStatus,
     utcnow,
 )
-from .cycles import counts_on, latest_cycles
+from ..models.enrollment import free_seats
+from .cycles import counts_on
 from .routes import TrackRoutes, track_routes
 
 
@@ -178,15 +178,44 @@ def cycles_of(person_id: int) -> list[Certification]:
 # --- one person's overview (the officer's dashboard) ----------------------------
 
 
+@dataclass(frozen=True)
+class OfferedSession:
+    """A session the overview offers: not begun, open for registration, with a free seat.
+
+    Its facts as read-only columns: an officer's page lists up to 50 of these, and
+    building each as a session with its course and meetings was most of its cost.
+    """
+
+    id: int
+    course_id: int
+    course_code: str
+    timezone: str
+    starts_at: datetime
+    ends_at: datetime
+    meeting_count: int
+    seats_left: int
+
+
+@dataclass(frozen=True)
+class ComingPlace:
+    """The person's place (enrolled or waitlisted) in a coming session, as columns."""
+
+    session_id: int
+    course_id: int
+    course_title: str
+    timezone: str
+    starts_at: datetime | None
+    status: EnrollmentStatus
+
+
 @dataclass
 class TrackOverview:
     """What an officer needs about one track: standing, how to renew, where to go."""
 
     status: TrackStatus
     routes: TrackRoutes
-    cycle: Certification | None
-    enrolled: list[Enrollment]
-    open_sessions: list[CourseSession]
+    enrolled: list[ComingPlace]
+    open_sessions: list[OfferedSession]
     open_sessions_finish_in_time: bool
 
     @property
@@ -198,7 +227,7 @@ class TrackOverview:
         return self.status.state is not CertificationState.CURRENT
 
 
-def _open_sessions(course_ids: set[int], person_id: int) -> list[CourseSession]:
+def _open_sessions(course_ids: set[int], person_id: int) -> list[OfferedSession]:
     """Sessions of these courses not yet begun, open for registration, with a free seat."""
     if not course_ids:
         return []
@@ -208,8 +237,26 @@ def _open_sessions(course_ids: set[int], person_id: int) -> list[CourseSession]:
         Enrollment.person_id == person_id,
         Enrollment.status != EnrollmentStatus.CANCELLED,
     )
-    sessions = db_session().scalars(
-        select(CourseSession)
+    meeting_count = (
+        select(func.count(Meeting.id))
+        .where(Meeting.session_id == CourseSession.id)
+        .correlate(CourseSession)
+        .scalar_subquery()
+    )
+    rows = db_session().execute(
+        select(
+            CourseSession.id,
+            CourseSession.course_id,
+            Course.code,
+            CourseSession.timezone,
+            CourseSession.starts_at,
+            CourseSession.ends_at,
+            meeting_count,
+            CourseSession.capacity,
+            CourseSession.seats_taken,
+            CourseSession.seats_reserved_open,
+        )
+        .join(Course, Course.id == CourseSession.course_id)
         .where(
             CourseSession.course_id.in_(course_ids),
             CourseSession.open_for_registration(now),
@@ -217,19 +264,30 @@ def _open_sessions(course_ids: set[int], person_id: int) -> list[CourseSession]:
         )
         .order_by(CourseSession.starts_at, CourseSession.id)
         .limit(50)
-        .options(*SESSION_LISTING)
     )
-    return [s for s in sessions.unique() if s.seats_left > 0]
+    offered = (
+        OfferedSession(*facts, free_seats(capacity, taken, reserved))
+        for *facts, capacity, taken, reserved in rows
+    )
+    return [s for s in offered if s.seats_left > 0]
 
 
-def _coming_enrollments(person_id: int, course_ids: set[int]) -> list[Enrollment]:
+def _coming_places(person_id: int, course_ids: set[int]) -> list[ComingPlace]:
     if not course_ids:
         return []
     now = utcnow()
     future = exists().where(Meeting.session_id == CourseSession.id, Meeting.ends_at > now)
-    enrollments = db_session().scalars(
-        select(Enrollment)
+    rows = db_session().execute(
+        select(
+            Enrollment.session_id,
+            CourseSession.course_id,
+            Course.title,
+            CourseSession.timezone,
+            CourseSession.starts_at,
+            Enrollment.status,
+        )
         .join(CourseSession, CourseSession.id == Enrollment.session_id)
+        .join(Course, Course.id == CourseSession.course_id)
         .where(
             Enrollment.person_id == person_id,
             Enrollment.status.in_([EnrollmentStatus.ENROLLED, EnrollmentStatus.WAITLISTED]),
@@ -237,12 +295,11 @@ def _coming_enrollments(person_id: int, course_ids: set[int]) -> list[Enrollment
             CourseSession.status != SessionStatus.CANCELLED,
             future,
         )
-        .options(*PLACE_LISTING)
     )
-    return sorted(enrollments.unique(), key=lambda e: e.session.starts_at or now)
+    return sorted((ComingPlace(*row) for row in rows), key=lambda p: p.starts_at or now)
 
 
-def _finishes_before(session: CourseSession, day: date) -> bool:
+def _finishes_before(session: OfferedSession, day: date) -> bool:
     ends = to_local(session.ends_at)
     return ends is not None and ends.date() < day
 
@@ -256,16 +313,15 @@ def person_overview(person: Person, day: date | None = None) -> list[TrackOvervi
     day = day or local_today()
     tracks = all_tracks()
     routes = track_routes(tracks)
-    track_ids = [t.id for t in tracks]
-    cycles = latest_cycles([person.id], track_ids, day)
+    expiries = latest_expiries([person.id], [t.id for t in tracks], day)
     roles = person.role_set
     all_course_ids = set().union(*(r.course_ids for r in routes.values())) if routes else set()
-    enrollments = _coming_enrollments(person.id, all_course_ids)
-    enrolled_course_ids = {e.session.course_id for e in enrollments}
+    places = _coming_places(person.id, all_course_ids)
+    enrolled_course_ids = {p.course_id for p in places}
     concerned = [
         t
         for t in tracks
-        if (person.id, t.id) in cycles
+        if (person.id, t.id) in expiries
         or roles & routes[t.id].required_of
         or routes[t.id].course_ids & enrolled_course_ids
     ]
@@ -276,11 +332,10 @@ def person_overview(person: Person, day: date | None = None) -> list[TrackOvervi
     )
     overview = []
     for track in concerned:
-        cycle = cycles.get((person.id, track.id))
-        expires_on = cycle.expires_on if cycle else None
+        expires_on = expiries.get((person.id, track.id))
         status = TrackStatus(track, state_on(track, expires_on, day), expires_on)
         course_ids = routes[track.id].course_ids
-        mine = [e for e in enrollments if e.session.course_id in course_ids]
+        mine = [p for p in places if p.course_id in course_ids]
         candidates = [s for s in open_sessions if s.course_id in course_ids]
         in_time = candidates
         if status.state is CertificationState.DUE_SOON:
@@ -297,7 +352,6 @@ def person_overview(person: Person, day: date | None = None) -> list[TrackOvervi
             TrackOverview(
                 status=status,
                 routes=routes[track.id],
-                cycle=cycle,
                 enrolled=mine,
                 open_sessions=(in_time or candidates)[:5],
                 open_sessions_finish_in_time=bool(in_time)
