@@ -6,13 +6,14 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app, g, has_app_context, has_request_context, request, url_for
 from flask_login import current_user
-from sqlalchemy import event, select, update
+from sqlalchemy import Select, event, select, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction
 
@@ -138,6 +139,17 @@ def department_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["LMS_TIMEZONE"])
 
 
+@cache
+def _first_department() -> Select:
+    """Built once per process: every page asks it."""
+    return (
+        select(Organization)
+        .where(Organization.kind == OrganizationKind.DEPARTMENT)
+        .order_by(Organization.id)
+        .limit(1)
+    )
+
+
 def find_department() -> Organization | None:
     """The department that runs the program: the first organization of kind department.
 
@@ -149,12 +161,7 @@ def find_department() -> Organization | None:
         department = db_session().get(Organization, known)
         if department is not None and department.kind is OrganizationKind.DEPARTMENT:
             return department
-    department = db_session().scalar(
-        select(Organization)
-        .where(Organization.kind == OrganizationKind.DEPARTMENT)
-        .order_by(Organization.id)
-        .limit(1)
-    )
+    department = db_session().scalar(_first_department())
     if department is not None and has_app_context():
         g.lms_department_id = department.id
     return department

@@ -18,8 +18,9 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Select, bindparam, exists, func, select
 from sqlalchemy.orm import selectinload
 
 from ..core import db_session, local_today, to_local
@@ -110,20 +111,34 @@ def latest_expiries(
     if not person_ids or not track_ids:
         return {}
     rows = db_session().execute(
-        select(Certification.person_id, Certification.track_id, func.max(Certification.expires_on))
-        .where(
-            Certification.person_id.in_(person_ids),
-            Certification.track_id.in_(track_ids),
-            counts_on(day),
-        )
-        .group_by(Certification.person_id, Certification.track_id)
+        _latest_expiries_statement(),
+        {"person_ids": person_ids, "track_ids": track_ids, "day": day},
     )
     return {(p, t): expiry for p, t, expiry in rows}
 
 
+@cache
+def _latest_expiries_statement() -> Select:
+    """Built once per process; ``person_ids``, ``track_ids`` and ``day`` are bound per call."""
+    return (
+        select(Certification.person_id, Certification.track_id, func.max(Certification.expires_on))
+        .where(
+            Certification.person_id.in_(bindparam("person_ids", expanding=True)),
+            Certification.track_id.in_(bindparam("track_ids", expanding=True)),
+            counts_on(bindparam("day")),
+        )
+        .group_by(Certification.person_id, Certification.track_id)
+    )
+
+
+@cache
+def _all_tracks_statement() -> Select:
+    return select(CertificationTrack).order_by(CertificationTrack.name)
+
+
 def all_tracks() -> list[CertificationTrack]:
     """Every certification track, by name."""
-    return list(db_session().scalars(select(CertificationTrack).order_by(CertificationTrack.name)))
+    return list(db_session().scalars(_all_tracks_statement()))
 
 
 def statuses_for(
@@ -227,14 +242,13 @@ class TrackOverview:
         return self.status.state is not CertificationState.CURRENT
 
 
-def _open_sessions(course_ids: set[int], person_id: int) -> list[OfferedSession]:
-    """Sessions of these courses not yet begun, open for registration, with a free seat."""
-    if not course_ids:
-        return []
-    now = utcnow()
+@cache
+def _open_sessions_statement() -> Select:
+    """Built once per process; ``course_ids``, ``person_id`` and ``now`` are bound per call."""
+    now = bindparam("now")
     already = exists().where(
         Enrollment.session_id == CourseSession.id,
-        Enrollment.person_id == person_id,
+        Enrollment.person_id == bindparam("person_id"),
         Enrollment.status != EnrollmentStatus.CANCELLED,
     )
     meeting_count = (
@@ -243,7 +257,7 @@ def _open_sessions(course_ids: set[int], person_id: int) -> list[OfferedSession]
         .correlate(CourseSession)
         .scalar_subquery()
     )
-    rows = db_session().execute(
+    return (
         select(
             CourseSession.id,
             CourseSession.course_id,
@@ -258,12 +272,22 @@ def _open_sessions(course_ids: set[int], person_id: int) -> list[OfferedSession]
         )
         .join(Course, Course.id == CourseSession.course_id)
         .where(
-            CourseSession.course_id.in_(course_ids),
+            CourseSession.course_id.in_(bindparam("course_ids", expanding=True)),
             CourseSession.open_for_registration(now),
             ~already,
         )
         .order_by(CourseSession.starts_at, CourseSession.id)
         .limit(50)
+    )
+
+
+def _open_sessions(course_ids: set[int], person_id: int) -> list[OfferedSession]:
+    """Sessions of these courses not yet begun, open for registration, with a free seat."""
+    if not course_ids:
+        return []
+    rows = db_session().execute(
+        _open_sessions_statement(),
+        {"course_ids": sorted(course_ids), "person_id": person_id, "now": utcnow()},
     )
     offered = (
         OfferedSession(*facts, free_seats(capacity, taken, reserved))
@@ -272,12 +296,13 @@ def _open_sessions(course_ids: set[int], person_id: int) -> list[OfferedSession]
     return [s for s in offered if s.seats_left > 0]
 
 
-def _coming_places(person_id: int, course_ids: set[int]) -> list[ComingPlace]:
-    if not course_ids:
-        return []
-    now = utcnow()
-    future = exists().where(Meeting.session_id == CourseSession.id, Meeting.ends_at > now)
-    rows = db_session().execute(
+@cache
+def _coming_places_statement() -> Select:
+    """Built once per process; ``person_id``, ``course_ids`` and ``now`` are bound per call."""
+    future = exists().where(
+        Meeting.session_id == CourseSession.id, Meeting.ends_at > bindparam("now")
+    )
+    return (
         select(
             Enrollment.session_id,
             CourseSession.course_id,
@@ -289,12 +314,22 @@ def _coming_places(person_id: int, course_ids: set[int]) -> list[ComingPlace]:
         .join(CourseSession, CourseSession.id == Enrollment.session_id)
         .join(Course, Course.id == CourseSession.course_id)
         .where(
-            Enrollment.person_id == person_id,
+            Enrollment.person_id == bindparam("person_id"),
             Enrollment.status.in_([EnrollmentStatus.ENROLLED, EnrollmentStatus.WAITLISTED]),
-            CourseSession.course_id.in_(course_ids),
+            CourseSession.course_id.in_(bindparam("course_ids", expanding=True)),
             CourseSession.status != SessionStatus.CANCELLED,
             future,
         )
+    )
+
+
+def _coming_places(person_id: int, course_ids: set[int]) -> list[ComingPlace]:
+    if not course_ids:
+        return []
+    now = utcnow()
+    rows = db_session().execute(
+        _coming_places_statement(),
+        {"person_id": person_id, "course_ids": sorted(course_ids), "now": now},
     )
     return sorted((ComingPlace(*row) for row in rows), key=lambda p: p.starts_at or now)
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import lazyload
 
 from ..core import db_session
@@ -61,26 +62,44 @@ class TrackRoutes:
         return sorted(seen.values(), key=lambda c: c.code)
 
 
+@cache
+def _granting_statement() -> Select:
+    """Active courses granting the tracks ``track_ids`` (bound per call); built once."""
+    return (
+        select(Course)
+        .where(
+            Course.grants_track_id.in_(bindparam("track_ids", expanding=True)),
+            Course.active.is_(True),
+        )
+        .options(lazyload(Course.prerequisites))  # not needed here: no extra query
+        .order_by(Course.code)
+    )
+
+
+@cache
+def _renewing_statement() -> Select:
+    """Active courses renewing the tracks ``track_ids``, with how; built once."""
+    return (
+        select(TrackRenewalPath.track_id, TrackRenewalPath.method, Course)
+        .join(Course, Course.id == TrackRenewalPath.course_id)
+        .where(
+            TrackRenewalPath.track_id.in_(bindparam("track_ids", expanding=True)),
+            Course.active.is_(True),
+        )
+        .options(lazyload(Course.prerequisites))
+        .order_by(Course.code)
+    )
+
+
 def track_routes(tracks: list[CertificationTrack]) -> dict[int, TrackRoutes]:
     """How each track is earned and renewed; two queries for any number of tracks."""
     routes = {t.id: TrackRoutes(t) for t in tracks}
     if not tracks:
         return routes
-    granting = db_session().scalars(
-        select(Course)
-        .where(Course.grants_track_id.in_(routes), Course.active.is_(True))
-        .options(lazyload(Course.prerequisites))  # not needed here: no extra query
-        .order_by(Course.code)
-    )
-    for course in granting:
+    track_ids = {"track_ids": list(routes)}
+    for course in db_session().scalars(_granting_statement(), track_ids):
         routes[course.grants_track_id].granting.append(course)
-    paths = db_session().execute(
-        select(TrackRenewalPath.track_id, TrackRenewalPath.method, Course)
-        .join(Course, Course.id == TrackRenewalPath.course_id)
-        .where(TrackRenewalPath.track_id.in_(routes), Course.active.is_(True))
-        .options(lazyload(Course.prerequisites))
-        .order_by(Course.code)
-    )
+    paths = db_session().execute(_renewing_statement(), track_ids)
     for track_id, method, course in paths:
         if method is RenewalMethod.TEACH_SESSION:
             routes[track_id].teaching.append(course)
