@@ -21,10 +21,11 @@ from datetime import date, datetime, timedelta
 from functools import cache
 
 from sqlalchemy import Select, bindparam, exists, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..core import db_session, local_today, to_local
 from ..models import (
+    SESSION_LISTING,
     Certification,
     CertificationTrack,
     Completion,
@@ -175,19 +176,30 @@ def is_current(person_id: int, track: CertificationTrack, day: date | None = Non
 # --- cycles (history) ----------------------------------------------------------
 
 
+@cache
+def _cycles_statement() -> Select:
+    """A person's cycles (``person_id`` bound per call) with what earned each; built once.
+
+    The completion and its course ride along in the same statement; a taught
+    session comes with its meetings (its day) but not its instructors, and no
+    course brings its prerequisites: the history names a code and a day.
+    """
+    return (
+        select(Certification)
+        .where(Certification.person_id == bindparam("person_id"))
+        .options(
+            joinedload(Certification.completion)
+            .joinedload(Completion.course)
+            .lazyload(Course.prerequisites),
+            selectinload(Certification.taught_session).options(*SESSION_LISTING),
+        )
+        .order_by(Certification.granted_on.desc(), Certification.id.desc())
+    )
+
+
 def cycles_of(person_id: int) -> list[Certification]:
     """Every cycle of a person on every track, revoked ones included, newest first."""
-    return list(
-        db_session().scalars(
-            select(Certification)
-            .where(Certification.person_id == person_id)
-            .options(
-                selectinload(Certification.completion).joinedload(Completion.course),
-                selectinload(Certification.taught_session),
-            )
-            .order_by(Certification.granted_on.desc(), Certification.id.desc())
-        )
-    )
+    return list(db_session().scalars(_cycles_statement(), {"person_id": person_id}))
 
 
 # --- one person's overview (the officer's dashboard) ----------------------------
