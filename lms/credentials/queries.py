@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy.orm import defaultload, defer, joinedload
 
 from ..auth.policy import can_revoke_certificate, coordinates_session, teaches
 from ..core import db_session, local_today, state
@@ -17,6 +18,7 @@ from ..models import (
     Certificate,
     Certification,
     Completion,
+    Course,
     CourseSession,
     Person,
 )
@@ -68,6 +70,28 @@ def can_correct(viewer: Person, certificate: Certificate) -> bool:
 # --- lookups ------------------------------------------------------------------------
 
 
+@cache
+def _certifying_session_statement() -> Select:
+    """A session (``session_id`` bound per call) without its seat counts' three
+    subqueries nor its course's prerequisites: its certificate pages show neither."""
+    return (
+        select(CourseSession)
+        .where(CourseSession.id == bindparam("session_id"))
+        .options(
+            defer(CourseSession.seats_taken),
+            defer(CourseSession.waitlist_length),
+            defer(CourseSession.seats_reserved_open),
+            defaultload(CourseSession.course).lazyload(Course.prerequisites),
+        )
+    )
+
+
+def certifying_session(session_id: int) -> CourseSession | None:
+    """The session whose certificates a page lists or hands out (with its course,
+    meetings and instructors: its name, and who may issue)."""
+    return db_session().scalar(_certifying_session_statement(), {"session_id": session_id})
+
+
 def certificate_by_serial(text: str) -> Certificate | None:
     serial = signing.normalize_serial(text)
     if serial is None:
@@ -96,27 +120,30 @@ class RosterRow:
     certificate: Certificate | None
 
 
+@cache
+def _roster_statement() -> Select:
+    """A session's completions (``session_id`` bound per call), each with its holder and
+    its live certificate if any (at most one: a unique index); built once."""
+    live = and_(
+        Certificate.completion_id == Completion.id,
+        Certificate.status != CertificateStatus.SUPERSEDED,
+    )
+    return (
+        select(Completion, Certificate)
+        .outerjoin(Certificate, live)
+        .where(Completion.session_id == bindparam("session_id"))
+        .options(joinedload(Completion.person))
+    )
+
+
 def session_roster(session: CourseSession) -> list[RosterRow]:
     """The session's completions with their live certificates, by holder name."""
-    completions = list(
-        db_session()
-        .scalars(
-            select(Completion)
-            .where(Completion.session_id == session.id)
-            .options(selectinload(Completion.person))
+    rows = [
+        RosterRow(completion, certificate)
+        for completion, certificate in db_session().execute(
+            _roster_statement(), {"session_id": session.id}
         )
-        .unique()
-    )
-    certificates = {
-        c.completion_id: c
-        for c in db_session().scalars(
-            select(Certificate).where(
-                Certificate.completion_id.in_([c.id for c in completions] or [-1]),
-                Certificate.status != CertificateStatus.SUPERSEDED,
-            )
-        )
-    }
-    rows = [RosterRow(c, certificates.get(c.id)) for c in completions]
+    ]
     rows.sort(key=lambda r: r.completion.person.full_name.casefold())
     return rows
 
