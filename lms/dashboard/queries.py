@@ -41,9 +41,11 @@ def _places_statement() -> Select:
     """A person's places, with whether each session has a meeting ahead; built once.
 
     Binds ``person_id`` and ``now``. Reads what the dashboard shows: the status,
-    the session's course title, times and location; not the person again (with
+    the session's course title, meetings and location; not the person again (with
     their organization), the seat counts' subqueries nor the course's rules. The
-    session is the one joined for the "still ahead" test, not joined twice.
+    session is the one joined for the "still ahead" test, not joined twice; its
+    meetings join too (a second statement, the default, cost more to prepare
+    than to run).
     """
     session = contains_eager(Enrollment.session)
     return (
@@ -58,6 +60,7 @@ def _places_statement() -> Select:
                 CourseSession.timezone, CourseSession.location, CourseSession.course_id
             ),
             session.defaultload(CourseSession.course).load_only(Course.title),
+            session.joinedload(CourseSession.meetings),
             *PLACE_LISTING,
         )
     )
