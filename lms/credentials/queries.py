@@ -72,8 +72,10 @@ def can_correct(viewer: Person, certificate: Certificate) -> bool:
 
 @cache
 def _certifying_session_statement() -> Select:
-    """A session (``session_id`` bound per call) without its seat counts' three
-    subqueries nor its course's prerequisites: its certificate pages show neither."""
+    """A session (``session_id`` bound per call) with its meetings, instructors and the
+    track its lead instructors must hold joined (one statement, not four), without its
+    seat counts' three subqueries nor its course's prerequisites: its certificate pages
+    show neither."""
     return (
         select(CourseSession)
         .where(CourseSession.id == bindparam("session_id"))
@@ -82,6 +84,9 @@ def _certifying_session_statement() -> Select:
             defer(CourseSession.waitlist_length),
             defer(CourseSession.seats_reserved_open),
             defaultload(CourseSession.course).lazyload(Course.prerequisites),
+            defaultload(CourseSession.course).joinedload(Course.instructor_track),
+            joinedload(CourseSession.meetings),
+            joinedload(CourseSession.instructors),
         )
     )
 
@@ -89,7 +94,8 @@ def _certifying_session_statement() -> Select:
 def certifying_session(session_id: int) -> CourseSession | None:
     """The session whose certificates a page lists or hands out (with its course,
     meetings and instructors: its name, and who may issue)."""
-    return db_session().scalar(_certifying_session_statement(), {"session_id": session_id})
+    found = db_session().scalars(_certifying_session_statement(), {"session_id": session_id})
+    return found.unique().one_or_none()
 
 
 def certificate_by_serial(text: str) -> Certificate | None:
