@@ -120,37 +120,44 @@ def expiry_for(completion: Completion) -> date | None:
     return add_months(completion.completed_on, track.validity_months)
 
 
-@dataclass
+@dataclass(frozen=True)
 class RosterRow:
-    completion: Completion
+    """One completion of a session as its certificates page lists it."""
+
+    completion_id: int
+    holder: str
+    completed_on: date
     certificate: Certificate | None
 
 
 @cache
 def _roster_statement() -> Select:
-    """A session's completions (``session_id`` bound per call), each with its holder and
-    its live certificate if any (at most one: a unique index); built once."""
+    """A session's completions (``session_id`` bound per call): the holder's name, the
+    day, and the live certificate if any (at most one: a unique index); built once.
+
+    Columns for the completion and its holder, whom the page only names: the whole
+    completion, person and organization for each of a class's rows cost more than
+    the rest of the page.
+    """
     live = and_(
         Certificate.completion_id == Completion.id,
         Certificate.status != CertificateStatus.SUPERSEDED,
     )
     return (
-        select(Completion, Certificate)
+        select(Completion.id, Person.full_name, Completion.completed_on, Certificate)
+        .join(Person, Person.id == Completion.person_id)
         .outerjoin(Certificate, live)
         .where(Completion.session_id == bindparam("session_id"))
-        .options(joinedload(Completion.person))
     )
 
 
 def session_roster(session: CourseSession) -> list[RosterRow]:
     """The session's completions with their live certificates, by holder name."""
     rows = [
-        RosterRow(completion, certificate)
-        for completion, certificate in db_session().execute(
-            _roster_statement(), {"session_id": session.id}
-        )
+        RosterRow(*row)
+        for row in db_session().execute(_roster_statement(), {"session_id": session.id})
     ]
-    rows.sort(key=lambda r: r.completion.person.full_name.casefold())
+    rows.sort(key=lambda r: r.holder.casefold())
     return rows
 
 
