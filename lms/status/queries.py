@@ -351,6 +351,24 @@ def _finishes_before(session: OfferedSession, day: date) -> bool:
     return ends is not None and ends.date() < day
 
 
+@cache
+def _tracks_statement() -> Select:
+    """Every track by name, with the latest expiry of the live cycles of ``person_id``
+    granted by ``day`` (both bound per call; NULL: none): all_tracks and
+    latest_expiries for one person, in one statement. Built once."""
+    latest = (
+        select(func.max(Certification.expires_on))
+        .where(
+            Certification.track_id == CertificationTrack.id,
+            Certification.person_id == bindparam("person_id"),
+            counts_on(bindparam("day")),
+        )
+        .correlate(CertificationTrack)
+        .scalar_subquery()
+    )
+    return select(CertificationTrack, latest).order_by(CertificationTrack.name)
+
+
 def person_overview(person: Person, day: date | None = None) -> list[TrackOverview]:
     """Every track that concerns ``person``, with what to do next; a handful of queries.
 
@@ -358,9 +376,10 @@ def person_overview(person: Person, day: date | None = None) -> list[TrackOvervi
     is required of, or who is enrolled in a course that earns it.
     """
     day = day or local_today()
-    tracks = all_tracks()
+    rows = db_session().execute(_tracks_statement(), {"person_id": person.id, "day": day}).all()
+    tracks = [track for track, _ in rows]
+    expiries = {track.id: expires_on for track, expires_on in rows if expires_on is not None}
     routes = track_routes(tracks)
-    expiries = latest_expiries([person.id], [t.id for t in tracks], day)
     roles = person.role_set
     all_course_ids = set().union(*(r.course_ids for r in routes.values())) if routes else set()
     places = _coming_places(person.id, all_course_ids)
@@ -368,7 +387,7 @@ def person_overview(person: Person, day: date | None = None) -> list[TrackOvervi
     concerned = [
         t
         for t in tracks
-        if (person.id, t.id) in expiries
+        if t.id in expiries
         or roles & routes[t.id].required_of
         or routes[t.id].course_ids & enrolled_course_ids
     ]
@@ -379,7 +398,7 @@ def person_overview(person: Person, day: date | None = None) -> list[TrackOvervi
     )
     overview = []
     for track in concerned:
-        expires_on = expiries.get((person.id, track.id))
+        expires_on = expiries.get(track.id)
         status = TrackStatus(track, state_on(track, expires_on, day), expires_on)
         course_ids = routes[track.id].course_ids
         mine = [p for p in places if p.course_id in course_ids]
