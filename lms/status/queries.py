@@ -354,8 +354,7 @@ def _finishes_before(session: OfferedSession, day: date) -> bool:
 @cache
 def _tracks_statement() -> Select:
     """Every track by name, with the latest expiry of the live cycles of ``person_id``
-    granted by ``day`` (both bound per call; NULL: none): all_tracks and
-    latest_expiries for one person, in one statement. Built once."""
+    granted by ``day`` (both bound per call; NULL: none). Built once."""
     latest = (
         select(func.max(Certification.expires_on))
         .where(
@@ -369,6 +368,13 @@ def _tracks_statement() -> Select:
     return select(CertificationTrack, latest).order_by(CertificationTrack.name)
 
 
+def person_statuses(person_id: int, day: date) -> list[TrackStatus]:
+    """One person's status on every track, by track name: one statement, where
+    :func:`statuses_for` takes two (the tracks, then the expiries)."""
+    rows = db_session().execute(_tracks_statement(), {"person_id": person_id, "day": day})
+    return [TrackStatus(track, state_on(track, expiry, day), expiry) for track, expiry in rows]
+
+
 def person_overview(person: Person, day: date | None = None) -> list[TrackOverview]:
     """Every track that concerns ``person``, with what to do next; a handful of queries.
 
@@ -376,30 +382,27 @@ def person_overview(person: Person, day: date | None = None) -> list[TrackOvervi
     is required of, or who is enrolled in a course that earns it.
     """
     day = day or local_today()
-    rows = db_session().execute(_tracks_statement(), {"person_id": person.id, "day": day}).all()
-    tracks = [track for track, _ in rows]
-    expiries = {track.id: expires_on for track, expires_on in rows if expires_on is not None}
-    routes = track_routes(tracks)
+    statuses = person_statuses(person.id, day)
+    routes = track_routes([s.track for s in statuses])
     roles = person.role_set
     all_course_ids = set().union(*(r.course_ids for r in routes.values())) if routes else set()
     places = _coming_places(person.id, all_course_ids)
     enrolled_course_ids = {p.course_id for p in places}
     concerned = [
-        t
-        for t in tracks
-        if t.id in expiries
-        or roles & routes[t.id].required_of
-        or routes[t.id].course_ids & enrolled_course_ids
+        s
+        for s in statuses
+        if s.expires_on is not None
+        or roles & routes[s.track.id].required_of
+        or routes[s.track.id].course_ids & enrolled_course_ids
     ]
     if not concerned:
         return []
     open_sessions = _open_sessions(
-        set().union(*(routes[t.id].course_ids for t in concerned)), person.id
+        set().union(*(routes[s.track.id].course_ids for s in concerned)), person.id
     )
     overview = []
-    for track in concerned:
-        expires_on = expiries.get(track.id)
-        status = TrackStatus(track, state_on(track, expires_on, day), expires_on)
+    for status in concerned:
+        track, expires_on = status.track, status.expires_on
         course_ids = routes[track.id].course_ids
         mine = [p for p in places if p.course_id in course_ids]
         candidates = [s for s in open_sessions if s.course_id in course_ids]
