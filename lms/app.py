@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Flask, redirect, url_for
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import LMS
@@ -40,6 +41,54 @@ def _instance_secret(instance_path: Path) -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+#: Set in a pooled connection's ``info`` once its transaction sends more than SELECTs.
+_WROTE = "lms_transaction_wrote"
+
+
+def _note_writes(conn, cursor, statement, parameters, context, executemany) -> None:
+    if statement[:6].upper() != "SELECT":  # text with a leading blank counts as a write
+        conn.info[_WROTE] = True
+
+
+def _forget_writes(conn) -> None:
+    conn.info.pop(_WROTE, None)
+
+
+def _end_reading_requests_with_commit(app: Flask) -> None:
+    """A request whose transaction only read ends it with COMMIT rather than ROLLBACK.
+
+    Either leaves the database as it was; but psycopg forgets a connection's prepared
+    statements on every rollback, and each request ended with one, so PostgreSQL
+    planned every statement of every page afresh: about half of its CPU on the
+    officer's pages, which ask the same statements all day. A transaction that wrote
+    (anything but a SELECT was sent), holds unflushed changes or failed is left to
+    end as before. Registered before the other hooks: it runs after them, last.
+    """
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", _note_writes)
+    event.listen(engine, "commit", _forget_writes)
+    event.listen(engine, "rollback", _forget_writes)
+
+    @app.after_request
+    def commit_what_only_read(response):
+        session = db.session()
+        transaction = session.get_transaction()
+        if (
+            transaction is not None
+            and transaction.is_active
+            and not (session.new or session.dirty or session.deleted)
+            and not session.connection().info.get(_WROTE)
+        ):
+            expire = session.expire_on_commit
+            session.expire_on_commit = False  # nothing was written: what was read still holds
+            try:
+                session.commit()
+            finally:
+                session.expire_on_commit = expire
+        return response
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -78,6 +127,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # A bounded pool per process: gunicorn workers x (pool + overflow) connections at most.
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config))
     db.init_app(app)
+    if app.config["LMS_DB_PREPARED_STATEMENTS"]:
+        _end_reading_requests_with_commit(app)
     lms.init_app(app, url_prefix=app.config["LMS_URL_PREFIX"])
 
     # This app is the LMS's own host: its other answers (unknown paths, 405s, the

@@ -188,6 +188,14 @@ OPTIONS: dict[str, Option] = {
         "Standalone app: seconds after which a pooled connection is replaced (before a "
         "firewall or PgBouncer drops idle ones); every checkout is also pinged first.",
     ),
+    "LMS_DB_PREPARED_STATEMENTS": Option(
+        True,
+        "Standalone app on PostgreSQL: psycopg prepares the statements a connection "
+        "repeats, and a request that only read ends with a commit so they outlive it "
+        "(PostgreSQL then plans each once, not on every page). Set false behind PgBouncer "
+        "in transaction mode unless it is 1.21 or later with max_prepared_statements set: "
+        "a connection's next transaction may reach another server that lacks them.",
+    ),
 }
 
 #: The pool options, as SQLAlchemy's create_engine() names them.
@@ -227,7 +235,14 @@ def engine_options(config: dict[str, Any]) -> dict[str, Any]:
         config.setdefault(key, OPTIONS[key].default)
         _positive_int(config, key, minimum=minimum)
         options[name] = config[key]
+    prepared = config.setdefault(
+        "LMS_DB_PREPARED_STATEMENTS", OPTIONS["LMS_DB_PREPARED_STATEMENTS"].default
+    )
+    if not isinstance(prepared, bool):
+        raise ConfigError(f"LMS_DB_PREPARED_STATEMENTS must be true or false, got {prepared!r}")
     url = make_url(config["SQLALCHEMY_DATABASE_URI"])
+    if not prepared and url.get_driver_name() == "psycopg":
+        options["connect_args"] = {"prepare_threshold": None}
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         # One shared in-memory connection (Flask-SQLAlchemy's StaticPool): no pool to size.
         return {"pool_pre_ping": True}

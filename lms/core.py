@@ -7,13 +7,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app, g, has_app_context, has_request_context, request, url_for
 from flask_login import current_user
-from sqlalchemy import ColumnElement, event, func, select, update
+from sqlalchemy import ColumnElement, Select, event, func, select, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction
 
@@ -141,6 +142,17 @@ def department_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["LMS_TIMEZONE"])
 
 
+@cache
+def _first_department() -> Select:
+    """Built once per process: every page asks it."""
+    return (
+        select(Organization)
+        .where(Organization.kind == OrganizationKind.DEPARTMENT)
+        .order_by(Organization.id)
+        .limit(1)
+    )
+
+
 def find_department() -> Organization | None:
     """The department that runs the program: the first organization of kind department.
 
@@ -152,12 +164,7 @@ def find_department() -> Organization | None:
         known = g.get("lms_department")
         if known is not None and known in db_session():
             return known
-    department = db_session().scalar(
-        select(Organization)
-        .where(Organization.kind == OrganizationKind.DEPARTMENT)
-        .order_by(Organization.id)
-        .limit(1)
-    )
+    department = db_session().scalar(_first_department())
     if department is not None and has_app_context():
         g.lms_department = department
     return department

@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app, has_request_context, request
 from flask_login import login_user, logout_user
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Select, bindparam, delete, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from .. import signals
@@ -87,15 +88,23 @@ def start_login_session(person: Person) -> str:
     return token
 
 
+@cache
+def _live_sign_in() -> Select:
+    """The live sign-in of a token's hash (bound per call), with its person, their
+    organization and roles: one statement, built once, as every request asks it."""
+    return (
+        select(LoginSession)
+        .where(
+            LoginSession.token_hash == bindparam("token_hash"), LoginSession.revoked_at.is_(None)
+        )
+        .options(joinedload(LoginSession.person).joinedload(Person.roles))
+    )
+
+
 def load_login_session(token: str) -> Person | None:
     """The person of a live sign-in token (Flask-Login's user loader)."""
     lifetime = timedelta(hours=current_app.config["LMS_SIGN_IN_LIFETIME_HOURS"])
-    # One statement per request: the sign-in, its person, their organization and roles.
-    row = db_session().scalar(
-        select(LoginSession)
-        .where(LoginSession.token_hash == token_hash(token), LoginSession.revoked_at.is_(None))
-        .options(joinedload(LoginSession.person).joinedload(Person.roles))
-    )
+    row = db_session().scalar(_live_sign_in(), {"token_hash": token_hash(token)})
     if row is None or row.created_at + lifetime < utcnow():
         return None
     person = row.person

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, bindparam, func, select
 
 from ..models import Certification
-from ..status.queries import TrackStatus, statuses_for
+from ..status.queries import TrackStatus, person_statuses
 from .queries import PERSON, read
 from .render import CertificationEntry, DateKind
 
@@ -65,9 +65,9 @@ def certification_dates(person_id: int, today: date, history: tuple) -> list[Cer
         for track_id, granted, revoked, recorded, revoked_at in history
     }
     dates = []
-    for (_person_id, track_id), status in sorted(statuses_for([person_id], day=today).items()):
-        if status.expires_on is not None and track_id in by_track:
-            dates.append(CertificationDates(status, *by_track[track_id]))
+    for status in sorted(person_statuses(person_id, today), key=lambda s: s.track.id):
+        if status.expires_on is not None and status.track.id in by_track:
+            dates.append(CertificationDates(status, *by_track[status.track.id]))
     return dates
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy.orm import defaultload, defer, joinedload
 
 from ..auth.policy import can_revoke_certificate, coordinates_session, teaches
 from ..core import db_session, local_today, state
@@ -17,6 +18,7 @@ from ..models import (
     Certificate,
     Certification,
     Completion,
+    Course,
     CourseSession,
     Person,
 )
@@ -68,6 +70,34 @@ def can_correct(viewer: Person, certificate: Certificate) -> bool:
 # --- lookups ------------------------------------------------------------------------
 
 
+@cache
+def _certifying_session_statement() -> Select:
+    """A session (``session_id`` bound per call) with its meetings, instructors and the
+    track its lead instructors must hold joined (one statement, not four), without its
+    seat counts' three subqueries nor its course's prerequisites: its certificate pages
+    show neither."""
+    return (
+        select(CourseSession)
+        .where(CourseSession.id == bindparam("session_id"))
+        .options(
+            defer(CourseSession.seats_taken),
+            defer(CourseSession.waitlist_length),
+            defer(CourseSession.seats_reserved_open),
+            defaultload(CourseSession.course).lazyload(Course.prerequisites),
+            defaultload(CourseSession.course).joinedload(Course.instructor_track),
+            joinedload(CourseSession.meetings),
+            joinedload(CourseSession.instructors),
+        )
+    )
+
+
+def certifying_session(session_id: int) -> CourseSession | None:
+    """The session whose certificates a page lists or hands out (with its course,
+    meetings and instructors: its name, and who may issue)."""
+    found = db_session().scalars(_certifying_session_statement(), {"session_id": session_id})
+    return found.unique().one_or_none()
+
+
 def certificate_by_serial(text: str) -> Certificate | None:
     serial = signing.normalize_serial(text)
     if serial is None:
@@ -90,34 +120,44 @@ def expiry_for(completion: Completion) -> date | None:
     return add_months(completion.completed_on, track.validity_months)
 
 
-@dataclass
+@dataclass(frozen=True)
 class RosterRow:
-    completion: Completion
+    """One completion of a session as its certificates page lists it."""
+
+    completion_id: int
+    holder: str
+    completed_on: date
     certificate: Certificate | None
+
+
+@cache
+def _roster_statement() -> Select:
+    """A session's completions (``session_id`` bound per call): the holder's name, the
+    day, and the live certificate if any (at most one: a unique index); built once.
+
+    Columns for the completion and its holder, whom the page only names: the whole
+    completion, person and organization for each of a class's rows cost more than
+    the rest of the page.
+    """
+    live = and_(
+        Certificate.completion_id == Completion.id,
+        Certificate.status != CertificateStatus.SUPERSEDED,
+    )
+    return (
+        select(Completion.id, Person.full_name, Completion.completed_on, Certificate)
+        .join(Person, Person.id == Completion.person_id)
+        .outerjoin(Certificate, live)
+        .where(Completion.session_id == bindparam("session_id"))
+    )
 
 
 def session_roster(session: CourseSession) -> list[RosterRow]:
     """The session's completions with their live certificates, by holder name."""
-    completions = list(
-        db_session()
-        .scalars(
-            select(Completion)
-            .where(Completion.session_id == session.id)
-            .options(selectinload(Completion.person))
-        )
-        .unique()
-    )
-    certificates = {
-        c.completion_id: c
-        for c in db_session().scalars(
-            select(Certificate).where(
-                Certificate.completion_id.in_([c.id for c in completions] or [-1]),
-                Certificate.status != CertificateStatus.SUPERSEDED,
-            )
-        )
-    }
-    rows = [RosterRow(c, certificates.get(c.id)) for c in completions]
-    rows.sort(key=lambda r: r.completion.person.full_name.casefold())
+    rows = [
+        RosterRow(*row)
+        for row in db_session().execute(_roster_statement(), {"session_id": session.id})
+    ]
+    rows.sort(key=lambda r: r.holder.casefold())
     return rows
 
 
@@ -136,15 +176,19 @@ def session_certificates(session_id: int) -> list[Certificate]:
     )
 
 
+@cache
+def _person_certificates_statement() -> Select:
+    """Built once: the dashboard asks it for everyone who signs in."""
+    return (
+        select(Certificate)
+        .where(Certificate.person_id == bindparam("person_id"))
+        .order_by(Certificate.issued_on.desc(), Certificate.id.desc())
+    )
+
+
 def person_certificates(person_id: int) -> list[Certificate]:
     """Everything issued to a person, newest first (history included)."""
-    return list(
-        db_session().scalars(
-            select(Certificate)
-            .where(Certificate.person_id == person_id)
-            .order_by(Certificate.issued_on.desc(), Certificate.id.desc())
-        )
-    )
+    return list(db_session().scalars(_person_certificates_statement(), {"person_id": person_id}))
 
 
 def group_certificates(organization_id: int) -> list[Certificate]:

@@ -178,7 +178,7 @@ def correct(serial: str):
 
 
 def _staff_session(session_id: int) -> CourseSession:
-    session = db_session().get(CourseSession, session_id)
+    session = queries.certifying_session(session_id)
     require(session is not None and is_session_staff(_viewer(), session), hide=True)
     return session
 

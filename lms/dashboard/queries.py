@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, bindparam, exists, func, select
+from sqlalchemy.orm import contains_eager, lazyload, load_only, selectinload
 
 from ..core import db_session
 from ..enrollment.queries import waitlist_positions
 from ..models import (
     PLACE_LISTING,
     SEAT_HOLDING,
+    Course,
     CourseSession,
     Enrollment,
     EnrollmentStatus,
@@ -34,6 +36,36 @@ def _session_has_future_meeting(now):
     return exists().where(Meeting.session_id == CourseSession.id, Meeting.ends_at > now)
 
 
+@cache
+def _places_statement() -> Select:
+    """A person's places, with whether each session has a meeting ahead; built once.
+
+    Binds ``person_id`` and ``now``. Reads what the dashboard shows: the status,
+    the session's course title, meetings and location; not the person again (with
+    their organization), the seat counts' subqueries nor the course's rules. The
+    session is the one joined for the "still ahead" test, not joined twice; its
+    meetings join too (a second statement, the default, cost more to prepare
+    than to run).
+    """
+    session = contains_eager(Enrollment.session)
+    return (
+        select(Enrollment, _session_has_future_meeting(bindparam("now")).label("upcoming"))
+        .join(Enrollment.session)
+        .where(Enrollment.person_id == bindparam("person_id"))
+        .order_by(Enrollment.created_at.desc())
+        .options(
+            load_only(Enrollment.session_id, Enrollment.status, Enrollment.created_at),
+            lazyload(Enrollment.person),
+            session.load_only(
+                CourseSession.timezone, CourseSession.location, CourseSession.course_id
+            ),
+            session.defaultload(CourseSession.course).load_only(Course.title),
+            session.joinedload(CourseSession.meetings),
+            *PLACE_LISTING,
+        )
+    )
+
+
 def my_enrollments(person: Person) -> tuple[list[EnrollmentRow], list[EnrollmentRow]]:
     """The person's enrollments in sessions still to come, and in those already over.
 
@@ -41,16 +73,9 @@ def my_enrollments(person: Person) -> tuple[list[EnrollmentRow], list[Enrollment
     along as a column. Cancelled places are left out of the coming ones only.
     """
     now = utcnow()
-    future = _session_has_future_meeting(now)
-    query = (
-        select(Enrollment, future.label("upcoming"))
-        .join(Enrollment.session)
-        .where(Enrollment.person_id == person.id)
-        .order_by(Enrollment.created_at.desc())
-        .options(*PLACE_LISTING)
-    )
+    rows = db_session().execute(_places_statement(), {"person_id": person.id, "now": now})
     upcoming, history = [], []
-    for enrollment, ahead in db_session().execute(query).unique():
+    for enrollment, ahead in rows.unique():
         if not ahead:
             history.append(enrollment)
         elif enrollment.status is not EnrollmentStatus.CANCELLED:

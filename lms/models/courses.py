@@ -284,9 +284,21 @@ class CourseSession(Base):
             or_(cls.registration_closes_at.is_(None), cls.registration_closes_at > now),
         )
 
-    @property
+    @hybrid_property
     def ends_at(self) -> datetime | None:
+        """When the last meeting ends (None without meetings)."""
         return max((m.ends_at for m in self.meetings), default=None)
+
+    @ends_at.inplace.expression
+    @classmethod
+    def _ends_at_expression(cls):
+        """In SQL: the latest end among the session's meetings (a correlated subquery)."""
+        return (
+            select(func.max(Meeting.ends_at))
+            .where(Meeting.session_id == cls.id)
+            .correlate(cls)
+            .scalar_subquery()
+        )
 
     @property
     def first_day(self) -> date | None:

@@ -213,9 +213,17 @@ CourseSession.seats_reserved_open = column_property(
 )
 
 
+def free_seats(capacity: int, taken: int | None, reserved_open: int | None) -> int:
+    """Free seats of a room (never negative, even when a coordinator over-enrolled).
+
+    From a session's capacity, ``seats_taken`` and ``seats_reserved_open``, whether
+    read on the object or selected as columns.
+    """
+    return max(capacity - (taken or 0) - (reserved_open or 0), 0)
+
+
 def _seats_left(self: CourseSession) -> int:
-    """Free seats (never negative, even when a coordinator over-enrolled)."""
-    return max(self.capacity - (self.seats_taken or 0) - (self.seats_reserved_open or 0), 0)
+    return free_seats(self.capacity, self.seats_taken, self.seats_reserved_open)
 
 
 CourseSession.seats_left = property(_seats_left)

@@ -17,18 +17,19 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, bindparam, exists, func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..core import db_session, local_today, to_local
 from ..models import (
-    PLACE_LISTING,
     SESSION_LISTING,
     Certification,
     CertificationTrack,
     Completion,
+    Course,
     CourseSession,
     Enrollment,
     EnrollmentStatus,
@@ -37,7 +38,8 @@ from ..models import (
     SessionStatus,
     utcnow,
 )
-from .cycles import counts_on, latest_cycles
+from ..models.enrollment import free_seats
+from .cycles import counts_on
 from .routes import TrackRoutes, track_routes
 
 
@@ -110,20 +112,34 @@ def latest_expiries(
     if not person_ids or not track_ids:
         return {}
     rows = db_session().execute(
-        select(Certification.person_id, Certification.track_id, func.max(Certification.expires_on))
-        .where(
-            Certification.person_id.in_(person_ids),
-            Certification.track_id.in_(track_ids),
-            counts_on(day),
-        )
-        .group_by(Certification.person_id, Certification.track_id)
+        _latest_expiries_statement(),
+        {"person_ids": person_ids, "track_ids": track_ids, "day": day},
     )
     return {(p, t): expiry for p, t, expiry in rows}
 
 
+@cache
+def _latest_expiries_statement() -> Select:
+    """Built once per process; ``person_ids``, ``track_ids`` and ``day`` are bound per call."""
+    return (
+        select(Certification.person_id, Certification.track_id, func.max(Certification.expires_on))
+        .where(
+            Certification.person_id.in_(bindparam("person_ids", expanding=True)),
+            Certification.track_id.in_(bindparam("track_ids", expanding=True)),
+            counts_on(bindparam("day")),
+        )
+        .group_by(Certification.person_id, Certification.track_id)
+    )
+
+
+@cache
+def _all_tracks_statement() -> Select:
+    return select(CertificationTrack).order_by(CertificationTrack.name)
+
+
 def all_tracks() -> list[CertificationTrack]:
     """Every certification track, by name."""
-    return list(db_session().scalars(select(CertificationTrack).order_by(CertificationTrack.name)))
+    return list(db_session().scalars(_all_tracks_statement()))
 
 
 def statuses_for(
@@ -160,22 +176,63 @@ def is_current(person_id: int, track: CertificationTrack, day: date | None = Non
 # --- cycles (history) ----------------------------------------------------------
 
 
-def cycles_of(person_id: int) -> list[Certification]:
-    """Every cycle of a person on every track, revoked ones included, newest first."""
-    return list(
-        db_session().scalars(
-            select(Certification)
-            .where(Certification.person_id == person_id)
-            .options(
-                selectinload(Certification.completion).joinedload(Completion.course),
-                selectinload(Certification.taught_session),
-            )
-            .order_by(Certification.granted_on.desc(), Certification.id.desc())
+@cache
+def _cycles_statement() -> Select:
+    """A person's cycles (``person_id`` bound per call) with what earned each; built once.
+
+    The completion and its course ride along in the same statement; a taught
+    session comes with its meetings (its day) but not its instructors, and no
+    course brings its prerequisites: the history names a code and a day.
+    """
+    return (
+        select(Certification)
+        .where(Certification.person_id == bindparam("person_id"))
+        .options(
+            joinedload(Certification.completion)
+            .joinedload(Completion.course)
+            .lazyload(Course.prerequisites),
+            selectinload(Certification.taught_session).options(*SESSION_LISTING),
         )
+        .order_by(Certification.granted_on.desc(), Certification.id.desc())
     )
 
 
+def cycles_of(person_id: int) -> list[Certification]:
+    """Every cycle of a person on every track, revoked ones included, newest first."""
+    return list(db_session().scalars(_cycles_statement(), {"person_id": person_id}))
+
+
 # --- one person's overview (the officer's dashboard) ----------------------------
+
+
+@dataclass(frozen=True)
+class OfferedSession:
+    """A session the overview offers: not begun, open for registration, with a free seat.
+
+    Its facts as read-only columns: an officer's page lists up to 50 of these, and
+    building each as a session with its course and meetings was most of its cost.
+    """
+
+    id: int
+    course_id: int
+    course_code: str
+    timezone: str
+    starts_at: datetime
+    ends_at: datetime
+    meeting_count: int
+    seats_left: int
+
+
+@dataclass(frozen=True)
+class ComingPlace:
+    """The person's place (enrolled or waitlisted) in a coming session, as columns."""
+
+    session_id: int
+    course_id: int
+    course_title: str
+    timezone: str
+    starts_at: datetime | None
+    status: EnrollmentStatus
 
 
 @dataclass
@@ -184,9 +241,8 @@ class TrackOverview:
 
     status: TrackStatus
     routes: TrackRoutes
-    cycle: Certification | None
-    enrolled: list[Enrollment]
-    open_sessions: list[CourseSession]
+    enrolled: list[ComingPlace]
+    open_sessions: list[OfferedSession]
     open_sessions_finish_in_time: bool
 
     @property
@@ -198,53 +254,125 @@ class TrackOverview:
         return self.status.state is not CertificationState.CURRENT
 
 
-def _open_sessions(course_ids: set[int], person_id: int) -> list[CourseSession]:
-    """Sessions of these courses not yet begun, open for registration, with a free seat."""
-    if not course_ids:
-        return []
-    now = utcnow()
+@cache
+def _open_sessions_statement() -> Select:
+    """Built once per process; ``course_ids``, ``person_id`` and ``now`` are bound per call."""
+    now = bindparam("now")
     already = exists().where(
         Enrollment.session_id == CourseSession.id,
-        Enrollment.person_id == person_id,
+        Enrollment.person_id == bindparam("person_id"),
         Enrollment.status != EnrollmentStatus.CANCELLED,
     )
-    sessions = db_session().scalars(
-        select(CourseSession)
+    meeting_count = (
+        select(func.count(Meeting.id))
+        .where(Meeting.session_id == CourseSession.id)
+        .correlate(CourseSession)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            CourseSession.id,
+            CourseSession.course_id,
+            Course.code,
+            CourseSession.timezone,
+            CourseSession.starts_at,
+            CourseSession.ends_at,
+            meeting_count,
+            CourseSession.capacity,
+            CourseSession.seats_taken,
+            CourseSession.seats_reserved_open,
+        )
+        .join(Course, Course.id == CourseSession.course_id)
         .where(
-            CourseSession.course_id.in_(course_ids),
+            CourseSession.course_id.in_(bindparam("course_ids", expanding=True)),
             CourseSession.open_for_registration(now),
             ~already,
         )
         .order_by(CourseSession.starts_at, CourseSession.id)
         .limit(50)
-        .options(*SESSION_LISTING)
     )
-    return [s for s in sessions.unique() if s.seats_left > 0]
 
 
-def _coming_enrollments(person_id: int, course_ids: set[int]) -> list[Enrollment]:
+def _open_sessions(course_ids: set[int], person_id: int) -> list[OfferedSession]:
+    """Sessions of these courses not yet begun, open for registration, with a free seat."""
     if not course_ids:
         return []
-    now = utcnow()
-    future = exists().where(Meeting.session_id == CourseSession.id, Meeting.ends_at > now)
-    enrollments = db_session().scalars(
-        select(Enrollment)
+    rows = db_session().execute(
+        _open_sessions_statement(),
+        {"course_ids": sorted(course_ids), "person_id": person_id, "now": utcnow()},
+    )
+    offered = (
+        OfferedSession(*facts, free_seats(capacity, taken, reserved))
+        for *facts, capacity, taken, reserved in rows
+    )
+    return [s for s in offered if s.seats_left > 0]
+
+
+@cache
+def _coming_places_statement() -> Select:
+    """Built once per process; ``person_id``, ``course_ids`` and ``now`` are bound per call."""
+    future = exists().where(
+        Meeting.session_id == CourseSession.id, Meeting.ends_at > bindparam("now")
+    )
+    return (
+        select(
+            Enrollment.session_id,
+            CourseSession.course_id,
+            Course.title,
+            CourseSession.timezone,
+            CourseSession.starts_at,
+            Enrollment.status,
+        )
         .join(CourseSession, CourseSession.id == Enrollment.session_id)
+        .join(Course, Course.id == CourseSession.course_id)
         .where(
-            Enrollment.person_id == person_id,
+            Enrollment.person_id == bindparam("person_id"),
             Enrollment.status.in_([EnrollmentStatus.ENROLLED, EnrollmentStatus.WAITLISTED]),
-            CourseSession.course_id.in_(course_ids),
+            CourseSession.course_id.in_(bindparam("course_ids", expanding=True)),
             CourseSession.status != SessionStatus.CANCELLED,
             future,
         )
-        .options(*PLACE_LISTING)
     )
-    return sorted(enrollments.unique(), key=lambda e: e.session.starts_at or now)
 
 
-def _finishes_before(session: CourseSession, day: date) -> bool:
+def _coming_places(person_id: int, course_ids: set[int]) -> list[ComingPlace]:
+    if not course_ids:
+        return []
+    now = utcnow()
+    rows = db_session().execute(
+        _coming_places_statement(),
+        {"person_id": person_id, "course_ids": sorted(course_ids), "now": now},
+    )
+    return sorted((ComingPlace(*row) for row in rows), key=lambda p: p.starts_at or now)
+
+
+def _finishes_before(session: OfferedSession, day: date) -> bool:
     ends = to_local(session.ends_at)
     return ends is not None and ends.date() < day
+
+
+@cache
+def _tracks_statement() -> Select:
+    """Every track by name, with the latest expiry of the live cycles of ``person_id``
+    granted by ``day`` (both bound per call; NULL: none). Built once."""
+    latest = (
+        select(func.max(Certification.expires_on))
+        .where(
+            Certification.track_id == CertificationTrack.id,
+            Certification.person_id == bindparam("person_id"),
+            counts_on(bindparam("day")),
+        )
+        .correlate(CertificationTrack)
+        .scalar_subquery()
+    )
+    return select(CertificationTrack, latest).order_by(CertificationTrack.name)
+
+
+def person_statuses(person_id: int, day: date) -> list[TrackStatus]:
+    """One person's status on every track, by track name: one statement, where
+    :func:`statuses_for` takes two (the tracks, then the expiries)."""
+    rows = db_session().execute(_tracks_statement(), {"person_id": person_id, "day": day})
+    return [TrackStatus(track, state_on(track, expiry, day), expiry) for track, expiry in rows]
 
 
 def person_overview(person: Person, day: date | None = None) -> list[TrackOverview]:
@@ -254,33 +382,29 @@ def person_overview(person: Person, day: date | None = None) -> list[TrackOvervi
     is required of, or who is enrolled in a course that earns it.
     """
     day = day or local_today()
-    tracks = all_tracks()
-    routes = track_routes(tracks)
-    track_ids = [t.id for t in tracks]
-    cycles = latest_cycles([person.id], track_ids, day)
+    statuses = person_statuses(person.id, day)
+    routes = track_routes([s.track for s in statuses])
     roles = person.role_set
     all_course_ids = set().union(*(r.course_ids for r in routes.values())) if routes else set()
-    enrollments = _coming_enrollments(person.id, all_course_ids)
-    enrolled_course_ids = {e.session.course_id for e in enrollments}
+    places = _coming_places(person.id, all_course_ids)
+    enrolled_course_ids = {p.course_id for p in places}
     concerned = [
-        t
-        for t in tracks
-        if (person.id, t.id) in cycles
-        or roles & routes[t.id].required_of
-        or routes[t.id].course_ids & enrolled_course_ids
+        s
+        for s in statuses
+        if s.expires_on is not None
+        or roles & routes[s.track.id].required_of
+        or routes[s.track.id].course_ids & enrolled_course_ids
     ]
     if not concerned:
         return []
     open_sessions = _open_sessions(
-        set().union(*(routes[t.id].course_ids for t in concerned)), person.id
+        set().union(*(routes[s.track.id].course_ids for s in concerned)), person.id
     )
     overview = []
-    for track in concerned:
-        cycle = cycles.get((person.id, track.id))
-        expires_on = cycle.expires_on if cycle else None
-        status = TrackStatus(track, state_on(track, expires_on, day), expires_on)
+    for status in concerned:
+        track, expires_on = status.track, status.expires_on
         course_ids = routes[track.id].course_ids
-        mine = [e for e in enrollments if e.session.course_id in course_ids]
+        mine = [p for p in places if p.course_id in course_ids]
         candidates = [s for s in open_sessions if s.course_id in course_ids]
         in_time = candidates
         if status.state is CertificationState.DUE_SOON:
@@ -297,7 +421,6 @@ def person_overview(person: Person, day: date | None = None) -> list[TrackOvervi
             TrackOverview(
                 status=status,
                 routes=routes[track.id],
-                cycle=cycle,
                 enrolled=mine,
                 open_sessions=(in_time or candidates)[:5],
                 open_sessions_finish_in_time=bool(in_time)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import lazyload
 
 from ..core import db_session
@@ -61,27 +62,38 @@ class TrackRoutes:
         return sorted(seen.values(), key=lambda c: c.code)
 
 
+@cache
+def _routes_statement() -> Select:
+    """Active courses that grant one of the tracks ``track_ids`` (bound per call) or renew
+    one: a row per course and renewal path naming one of them (none: NULLs). Built once."""
+    track_ids = bindparam("track_ids", expanding=True)
+    path = and_(TrackRenewalPath.course_id == Course.id, TrackRenewalPath.track_id.in_(track_ids))
+    return (
+        select(Course, TrackRenewalPath.track_id, TrackRenewalPath.method)
+        .outerjoin(TrackRenewalPath, path)
+        .where(
+            Course.active.is_(True),
+            or_(Course.grants_track_id.in_(track_ids), TrackRenewalPath.id.is_not(None)),
+        )
+        .options(lazyload(Course.prerequisites))  # not needed here: no extra query
+        .order_by(Course.code, TrackRenewalPath.id)
+    )
+
+
 def track_routes(tracks: list[CertificationTrack]) -> dict[int, TrackRoutes]:
-    """How each track is earned and renewed; two queries for any number of tracks."""
+    """How each track is earned and renewed; one query for any number of tracks."""
     routes = {t.id: TrackRoutes(t) for t in tracks}
     if not tracks:
         return routes
-    granting = db_session().scalars(
-        select(Course)
-        .where(Course.grants_track_id.in_(routes), Course.active.is_(True))
-        .options(lazyload(Course.prerequisites))  # not needed here: no extra query
-        .order_by(Course.code)
-    )
-    for course in granting:
-        routes[course.grants_track_id].granting.append(course)
-    paths = db_session().execute(
-        select(TrackRenewalPath.track_id, TrackRenewalPath.method, Course)
-        .join(Course, Course.id == TrackRenewalPath.course_id)
-        .where(TrackRenewalPath.track_id.in_(routes), Course.active.is_(True))
-        .options(lazyload(Course.prerequisites))
-        .order_by(Course.code)
-    )
-    for track_id, method, course in paths:
+    granted: set[int] = set()  # a course with several renewal paths comes once per path
+    for course, track_id, method in db_session().execute(
+        _routes_statement(), {"track_ids": list(routes)}
+    ):
+        if course.grants_track_id in routes and course.id not in granted:
+            granted.add(course.id)
+            routes[course.grants_track_id].granting.append(course)
+        if track_id is None:
+            continue
         if method is RenewalMethod.TEACH_SESSION:
             routes[track_id].teaching.append(course)
         else:

@@ -67,6 +67,28 @@ def test_instructor_issues_one_certificate_and_the_officer_can_read_it(
     assert "Ofc. Sofia Rivera" in text and cert.display_serial in text
 
 
+def test_the_page_lists_each_completion_by_name_with_its_certificate_or_an_issue_button(
+    client, make, sign_in, trained_class
+):
+    cls = trained_class()
+    rivera = cls.completions[0]
+    report = operations.issue_certificates(cls.instructor, cls.session.id, [rivera.id])
+    make.db.commit()
+    sign_in(cls.instructor)
+    response = client.get(page_url(cls.session))
+    html = response.get_data(as_text=True)
+    serial = report.issued[0].display_serial
+    names = ["Ofc. Dana Whitehorse", "Ofc. Marcus Bell", "Ofc. Sofia Rivera"]
+    where = [html.index(f">{name}</td>") for name in names]
+    assert where == sorted(where)  # by name
+    assert f'href="/training/certificates/{serial}">{serial}</a>' in html
+    assert f'href="/training/certificates/{serial}/download">Download</a>' in html
+    for completion in cls.completions[1:]:
+        assert f'name="completion_id" value="{completion.id}"' in html
+    assert 'aria-label="Issue certificate for Ofc. Marcus Bell"' in html
+    assert f'value="{rivera.id}"' not in html
+
+
 def test_issuing_again_refuses_and_names_the_existing_certificate(
     client, make, sign_in, trained_class
 ):

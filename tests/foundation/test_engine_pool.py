@@ -58,3 +58,23 @@ def test_engine_options_the_host_gives_are_kept(app_config):
 def test_an_in_memory_database_keeps_its_single_connection():
     app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert type(pool_of(app)).__name__ == "StaticPool"
+
+
+def test_prepared_statements_can_be_turned_off_for_pgbouncer(app_config):
+    engine_options = create_app(
+        {
+            **app_config,
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://db.example.test/lms",
+            "LMS_DB_PREPARED_STATEMENTS": False,
+        }
+    ).config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert engine_options["connect_args"] == {"prepare_threshold": None}
+    default = create_app(
+        {**app_config, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://db.example.test/lms"}
+    ).config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert "connect_args" not in default  # psycopg's own: prepared after 5 uses
+
+
+def test_a_bad_prepared_statements_setting_stops_the_app_naming_the_key(app_config):
+    with pytest.raises(ConfigError, match="^LMS_DB_PREPARED_STATEMENTS must be true or false"):
+        create_app({**app_config, "LMS_DB_PREPARED_STATEMENTS": "sometimes"})

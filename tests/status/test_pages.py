@@ -38,6 +38,20 @@ def test_a_lapsed_officer_is_told_so_and_where_to_recertify(client, make, sign_i
     assert "Earn it by completing ALERRT-REFRESH" in page
 
 
+def test_an_offered_session_says_how_many_days_and_free_seats(client, make, sign_in, program):
+    officer = program.officer()
+    program.certify(officer, program.alerrt, expires_on=program.today - timedelta(days=3))
+    two_days = program.future_session(in_days=10, days=2, capacity=6)
+    program.enroll(two_days, *program.officers("Ofc. A", "Ofc. B"))
+    program.future_session(in_days=15, capacity=4)
+    sign_in(officer)
+    page = visible(client.get("/training/status/"))
+    first = format_local_date(program.today + timedelta(days=10))
+    second = format_local_date(program.today + timedelta(days=15))
+    assert f"ALERRT-REFRESH, {first} (2 days) · 4 seats left · Enroll" in page
+    assert f"ALERRT-REFRESH, {second} · 4 seats left · Enroll" in page
+
+
 def test_an_officer_enrolled_in_a_refresher_sees_it_instead_of_offers(
     client, make, sign_in, program
 ):
