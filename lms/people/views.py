@@ -27,6 +27,7 @@ from ..core import db_session, local_today
 from ..models import Organization, Person, Role
 from ..status import queries as status_queries
 from ..status.forms import choices
+from ..status.overview import person_overview
 from ..status.queries import CertificationState
 from . import operations, queries
 from .directory import Activity, DirectoryFilters, Sort, directory_page, role_label
@@ -94,7 +95,7 @@ def _page(viewer: Person, person: Person, status: int = 200, **forms):
             can_manage=can_manage_person(viewer, person),
             roles=[role_label(g.role, _name(g.organization)) for g in person.roles],
             last_deactivation=queries.last_deactivation(person),
-            overview=status_queries.person_overview(person),
+            overview=person_overview(person),
             enrollments=queries.recent_enrollments(person),
             today=local_today(),
             reset_valid_for=duration_words(reset_lifetime()),

@@ -8,6 +8,7 @@ from ..auth.policy import SIGNED_IN, allow, can_view_person, current_person, req
 from ..core import db_session, local_today
 from ..models import Person
 from . import queries
+from .overview import person_overview
 
 
 def _page(person: Person, *, own: bool):
@@ -15,7 +16,7 @@ def _page(person: Person, *, own: bool):
         "lms/status/person.html",
         person=person,
         own=own,
-        overview=queries.person_overview(person),
+        overview=person_overview(person),
         cycles=queries.cycles_of(person.id),
         today=local_today(),
     )
@@ -36,7 +37,7 @@ def person_status(person_id: int):
 
 def dashboard_panel(person: Person) -> dict | None:
     """Each track that concerns the person: standing, due date, where to renew."""
-    overview = queries.person_overview(person)
+    overview = person_overview(person)
     if not overview:
         return None
     return {"overview": overview, "today": local_today()}

@@ -4,10 +4,10 @@ from datetime import date, timedelta
 
 from lms.app import db
 from lms.models import Role, utcnow
+from lms.status.overview import person_overview
 from lms.status.population import population_standings
 from lms.status.queries import (
     CertificationState,
-    person_overview,
     statuses_for,
     track_status,
 )
