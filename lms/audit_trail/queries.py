@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, literal, or_, select, tuple_
 
-from ..core import db_session, to_local
+from ..core import contains_text, db_session, to_local
 from ..models import (
     AuditEvent,
     CertificationTrack,
@@ -243,14 +243,13 @@ def _session_labels(ids: set[int]) -> dict[int, str]:
 def people_matching(text: str, limit: int = 10) -> list[Person]:
     """People whose name or email contains ``text``, or whose badge or employee number is it."""
     text = text.strip()
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return list(
         db_session().scalars(
             select(Person)
             .where(
                 or_(
-                    Person.full_name.ilike(pattern, escape="\\"),
-                    Person.email.ilike(pattern, escape="\\"),
+                    contains_text(Person.full_name, text),
+                    contains_text(Person.email, text),
                     Person.badge_number == text,
                     Person.employee_number == text,
                 )

@@ -47,6 +47,18 @@ def _session_url(session_id: int) -> str:
     return public_url("lms.catalog.session_detail", session_id=session_id)
 
 
+def _link_for(person: Person, session_id: int, template: str) -> str | None:
+    """The session's address for ``template`` to ``person``; None when there is no one to
+    write to, or no link to give (a command without ``LMS_PUBLIC_URL``: logged)."""
+    if not person.email:
+        return None
+    try:
+        return _session_url(session_id)
+    except NoPublicAddress as exc:
+        log.warning("%s message to person %s not queued: %s", template, person.id, exc)
+        return None
+
+
 def feed_entries(enrollment: Enrollment) -> list[MeetingEntry]:
     """The session's events as the person's own feed has them now."""
     return [
@@ -84,12 +96,8 @@ def _queue(
     """Queue ``template`` to the enrolled person, with the calendar as ``method`` if given
     (of ``entries``, by default the events of their feed)."""
     person: Person = enrollment.person
-    if not person.email:
-        return
-    try:
-        session_url = _session_url(enrollment.session_id)
-    except NoPublicAddress as exc:  # a command, without LMS_PUBLIC_URL: no links to give
-        log.warning("%s message to person %s not queued: %s", template, person.id, exc)
+    session_url = _link_for(person, enrollment.session_id, template)
+    if session_url is None:
         return
     data = invitation_calendar(enrollment, method, entries) if method else None
     attachments = []
@@ -136,12 +144,8 @@ def waitlist_word(person: Person, session: CourseSession) -> PreparedMail | None
     knows: so it is built before the session's lock, not while every other
     enrollment in a rush waits for it.
     """
-    if not person.email:
-        return None
-    try:
-        session_url = _session_url(session.id)
-    except NoPublicAddress as exc:
-        log.warning("waitlist message to person %s not prepared: %s", person.id, exc)
+    session_url = _link_for(person, session.id, "enrollment_waitlisted")
+    if session_url is None:
         return None
     return prepare_mail(
         person,

@@ -14,7 +14,7 @@ from datetime import date
 
 from sqlalchemy import exists, func, or_, select
 
-from ..core import db_session, local_today
+from ..core import contains_text, db_session, local_today
 from ..models import CertificationTrack, Organization, Person, Role, RoleAssignment
 from ..status import queries as status_queries
 from ..status.queries import CertificationState, TrackStatus
@@ -85,14 +85,7 @@ class DirectoryPage:
         return max(1, -(-self.total // PAGE_SIZE))
 
 
-def _like(text: str) -> str:
-    """A LIKE pattern matching ``text`` anywhere, its wildcards taken literally."""
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _searched(text: str):
-    pattern = _like(text)
     columns = (
         Person.full_name,
         Person.preferred_name,
@@ -100,7 +93,7 @@ def _searched(text: str):
         Person.badge_number,
         Person.employee_number,
     )
-    return or_(*(func.lower(column).like(pattern, escape="\\") for column in columns))
+    return or_(*(contains_text(column, text) for column in columns))
 
 
 def directory_page(
