@@ -145,12 +145,22 @@ def _manage_link_gone(link):
     return render_template("lms/enrollment/manage_gone.html", link=link), 410
 
 
+#: Cancels sent from one address: a person cancels once; guessing links takes many.
+MANAGE_LIMIT = Limit("manage_booking", "10/minute")
+
+
 @allow(PUBLIC)
-@rate_limited("10/minute", scope="manage_booking", methods=("POST",))
 def manage_booking(token: str):
     """A public registrant's booking, from the link in their confirmation: see it, cancel it."""
+    limited, headers = None, {}
+    if request.method == "POST" and hit_all([MANAGE_LIMIT]) is not None:
+        wait = MANAGE_LIMIT.retry_after()
+        limited = f"Too many requests from your address. Wait {_minutes(wait)} and send the form"
+        headers = {"Retry-After": str(wait)}
     link = manage.find_manage_link(token)
     if link is None:
+        if limited:  # a guess like any other: counted, and nothing typed to keep
+            abort(429, description=f"{limited} again.", retry_after=wait)
         abort(
             404,
             description="There is no such booking link. Check that the whole link was copied "
@@ -158,9 +168,11 @@ def manage_booking(token: str):
         )
     if not link.is_live:
         return _manage_link_gone(link)
+    if limited:
+        limited += " again: what you typed is kept below."
     enrollment = link.enrollment
     form = CancelForm()
-    if form.validate_on_submit():
+    if limited is None and form.validate_on_submit():
         try:
             manage.cancel_by_link(link, form.reason.data or None)
         except manage.ManageLinkGone:
@@ -174,11 +186,13 @@ def manage_booking(token: str):
     problem = None
     if enrollment.is_active:
         problem = rules.self_cancel_problem(enrollment, utcnow())
+    status = 429 if limited else 400 if request.method == "POST" else 200
     return render_template(
         "lms/enrollment/manage.html",
         enrollment=enrollment,
         form=form,
         problem=problem,
+        limited=limited,
         position=queries.waitlist_position(enrollment),
         done=False,
-    ), 400 if request.method == "POST" else 200
+    ), status, headers

@@ -117,6 +117,32 @@ def test_a_cancel_needs_the_forms_csrf_token(client, make, crase, smtp_server):
     assert make.db.query(ManageLink).one().cancel_used_at is None
 
 
+def test_a_cancel_past_the_rate_limit_keeps_the_typed_reason_and_cancels_nothing(
+    client, make, crase, smtp_server
+):
+    session = make.session(crase, capacity=3, is_public=True)
+    client.submit(register_url(session), REGISTRANT)
+    path, _ = manage_path(delivered_to(smtp_server, "robin.parent@example.test")[0])
+    token = client.csrf_token(path)
+    guess = "/training/bookings/" + "A" * 43
+    for _ in range(10):  # ten sends a minute from one address are let through
+        assert client.post(guess, data={"csrf_token": token}).status_code == 404
+    blocked = client.post(path, data={"csrf_token": token, "reason": "A family matter"})
+    assert blocked.status_code == 429
+    assert 0 < int(blocked.headers["Retry-After"]) <= 60
+    text = flash_text(blocked)
+    assert "Too many requests from your address. Wait 1 minute and send the form again" in text
+    assert "what you typed is kept below" in text
+    body = blocked.get_data(as_text=True)
+    assert 'id="error-summary"' in body and "A family matter</textarea>" in body
+    make.db.expire_all()
+    assert make.db.query(Enrollment).one().status is EnrollmentStatus.ENROLLED
+    assert make.db.query(ManageLink).one().cancel_used_at is None
+    # A guessed link is refused for the wait too.
+    refused = client.post(guess, data={"csrf_token": token})
+    assert refused.status_code == 429 and "Retry-After" in refused.headers
+
+
 def test_a_link_ends_with_its_session_and_a_malformed_one_is_not_found(
     client, make, crase, smtp_server
 ):
