@@ -187,12 +187,16 @@ def manage_booking(token: str):
     if enrollment.is_active:
         problem = rules.self_cancel_problem(enrollment, utcnow())
     status = 429 if limited else 400 if request.method == "POST" else 200
-    return render_template(
-        "lms/enrollment/manage.html",
-        enrollment=enrollment,
-        form=form,
-        problem=problem,
-        limited=limited,
-        position=queries.waitlist_position(enrollment),
-        done=False,
-    ), status, headers
+    return (
+        render_template(
+            "lms/enrollment/manage.html",
+            enrollment=enrollment,
+            form=form,
+            problem=problem,
+            limited=limited,
+            position=queries.waitlist_position(enrollment),
+            done=False,
+        ),
+        status,
+        headers,
+    )
