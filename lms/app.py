@@ -19,7 +19,7 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import LMS
-from .config import OPTIONS, ConfigError, engine_options
+from .config import APP_KEY_FILE, OPTIONS, ConfigError, engine_options
 from .web import ERROR_TITLES, render_error, security_headers
 
 db = SQLAlchemy()
@@ -121,6 +121,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance)
+        # A restore puts the backed-up key here (``flask lms restore``).
+        app.extensions[APP_KEY_FILE] = instance / "secret_key"
     if not str(app.config["LMS_URL_PREFIX"]).startswith("/"):
         raise ConfigError(f"LMS_URL_PREFIX must start with '/': {app.config['LMS_URL_PREFIX']!r}")
 

@@ -1,8 +1,9 @@
 """The backup archive: one tar file, a manifest, checksums.
 
 An archive holds ``manifest.json`` first, then the database (``database.sqlite3``
-or ``database.pgdump``, pg_dump's custom format) and the certificate signing
-keys under ``keys/``. The manifest names the LMS schema revision the database
+or ``database.pgdump``, pg_dump's custom format), the certificate signing
+keys under ``keys/`` and the app's secret key (``secret_key``; archives made
+before it was kept have none). The manifest names the LMS schema revision the database
 is at, when and from which backend the backup was made, and the SHA-256 and
 size of every other member; a restore checks all of them before it writes.
 """
@@ -21,6 +22,7 @@ MANIFEST = "manifest.json"
 FORMAT = "lms-backup"
 FORMAT_VERSION = 1
 KEYS_FOLDER = "keys"
+SECRET_MEMBER = "secret_key"  # noqa: S105 (the name of the archive member)
 DATABASE_FILES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 _CHUNK = 1 << 20
 

@@ -1,8 +1,12 @@
-"""Backing up and restoring an LMS installation: its database and its signing keys.
+"""Backing up and restoring an LMS installation: its database, its signing keys and
+its secret key.
 
 Certificates are signed with keys kept outside the database (``LMS_KEY_DIR``);
 a database restored without them would hold certificates nobody can verify,
-so both travel in one archive (:mod:`lms.backups.archive`).
+so both travel in one archive (:mod:`lms.backups.archive`). So does the app's
+secret key: the event ids of certification dates in private calendar feeds and
+the unsubscribe links already mailed derive from it, and a restored copy with
+another key would replace every subscriber's events and break those links.
 
 A restore checks everything before it writes anything: the archive's
 checksums, its schema revision against this code's, its backend against the
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic.util.exc import CommandError
@@ -25,6 +30,7 @@ from . import databases
 from .archive import (
     DATABASE_FILES,
     KEYS_FOLDER,
+    SECRET_MEMBER,
     BackupError,
     Manifest,
     extract_verified,
@@ -44,8 +50,21 @@ def key_files(key_dir: Path) -> dict[str, Path]:
     return {f"{KEYS_FOLDER}/{path.name}": path for path in sorted(found)}
 
 
-def create_backup(engine: Engine, key_dir: Path, destination: Path) -> Manifest:
-    """Write an archive of the database and the signing keys to ``destination``."""
+def _write_private(path: Path, text: str) -> None:
+    """``text`` in a file only its owner can read, appearing whole (rename)."""
+    partial = path.with_name(f".{path.name}.restoring")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
+    os.chmod(partial, 0o600)
+    partial.replace(path)
+
+
+def create_backup(
+    engine: Engine, key_dir: Path, destination: Path, secret_key: str | None = None
+) -> Manifest:
+    """Write an archive of the database, the signing keys and ``secret_key`` (the app's,
+    when given) to ``destination``."""
     backend = databases.backend_of(engine)
     if destination.is_dir():
         raise BackupError(f"{destination} is a folder; name the archive file to write")
@@ -55,6 +74,9 @@ def create_backup(engine: Engine, key_dir: Path, destination: Path) -> Manifest:
         database = Path(work) / DATABASE_FILES[backend]
         revision = databases.dump(engine, database)
         members = {database.name: database, **key_files(key_dir)}
+        if secret_key:
+            _write_private(Path(work) / SECRET_MEMBER, secret_key)
+            members[SECRET_MEMBER] = Path(work) / SECRET_MEMBER
         return write_archive(
             destination, schema_revision=revision, backend=backend, members=members
         )
@@ -122,8 +144,16 @@ def _install_keys(extracted: dict[str, Path], manifest: Manifest, key_dir: Path)
         partial.replace(target)
 
 
-def restore_backup(engine: Engine, key_dir: Path, source: Path, *, force: bool = False) -> Manifest:
-    """Restore the archive at ``source`` into ``engine``'s database and ``key_dir``."""
+@dataclass(frozen=True)
+class Restored:
+    manifest: Manifest
+    #: The secret key the backed-up app used (None: the archive predates keeping it).
+    secret_key: str | None
+
+
+def restore_backup(engine: Engine, key_dir: Path, source: Path, *, force: bool = False) -> Restored:
+    """Restore the archive at ``source`` into ``engine``'s database and ``key_dir``; what the
+    app does with the archived secret key is the caller's (:func:`install_secret_key`)."""
     manifest = read_manifest(source)
     refusal = revision_refusal(manifest.schema_revision)
     if refusal:
@@ -132,6 +162,13 @@ def restore_backup(engine: Engine, key_dir: Path, source: Path, *, force: bool =
     scratch = key_dir.parent if key_dir.parent.is_dir() else None
     with tempfile.TemporaryDirectory(dir=scratch, prefix=".lms-restore-") as work:
         extracted = extract_verified(source, manifest, Path(work))
+        secret = extracted.get(SECRET_MEMBER)
+        secret_key = secret.read_text().strip() if secret else None
         databases.load(engine, extracted[manifest.database_member])
         _install_keys(extracted, manifest, key_dir)
-    return manifest
+    return Restored(manifest, secret_key or None)
+
+
+def install_secret_key(path: Path, secret_key: str) -> None:
+    """Make ``path`` (the instance folder's secret key file) hold ``secret_key``."""
+    _write_private(path, secret_key + "\n")

@@ -18,6 +18,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from icalendar import Calendar
 from sqlalchemy import create_engine, make_url, text
 
 from lms import migrate
@@ -251,6 +253,76 @@ def test_a_database_in_use_is_not_overwritten_without_force(app_config, elsewher
     forced, rows = restore_into(app_config, elsewhere, small_backup, "--force")
     assert forced.exit_code == 0, forced.output
     assert "lms_certificate" in rows
+
+
+def feed_uids(app, tokens: list[str]) -> list[list[str]]:
+    """The event ids of each private feed, as a calendar client stores them."""
+    visitor = app.test_client()
+    uids = []
+    for token in tokens:
+        answer = visitor.get(f"/training/calendar/private/{token}.ics")
+        assert answer.status_code == 200
+        uids.append(sorted(str(e["UID"]) for e in Calendar.from_ical(answer.data).walk("VEVENT")))
+    return uids
+
+
+def test_a_new_machine_gets_the_backed_up_secret_key_and_feeds_keep_their_event_ids(
+    app, app_config, make, runner, elsewhere, tmp_path, monkeypatch
+):
+    """A standalone install keeps its secret key in its instance folder, where no one
+    thinks of it; the archive carries it, so the event ids of certification dates (and
+    the unsubscribe links mailed) stay the same on the new machine."""
+    _, _, tokens = a_department_in_use(make)
+    with app.app_context():
+        before = feed_uids(app, tokens)
+    archive = tmp_path / "nightly.tar"
+    made = runner.invoke(backup_command, [str(archive)])
+    assert made.exit_code == 0, made.output
+    assert "and the secret key" in made.output
+
+    # The new machine: its own instance folder, its own secret made on first start.
+    instance = tmp_path / "new-machine" / "instance"
+    monkeypatch.setattr(Flask, "auto_find_instance_path", lambda self: str(instance))
+    url, key_dir = elsewhere
+    config = {key: value for key, value in app_config.items() if key != "SECRET_KEY"}
+    config.update(SQLALCHEMY_DATABASE_URI=url, LMS_KEY_DIR=str(key_dir))
+    fresh = create_app(config)
+    assert fresh.config["SECRET_KEY"] != app.config["SECRET_KEY"]
+    with fresh.app_context():
+        restored = fresh.test_cli_runner().invoke(restore_command, [str(archive)])
+        assert restored.exit_code == 0, restored.output
+        assert f"now this installation's ({instance / 'secret_key'})" in restored.output
+        # Served with the key it started with, the certification dates change ids.
+        assert feed_uids(fresh, tokens) != before
+        db.session.remove()
+        db.engine.dispose()
+    assert (instance / "secret_key").stat().st_mode & 0o777 == 0o600
+
+    started = create_app(config)  # the app started after the restore
+    assert started.config["SECRET_KEY"] == app.config["SECRET_KEY"]
+    with started.app_context():
+        assert feed_uids(started, tokens) == before
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_given_secret_key_that_differs_is_named_with_how_to_set_it(
+    app_config, elsewhere, small_backup
+):
+    url, key_dir = elsewhere
+    target = create_app(
+        {**app_config, "SQLALCHEMY_DATABASE_URI": url, "LMS_KEY_DIR": str(key_dir),
+         "SECRET_KEY": "set-by-the-host"}
+    )  # fmt: skip
+    with target.app_context():
+        result = target.test_cli_runner().invoke(restore_command, [str(small_backup)])
+        db.session.remove()
+        db.engine.dispose()
+    assert result.exit_code == 0, result.output
+    assert "not the one the backup was made with" in result.output
+    assert f"tar -xOf {small_backup} secret_key" in result.output
+    with tarfile.open(small_backup) as archive:
+        assert archive.extractfile("secret_key").read().decode() == app_config["SECRET_KEY"]
 
 
 def test_a_missing_postgresql_tool_is_named(monkeypatch, tmp_path):
