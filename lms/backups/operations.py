@@ -52,7 +52,7 @@ def key_files(key_dir: Path) -> dict[str, Path]:
 
 def _write_private(path: Path, text: str) -> None:
     """``text`` in a file only its owner can read, appearing whole (rename)."""
-    partial = path.with_name(f".{path.name}.restoring")
+    partial = path.with_name(f".{path.name}.partial")
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as handle:
         handle.write(text)

@@ -152,15 +152,18 @@ MANAGE_LIMIT = Limit("manage_booking", "10/minute")
 @allow(PUBLIC)
 def manage_booking(token: str):
     """A public registrant's booking, from the link in their confirmation: see it, cancel it."""
-    limited, headers = None, {}
+    wait = None  # seconds until this address may send again, once over the limit
     if request.method == "POST" and hit_all([MANAGE_LIMIT]) is not None:
         wait = MANAGE_LIMIT.retry_after()
-        limited = f"Too many requests from your address. Wait {_minutes(wait)} and send the form"
-        headers = {"Retry-After": str(wait)}
     link = manage.find_manage_link(token)
     if link is None:
-        if limited:  # a guess like any other: counted, and nothing typed to keep
-            abort(429, description=f"{limited} again.", retry_after=wait)
+        if wait is not None:  # a guess like any other: counted, and nothing typed to keep
+            abort(
+                429,
+                description=f"Too many requests from your address. Wait {_minutes(wait)} "
+                "and try again.",
+                retry_after=wait,
+            )
         abort(
             404,
             description="There is no such booking link. Check that the whole link was copied "
@@ -168,8 +171,13 @@ def manage_booking(token: str):
         )
     if not link.is_live:
         return _manage_link_gone(link)
-    if limited:
-        limited += " again: what you typed is kept below."
+    limited, headers = None, {}
+    if wait is not None:
+        limited = (
+            f"Too many requests from your address. Wait {_minutes(wait)} and send the form "
+            "again: what you typed is kept below."
+        )
+        headers = {"Retry-After": str(wait)}
     enrollment = link.enrollment
     form = CancelForm()
     if limited is None and form.validate_on_submit():
