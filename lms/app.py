@@ -19,7 +19,8 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import LMS
-from .config import APP_KEY_FILE, OPTIONS, ConfigError, engine_options
+from .backups import APP_KEY_FILE
+from .config import OPTIONS, ConfigError, engine_options
 from .web import ERROR_TITLES, render_error, security_headers
 
 db = SQLAlchemy()

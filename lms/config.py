@@ -198,10 +198,6 @@ OPTIONS: dict[str, Option] = {
     ),
 }
 
-#: ``app.extensions`` key: the instance folder's file the standalone app read its secret key
-#: from (absent when ``LMS_SECRET_KEY`` or the host app gave it); a restore writes there.
-APP_KEY_FILE = "lms_app_key_file"
-
 #: The pool options, as SQLAlchemy's create_engine() names them.
 POOL_OPTIONS = {
     "LMS_DB_POOL_SIZE": ("pool_size", 1),

@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 from flask import current_app
 
-from ..config import APP_KEY_FILE
 from ..core import db_session, state
 from ..credentials.queries import key_store
 from ..formatting import format_local_datetime
+from . import APP_KEY_FILE
 from .archive import BackupError
 from .operations import create_backup, install_secret_key, restore_backup
 
