@@ -50,13 +50,14 @@ def key_files(key_dir: Path) -> dict[str, Path]:
     return {f"{KEYS_FOLDER}/{path.name}": path for path in sorted(found)}
 
 
-def _write_private(path: Path, text: str) -> None:
-    """``text`` in a file only its owner can read, appearing whole (rename)."""
+def _write_whole(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """``data`` at ``path`` with ``mode``, appearing whole (written beside it, renamed);
+    never readable by others meanwhile."""
     partial = path.with_name(f".{path.name}.partial")
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(text)
-    os.chmod(partial, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+    os.chmod(partial, mode)
     partial.replace(path)
 
 
@@ -75,7 +76,7 @@ def create_backup(
         revision = databases.dump(engine, database)
         members = {database.name: database, **key_files(key_dir)}
         if secret_key:
-            _write_private(Path(work) / SECRET_MEMBER, secret_key)
+            _write_whole(Path(work) / SECRET_MEMBER, secret_key.encode())
             members[SECRET_MEMBER] = Path(work) / SECRET_MEMBER
         return write_archive(
             destination, schema_revision=revision, backend=backend, members=members
@@ -138,10 +139,8 @@ def _install_keys(extracted: dict[str, Path], manifest: Manifest, key_dir: Path)
     key_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     for name in manifest.key_members:
         target = key_dir / name.split("/", 1)[1]
-        partial = key_dir / f".{target.name}.restoring"
-        partial.write_bytes(extracted[name].read_bytes())
-        os.chmod(partial, 0o600 if target.suffix == ".key" else 0o644)
-        partial.replace(target)
+        mode = 0o600 if target.suffix == ".key" else 0o644
+        _write_whole(target, extracted[name].read_bytes(), mode)
 
 
 @dataclass(frozen=True)
@@ -171,4 +170,4 @@ def restore_backup(engine: Engine, key_dir: Path, source: Path, *, force: bool =
 
 def install_secret_key(path: Path, secret_key: str) -> None:
     """Make ``path`` (the instance folder's secret key file) hold ``secret_key``."""
-    _write_private(path, secret_key + "\n")
+    _write_whole(path, secret_key.encode() + b"\n")
