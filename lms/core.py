@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Select, event, func, select, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction
 
+from . import site_cache
 from .models import AuditEvent, Organization, OrganizationKind, Person
 from .plugins import Registries
 
@@ -156,8 +157,8 @@ def _first_department() -> Select:
 def find_department() -> Organization | None:
     """The department that runs the program: the first organization of kind department.
 
-    Looked up once per app context (a request asks for it on its page and in each
-    message it queues): the row is kept in ``g``, which also keeps it in the
+    Its row, for what links to it; its name alone is :func:`department_name`. Looked
+    up once per app context: the row is kept in ``g``, which also keeps it in the
     session's identity map (a weak one: a row nobody holds is read again).
     """
     if has_app_context():
@@ -170,14 +171,23 @@ def find_department() -> Organization | None:
     return department
 
 
+@cache
+def _first_department_name() -> Select:
+    return _first_department().with_only_columns(Organization.name)
+
+
 def department_name() -> str:
     """The issuing department's name: as its organization page sets it, once it exists.
 
     ``LMS_DEPARTMENT_NAME`` names it until then, and is the name the department
-    is created with (``flask lms create-admin``).
+    is created with (``flask lms create-admin``). Kept per process (it heads every
+    page): :mod:`lms.site_cache`.
     """
-    organization = find_department()
-    return organization.name if organization else current_app.config["LMS_DEPARTMENT_NAME"]
+    session = db_session()
+    name = site_cache.remember(
+        session, "department name", lambda: session.scalar(_first_department_name())
+    )
+    return name if name is not None else current_app.config["LMS_DEPARTMENT_NAME"]
 
 
 def by_name(column: ColumnElement[str]) -> ColumnElement[str]:

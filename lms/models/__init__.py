@@ -43,6 +43,7 @@ from .records import (
     EvaluationResult,
     PriorTraining,
 )
+from .stamps import CatalogStamp
 from .transcripts import IssuedTranscript
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Certificate",
+    "CatalogStamp",
     "CertificateStatus",
     "Certification",
     "CertificationSource",

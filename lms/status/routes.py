@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from sqlalchemy import Select, and_, bindparam, or_, select
-from sqlalchemy.orm import lazyload
 
+from .. import site_cache
 from ..core import db_session
 from ..models import (
     Audience,
@@ -28,14 +28,24 @@ ROLE_FOR_AUDIENCE = {
 }
 
 
+@dataclass(frozen=True)
+class RouteCourse:
+    """What the pages and rules need of a course that earns a track: kept per process."""
+
+    id: int
+    code: str
+    title: str
+    audience: Audience
+
+
 @dataclass
 class TrackRoutes:
     """The courses that grant a track, renew it by completion, or renew it by teaching."""
 
     track: CertificationTrack
-    granting: list[Course] = field(default_factory=list)
-    completing: list[Course] = field(default_factory=list)
-    teaching: list[Course] = field(default_factory=list)
+    granting: list[RouteCourse] = field(default_factory=list)
+    completing: list[RouteCourse] = field(default_factory=list)
+    teaching: list[RouteCourse] = field(default_factory=list)
 
     @property
     def course_ids(self) -> set[int]:
@@ -54,12 +64,16 @@ class TrackRoutes:
         }
 
     @property
-    def renewal_courses(self) -> list[Course]:
+    def renewal_courses(self) -> list[RouteCourse]:
         """Courses to take to earn or renew the track, by code, without duplicates."""
-        seen: dict[int, Course] = {}
+        seen: dict[int, RouteCourse] = {}
         for course in self.granting + self.completing:
             seen.setdefault(course.id, course)
         return sorted(seen.values(), key=lambda c: c.code)
+
+
+#: (course, the track it grants, the track a renewal path of it renews, that path's method)
+_RouteRow = tuple[RouteCourse, "int | None", "int | None", "RenewalMethod | None"]
 
 
 @cache
@@ -69,29 +83,47 @@ def _routes_statement() -> Select:
     track_ids = bindparam("track_ids", expanding=True)
     path = and_(TrackRenewalPath.course_id == Course.id, TrackRenewalPath.track_id.in_(track_ids))
     return (
-        select(Course, TrackRenewalPath.track_id, TrackRenewalPath.method)
+        select(
+            Course.id,
+            Course.code,
+            Course.title,
+            Course.audience,
+            Course.grants_track_id,
+            TrackRenewalPath.track_id,
+            TrackRenewalPath.method,
+        )
         .outerjoin(TrackRenewalPath, path)
         .where(
             Course.active.is_(True),
             or_(Course.grants_track_id.in_(track_ids), TrackRenewalPath.id.is_not(None)),
         )
-        .options(lazyload(Course.prerequisites))  # not needed here: no extra query
         .order_by(Course.code, TrackRenewalPath.id)
     )
 
 
+def _route_rows(track_ids: tuple[int, ...]) -> tuple[_RouteRow, ...]:
+    rows = db_session().execute(_routes_statement(), {"track_ids": list(track_ids)})
+    return tuple(
+        (RouteCourse(course_id, code, title, audience), grants, track_id, method)
+        for course_id, code, title, audience, grants, track_id, method in rows
+    )
+
+
 def track_routes(tracks: list[CertificationTrack]) -> dict[int, TrackRoutes]:
-    """How each track is earned and renewed; one query for any number of tracks."""
+    """How each track is earned and renewed; read once per process and catalog change
+    (:mod:`lms.site_cache`), one query for any number of tracks."""
     routes = {t.id: TrackRoutes(t) for t in tracks}
     if not tracks:
         return routes
+    track_ids = tuple(sorted(routes))
+    rows = site_cache.remember(
+        db_session(), ("track routes", track_ids), lambda: _route_rows(track_ids)
+    )
     granted: set[int] = set()  # a course with several renewal paths comes once per path
-    for course, track_id, method in db_session().execute(
-        _routes_statement(), {"track_ids": list(routes)}
-    ):
-        if course.grants_track_id in routes and course.id not in granted:
+    for course, grants, track_id, method in rows:
+        if grants in routes and course.id not in granted:
             granted.add(course.id)
-            routes[course.grants_track_id].granting.append(course)
+            routes[grants].granting.append(course)
         if track_id is None:
             continue
         if method is RenewalMethod.TEACH_SESSION:
