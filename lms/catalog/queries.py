@@ -9,6 +9,10 @@ from sqlalchemy import Select, exists, select
 from ..auth.policy import can_see_hidden_courses
 from ..core import db_session
 from ..models import SESSION_LISTING, Course, CourseSession, Meeting, Person, SessionStatus, utcnow
+from ..paging import Page, page_of
+
+#: Coming sessions a page of the lists: a statewide program has hundreds.
+SESSIONS_A_PAGE = 25
 
 
 def visible_courses(viewer: Person | None) -> list[Course]:
@@ -35,14 +39,12 @@ def _session_query(viewer: Person | None) -> Select:
     return query
 
 
-def upcoming_sessions(
+def _upcoming(
     viewer: Person | None,
-    course: Course | None = None,
-    *,
-    after: datetime | None = None,
-    include_cancelled: bool = False,
-    limit: int | None = None,
-) -> list[CourseSession]:
+    course: Course | None,
+    after: datetime | None,
+    include_cancelled: bool,
+) -> Select:
     """Sessions whose last meeting has not ended, soonest first."""
     after = after or utcnow()
     has_future_meeting = exists().where(
@@ -61,9 +63,32 @@ def upcoming_sessions(
         query = query.where(CourseSession.status != SessionStatus.CANCELLED)
     if course is not None:
         query = query.where(CourseSession.course_id == course.id)
-    if limit:
-        query = query.limit(limit)
+    return query
+
+
+def _listed(query: Select) -> list[CourseSession]:
     return list(db_session().scalars(query.options(*SESSION_LISTING)).unique())
+
+
+def upcoming_sessions(
+    viewer: Person | None,
+    course: Course | None = None,
+    *,
+    after: datetime | None = None,
+    include_cancelled: bool = False,
+    limit: int | None = None,
+) -> list[CourseSession]:
+    """Sessions whose last meeting has not ended, soonest first."""
+    query = _upcoming(viewer, course, after, include_cancelled)
+    return _listed(query.limit(limit) if limit else query)
+
+
+def upcoming_page(
+    viewer: Person | None, number: int, *, include_cancelled: bool = False
+) -> Page[CourseSession]:
+    """One page (``SESSIONS_A_PAGE``) of :func:`upcoming_sessions`."""
+    query = _upcoming(viewer, None, None, include_cancelled)
+    return page_of(query, number, SESSIONS_A_PAGE, _listed)
 
 
 def session_by_id(session_id: int, viewer: Person | None) -> CourseSession | None:

@@ -7,6 +7,7 @@ from flask import abort, render_template
 from .. import panels
 from ..auth.policy import PUBLIC, allow
 from ..core import acting_person
+from ..paging import page_number
 from . import queries
 
 
@@ -29,8 +30,8 @@ def course_detail(code: str):
 @allow(PUBLIC)
 def session_list():
     viewer = acting_person()
-    sessions = queries.upcoming_sessions(viewer, include_cancelled=True)
-    return render_template("lms/catalog/session_list.html", sessions=sessions)
+    listing = queries.upcoming_page(viewer, page_number(), include_cancelled=True)
+    return render_template("lms/catalog/session_list.html", sessions=listing.items, listing=listing)
 
 
 @allow(PUBLIC)

@@ -23,6 +23,7 @@ from ..core import db_session
 from ..credentials.fonts import unprintable_characters
 from ..forms import unprintable_warning
 from ..models import CourseSession, Organization, OrganizationKind, utcnow
+from ..paging import page_number
 from . import group_operations, operations, queries, roster_csv, rules
 from .forms import ClaimLinkForm, GroupMemberForm, ReserveSeatsForm, RosterUploadForm
 from .places import EnrollmentError
@@ -59,15 +60,19 @@ def groups():
     return render_template("lms/enrollment/groups.html", groups=mine)
 
 
-def _render_group_home(group: Organization, claim_link=None, claim_person=None, status=200):
+def _render_group_home(
+    group: Organization, claim_link=None, claim_person=None, status=200, page: int = 1
+):
     people = queries.group_people(group)
+    sessions = queries.sessions_open_to_groups_page(page)
     return (
         render_template(
             "lms/enrollment/group_home.html",
             group=group,
             people=people,
             sign_ups=sign_up_links(people),
-            sessions=queries.sessions_open_to_groups(),
+            sessions=sessions.items,
+            listing=sessions,
             footprints=queries.group_footprints(group),
             claim_form=ClaimLinkForm(),
             claim_link=claim_link,
@@ -80,7 +85,7 @@ def _render_group_home(group: Organization, claim_link=None, claim_person=None, 
 
 @allow(SIGNED_IN)
 def group_home(organization_id: int):
-    return _render_group_home(_group_or_404(organization_id))
+    return _render_group_home(_group_or_404(organization_id), page=page_number())
 
 
 def _render_group_session(group, session, *, status=200, roster_refusal=None, **forms):

@@ -79,7 +79,7 @@ def dashboard_panel(person: Person) -> dict[str, Any] | None:
         "groups": groups,
         "staff": is_staff(person),
         # Straight to a class's page of seats, roster upload and names (one click).
-        "sessions": queries.sessions_open_to_groups()[:DASHBOARD_SESSIONS] if groups else [],
+        "sessions": queries.sessions_open_to_groups(DASHBOARD_SESSIONS) if groups else [],
     }
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
 from ..auth.policy import managed_organization_ids
+from ..catalog.queries import SESSIONS_A_PAGE
 from ..core import db_session
 from ..models import (
     IN_A_KNOWN_SESSION,
@@ -27,6 +28,7 @@ from ..models import (
     SessionStatus,
     utcnow,
 )
+from ..paging import Page, page_of
 from .rules import COMMUNITY_AUDIENCES, PUBLIC_REGISTRANTS_SLUG
 
 
@@ -313,22 +315,34 @@ def group_person(organization: Organization, person_id: int) -> Person | None:
     return person
 
 
-def sessions_open_to_groups() -> list[CourseSession]:
+def _open_to_groups() -> Select:
     """Coming, not cancelled sessions of community courses, soonest first."""
-    now = utcnow()
-    sessions = db_session().scalars(
+    return (
         select(CourseSession)
         .join(CourseSession.course)
         .where(
             CourseSession.status == SessionStatus.SCHEDULED,
-            CourseSession.starts_at > now,
+            CourseSession.starts_at > utcnow(),
             Course.audience.in_(COMMUNITY_AUDIENCES),
         )
         .order_by(CourseSession.starts_at, CourseSession.id)
-        # Meetings joined, not a second statement: none when no class is coming.
-        .options(*SESSION_LISTING, joinedload(CourseSession.meetings))
     )
-    return list(sessions.unique())
+
+
+def _listed_with_meetings(query: Select) -> list[CourseSession]:
+    # Meetings joined, not a second statement: none when no class is coming.
+    options = (*SESSION_LISTING, joinedload(CourseSession.meetings))
+    return list(db_session().scalars(query.options(*options)).unique())
+
+
+def sessions_open_to_groups(limit: int) -> list[CourseSession]:
+    """The first ``limit`` coming, not cancelled sessions of community courses."""
+    return _listed_with_meetings(_open_to_groups().limit(limit))
+
+
+def sessions_open_to_groups_page(number: int) -> Page[CourseSession]:
+    """Page ``number`` of the coming, not cancelled sessions of community courses."""
+    return page_of(_open_to_groups(), number, SESSIONS_A_PAGE, _listed_with_meetings)
 
 
 def group_footprints(organization: Organization) -> dict[int, tuple[int, int]]:

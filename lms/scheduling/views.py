@@ -7,10 +7,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from ..auth.operations import department
 from ..auth.policy import STAFF, allow, coordinates, coordinates_session, current_person, require
 from ..boundary import query_text
-from ..catalog.queries import upcoming_sessions
+from ..catalog.queries import upcoming_page
 from ..core import db_session, registries
 from ..enrollment.forms import select_choices
 from ..models import Audience, Course, CourseSession, Person
+from ..paging import page_number
 from . import course_operations, operations, queries
 from .forms import (
     MAX_MEETINGS,
@@ -45,7 +46,7 @@ def index():
     return render_template(
         "lms/scheduling/index.html",
         courses=queries.all_courses(),
-        sessions=upcoming_sessions(_viewer(), include_cancelled=True),
+        listing=upcoming_page(_viewer(), page_number(), include_cancelled=True),
         retire_form=RetireCourseForm(),
     )
 
