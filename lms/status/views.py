@@ -7,7 +7,7 @@ from flask import render_template
 from ..auth.policy import SIGNED_IN, allow, can_view_person, current_person, require
 from ..core import db_session, local_today
 from ..models import Person
-from . import queries
+from .history import history_of
 from .overview import person_overview
 
 
@@ -17,7 +17,7 @@ def _page(person: Person, *, own: bool):
         person=person,
         own=own,
         overview=person_overview(person),
-        cycles=queries.cycles_of(person.id),
+        cycles=history_of(person.id),
         today=local_today(),
     )
 

@@ -6,13 +6,14 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from lms.dates import add_months
+from lms.formatting import format_local_date
 from lms.models import Certification, CertificationSource, EnrollmentStatus
 from lms.rosters import marks, operations
 from lms.status.qualification import lead_problem
 from lms.status.queries import CertificationState, track_status
 from tests.status.program import last_day
 
-from .helpers import finalize, mark_attendance, record_results, visible
+from .helpers import finalize, mark_attendance, record_results, signed_in_client, visible
 
 
 def cycles(db, person, track):
@@ -24,7 +25,7 @@ def cycles(db, person, track):
 
 
 def test_renewal_inside_and_outside_the_window_through_a_finalized_roster(
-    client, make, sign_in, program
+    app, client, make, sign_in, program
 ):
     lead = program.instructor()
     session = program.past_session(days_ago=5, lead=lead)
@@ -59,6 +60,12 @@ def test_renewal_inside_and_outside_the_window_through_a_finalized_roster(
     # The earlier cycles are untouched history.
     assert cycles(make.db, early, track)[0].expires_on == day + timedelta(days=200)
     assert track_status(inside.id, track).state is CertificationState.CURRENT
+    # The officer's history says how each cycle was earned, the renewal first.
+    officer_view = signed_in_client(app, make, inside)
+    history = visible(officer_view.get("/training/status/")).split("History", 1)[1]
+    completed = f"{format_local_date(renewed.expires_on)} Completed ALERRT-REFRESH, "
+    assert completed + f"{format_local_date(day)} Starts" in history
+    assert history.index("Completed ALERRT-REFRESH") < history.index("Imported")
 
 
 def test_teaching_a_session_renews_an_instructor_inside_the_window_only(
