@@ -45,7 +45,7 @@ def test_the_public_list_shows_the_soonest_classes_first_and_pages_on(client, th
     assert rooms(visible(client.get("/training/sessions/?page=9"))) == list(range(26, 31))
 
 
-@pytest.mark.parametrize("raw", ["0", "-1", "two", "1.5", "١", "99999999999"])
+@pytest.mark.parametrize("raw", ["0", "-1", "two", "1.5", "١", "9999999", "9" * 10_000])
 def test_a_page_number_that_is_not_one_is_refused_with_the_reason(client, thirty_classes, raw):
     answer = client.get("/training/sessions/", query_string={"page": raw})
     assert answer.status_code == 400
