@@ -3,7 +3,8 @@ their places in coming sessions of its courses, and the open sessions to renew i
 
 Shown on the dashboard, the status page and a person's page. Every read is of
 columns (the pages show a few facts of up to 50 sessions, never their objects),
-by statements built once per process; four statements in all.
+by statements built once per process; three statements in all, the tracks' routes
+being kept per process (:mod:`lms.site_cache`).
 """
 
 from __future__ import annotations
