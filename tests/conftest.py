@@ -21,6 +21,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import flask
 import pytest
 from sqlalchemy import create_engine, make_url, text, update
 from werkzeug.serving import make_server
@@ -30,11 +31,15 @@ from lms.app import create_app, db
 from lms.models import CatalogStamp
 
 from .mail.smtp import SmtpServer
+from .routing import CompiledOnceRule
 from .support import Factory, FormClient
 
 POSTGRES_URL = os.environ.get("LMS_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("LMS_TEST_REDIS_URL")
 BACKENDS = ["sqlite", "postgres"]
+
+# Every app of the tests compiles each URL builder once per process (tests/routing.py).
+flask.Flask.url_rule_class = CompiledOnceRule
 
 # Cheap hashing in tests; the production defaults are checked in tests/auth.
 FAST_HASHING = {

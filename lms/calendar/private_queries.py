@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import and_, bindparam, func, select, true
+from sqlalchemy import and_, bindparam, exists, func, select, true
 from sqlalchemy.orm import aliased
 
 from ..auth.operations import token_hash
@@ -52,15 +52,25 @@ class FeedOwner:
     ``changes`` and ``last_change`` are the count and highest id of the
     person's rows in the feed change log (see :class:`lms.models.FeedChange`):
     together they move on with every committed write that can change the feed.
+    ``teaches`` says whether they teach a session or were ever taken off one:
+    most feeds are officers', who teach nothing, and skip the two statements that
+    find teaching (assigning or removing an instructor writes the change log).
     """
 
     person_id: int
     changes: int
     last_change: int | None
+    teaches: bool = True
 
 
 _FEED_OWNER = (
-    select(Person.id, func.count(FeedChange.id), func.max(FeedChange.id))
+    select(
+        Person.id,
+        func.count(FeedChange.id),
+        func.max(FeedChange.id),
+        exists().where(SessionInstructor.person_id == Person.id)
+        | exists().where(InstructorRemoval.person_id == Person.id),
+    )
     .outerjoin(FeedChange, FeedChange.person_id == Person.id)
     .where(Person.calendar_token_hash == bindparam("token_hash"), Person.active.is_(True))
     .group_by(Person.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -238,6 +239,8 @@ def private_feed(token: str):
         if parts
         else private_queries.PrivateSelection()
     )
+    if not owner.teaches:
+        selection = dataclasses.replace(selection, teaching=False)
     key = certification_queries.uid_key(current_app.config["SECRET_KEY"])
     today = local_today()
     # The feed's data moves on with its owner's change log, its window and

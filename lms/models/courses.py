@@ -23,6 +23,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    text,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -214,6 +215,14 @@ class CourseSession(Base):
         CheckConstraint(
             "group_seat_cap IS NULL OR group_seat_cap >= 0", name="group_seat_cap_non_negative"
         ),
+        # Coming sessions are scheduled ones: as many as a program runs at a time, however
+        # many years of completed sessions the table holds (migration 0018).
+        Index(
+            "ix_lms_session_scheduled",
+            "course_id",
+            sqlite_where=text("status = 'scheduled'"),
+            postgresql_where=text("status = 'scheduled'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -359,6 +368,8 @@ class SessionInstructor(Base):
     """An instructor assigned to a session, as lead or assistant."""
 
     __tablename__ = "lms_session_instructor"
+    # The sessions a person teaches (the primary key starts with the session).
+    __table_args__ = (Index("ix_lms_session_instructor_person", "person_id", "session_id"),)
 
     session_id: Mapped[int] = mapped_column(ForeignKey("lms_session.id"), primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("lms_person.id"), primary_key=True)

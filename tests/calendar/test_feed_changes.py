@@ -207,6 +207,39 @@ def test_the_new_copy_holds_the_change(feed, make, world):
     assert str(feed.events()[first_meeting]["LOCATION"]) == "Gymnasium"
 
 
+@pytest.mark.parametrize("by_plain_sql", [False, True], ids=["orm", "plain-sql"])
+def test_a_first_teaching_assignment_reaches_a_feed_that_never_held_teaching(
+    client, make, by_plain_sql
+):
+    """The feed of someone who teaches nothing skips the teaching reads; the day they
+    are first made an instructor, however it is written, their next copy has it."""
+    officer = make.person(Role.OFFICER, name="Sam Ortiz")
+    make.enrollment(make.session(location="Range 1"), officer)
+    token = regenerate_feed_token(officer)
+    make.db.commit()
+    feed = Subscription(client, f"/training/calendar/private/{token}.ics")
+    assert feed.refresh()
+    assert [str(e["LOCATION"]) for e in feed.events().values()] == ["Range 1"]
+    assert not feed.refresh()
+
+    taught = make.session(location="Range 9", start=local_today() + timedelta(days=20))
+    if by_plain_sql:
+        make.db.execute(
+            text(
+                "INSERT INTO lms_session_instructor (session_id, person_id, role) "
+                "VALUES (:session, :person, 'lead')"
+            ),
+            {"session": taught.id, "person": officer.id},
+        )
+    else:
+        taught.instructors.append(SessionInstructor(person=officer, role=InstructorRole.LEAD))
+    make.db.commit()
+
+    assert feed.refresh(), "the client was told its copy without the teaching is still good"
+    locations = sorted(str(e["LOCATION"]) for e in feed.events().values())
+    assert locations == ["Range 1", "Range 9"]
+
+
 def _someone_else_enrolls(make, world):
     make.enrollment(world["enrolled"], make.person(Role.OFFICER))
 

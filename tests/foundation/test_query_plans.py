@@ -30,6 +30,8 @@ from ..support import Factory
 PEOPLE = 20_000
 AGENCIES = 50
 AUDIT_EVENTS = 300_000
+PAST_SESSIONS = 5_000  # about five years of a statewide program's classes
+INSTRUCTORS = 300
 BIG_TABLES = {
     "lms_person",
     "lms_role_assignment",
@@ -37,6 +39,9 @@ BIG_TABLES = {
     "lms_enrollment",
     "lms_audit_event",
     "lms_feed_change",
+    "lms_session",
+    "lms_meeting",
+    "lms_session_instructor",
 }
 
 
@@ -104,6 +109,19 @@ def fill(make):
     make.db.commit()
     low, high = min(s.id for s in sessions), max(s.id for s in sessions)
     statements = [
+        # Years of completed classes of the same course before the coming ones, each with
+        # its meeting and a lead instructor (people added below).
+        f"""INSERT INTO lms_session (course_id, organization_id, timezone, location, capacity,
+                status, is_public, notes, revision, revised_at, created_at)
+            SELECT {course.id}, {department.id}, 'America/Denver', 'Range ' || g, 24,
+                'completed', false, '', 0, now(), now()
+            FROM generate_series(1, {PAST_SESSIONS}) g""",
+        f"""INSERT INTO lms_meeting (session_id, starts_at, ends_at, uid, sequence)
+            SELECT s.id, now() - interval '400 days' - (s.id - {high}) * interval '9 hours',
+                now() - interval '400 days' - (s.id - {high}) * interval '9 hours'
+                    + interval '8 hours',
+                'past-' || s.id || '@size.test', 0
+            FROM lms_session s WHERE s.id > {high}""",
         f"""INSERT INTO lms_person (organization_id, full_name, email, badge_number, notes,
                 active, created_at)
             SELECT o.id, 'Officer ' || g, 'officer' || g || '@size.test', 'B-' || g, '', true, now()
@@ -113,6 +131,13 @@ def fill(make):
         """INSERT INTO lms_role_assignment (person_id, role, organization_id, granted_at)
             SELECT id, 'officer', organization_id, now() FROM lms_person
             WHERE email LIKE '%@size.test'""",
+        f"""INSERT INTO lms_session_instructor (session_id, person_id, role)
+            SELECT s.id, i.id, 'lead'
+            FROM lms_session s
+            JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM lms_person
+                  WHERE email LIKE '%@size.test' ORDER BY id LIMIT {INSTRUCTORS}) i
+                ON i.n = s.id % {INSTRUCTORS}
+            WHERE s.id > {high}""",
         # Five yearly cycles each (the last expiring anywhere from a year ago to a year ahead).
         f"""INSERT INTO lms_certification (person_id, track_id, cycle, granted_on, valid_from,
                 expires_on, source, created_at)
@@ -200,6 +225,7 @@ class Page:
     indexed: str | None  # the index (or big table) the page must read through an index
     whole_tables: frozenset[str] = frozenset()  # read in full on purpose (see the reason)
     reason: str = ""
+    officer: bool = False  # asked by the officer (else by the admin)
 
 
 PAGES = {
@@ -232,6 +258,11 @@ PAGES = {
     "private calendar feed": Page(
         "/training/calendar/private/{token}.ics", "ix_lms_feed_change_person"
     ),
+    # An officer's own pages: the classes to renew in are the coming ones, found among the
+    # scheduled sessions however many years of completed ones the program has.
+    "officer dashboard": Page("/training/", "ix_lms_session_scheduled", officer=True),
+    "officer status": Page("/training/status/", "ix_lms_session_scheduled", officer=True),
+    "public class list": Page("/training/sessions/", None),
 }
 
 
@@ -241,7 +272,7 @@ def test_heavy_pages_read_the_big_tables_through_indexes(
 ):
     admin, officer, token = department_at_size
     page = PAGES[name]
-    client = sign_in(admin)
+    client = sign_in(officer if page.officer else admin)
     track = db.session.execute(text("SELECT id FROM lms_certification_track")).scalar()
     today = local_today()
     url = page.url.format(
