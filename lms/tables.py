@@ -27,22 +27,22 @@ _CLASS = re.compile(r"""\bclass\s*=\s*(["'])(.*?)\1""", re.IGNORECASE)
 
 
 class _Table:
-    __slots__ = ("headers", "section", "column", "header_start")
+    __slots__ = ("headers", "labels", "section", "column", "header_start")
 
     def __init__(self) -> None:
         #: (the cell attribute its text makes, span) of the last header row
         self.headers: list[tuple[str, int]] = []
+        #: the attribute each column's one-column cells get, once the header is read
+        self.labels: list[str] = []
         self.section: str | None = None
         self.column = 0
         self.header_start: int | None = None  # where the open header cell's content starts
 
-    def label_at(self, column: int) -> str:
-        position = 0
+    def index_header(self) -> None:
+        """Index the header row by column: a spanning header labels none of its columns."""
+        self.labels = []
         for text, span in self.headers:
-            if position <= column < position + span:
-                return text if span == 1 else ""
-            position += span
-        return ""
+            self.labels.extend([text] if span == 1 else [""] * span)
 
 
 def _tag_end(match: re.Match) -> int:
@@ -51,14 +51,59 @@ def _tag_end(match: re.Match) -> int:
     return end - (2 if match.group(0).endswith("/>") else 1)
 
 
+def _span(attributes: str) -> int:
+    if "colspan" not in attributes.lower():  # most cells: no attribute at all
+        return 1
+    found = _COLSPAN.search(attributes)
+    return int(found.group(1)) if found else 1
+
+
 def stacked(html: str) -> Markup:
     """``html`` with its tables marked ``stacked`` and each body cell labelled by its header."""
     source = str(html)
-    inserts: list[tuple[int, str]] = []
+    parts: list[str] = []  # the source cut where attributes go in, in document order
+    last = 0
     tables: list[_Table] = []  # a stack: nested tables label their own cells
     for match in _TAG.finditer(source):
-        closing, tag, attributes = match.group(1), match.group(2).lower(), match.group(3)
-        if tag == "table":
+        closing, tag, attributes = match.groups()
+        tag = tag.lower()
+        if tag == "td" or tag == "th":
+            if not tables:
+                continue
+            table = tables[-1]
+            if closing:
+                if table.header_start is not None:
+                    text = _SPACE.sub(
+                        " ", unescape(_MARKUP.sub("", source[table.header_start : match.start()]))
+                    )
+                    label = escape(text.strip())
+                    table.headers[-1] = (
+                        f' data-label="{label}"' if label else "",
+                        table.headers[-1][1],
+                    )
+                    table.header_start = None
+                    table.index_header()
+                continue
+            span = _span(attributes) if attributes else 1
+            if table.section == "thead":
+                table.headers.append(("", span))
+                table.header_start = match.end()
+            elif span == 1 and table.column < len(table.labels):
+                label = table.labels[table.column]
+                if label and "data-label" not in attributes:
+                    at = _tag_end(match)
+                    parts.append(source[last:at])
+                    parts.append(label)
+                    last = at
+            table.column += span
+        elif tag == "tr":
+            if tables and not closing:
+                table = tables[-1]
+                table.column = 0
+                if table.section == "thead":
+                    table.headers = []  # the last header row names the columns
+                    table.index_header()
+        elif tag == "table":
             if closing:
                 if tables:
                     tables.pop()
@@ -66,48 +111,20 @@ def stacked(html: str) -> Markup:
             tables.append(_Table())
             classes = _CLASS.search(attributes)
             if classes is None:
-                inserts.append((_tag_end(match), ' class="stacked"'))
+                at, text = _tag_end(match), ' class="stacked"'
             elif "stacked" not in classes.group(2).split():
-                inserts.append((match.start(3) + classes.end(2), " stacked"))
-            continue
-        if not tables:
-            continue
-        table = tables[-1]
-        if closing:
-            if tag in ("td", "th") and table.header_start is not None:
-                text = _SPACE.sub(
-                    " ", unescape(_MARKUP.sub("", source[table.header_start : match.start()]))
-                )
-                label = escape(text.strip())
-                table.headers[-1] = (
-                    f' data-label="{label}"' if label else "",
-                    table.headers[-1][1],
-                )
-                table.header_start = None
-            elif tag in ("thead", "tbody", "tfoot"):
-                table.section = "body" if tag == "thead" else None
-        elif tag in ("thead", "tbody", "tfoot"):
-            table.section = tag
-        elif tag == "tr":
-            table.column = 0
-            if table.section == "thead":
-                table.headers = []  # the last header row names the columns
-        else:  # td, th
-            span_match = _COLSPAN.search(attributes)
-            span = int(span_match.group(1)) if span_match else 1
-            if table.section == "thead":
-                table.headers.append(("", span))
-                table.header_start = match.end()
+                at, text = match.start(3) + classes.end(2), " stacked"
             else:
-                label = table.label_at(table.column) if span == 1 else ""
-                if label and "data-label" not in attributes:
-                    inserts.append((_tag_end(match), label))
-            table.column += span
-    parts, last = [], 0
-    for at, text in sorted(inserts, key=lambda insert: insert[0]):
-        parts.append(source[last:at])
-        parts.append(text)
-        last = at
+                continue
+            parts.append(source[last:at])
+            parts.append(text)
+            last = at
+        elif tables:  # thead, tbody, tfoot
+            table = tables[-1]
+            if not closing:
+                table.section = tag
+            else:
+                table.section = "body" if tag == "thead" else None
     parts.append(source[last:])
     # The input is the template's own markup (already escaped); labels are escaped above.
     return Markup("".join(parts))  # noqa: S704

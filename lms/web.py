@@ -14,11 +14,10 @@ from flask import (
     render_template,
     request,
 )
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from werkzeug.exceptions import HTTPException
 
 from . import core
-from .auth.forms import SignOutForm
 from .auth.policy import PUBLIC, access_of, allow, has_any_role, is_staff
 from .formatting import (
     format_local_date,
@@ -162,7 +161,9 @@ def _template_context() -> dict:
         "viewer_is_group_coordinator": bool(
             person and has_any_role(person, Role.GROUP_COORDINATOR)
         ),
-        "sign_out_form": SignOutForm() if person else None,
+        # The sign-out form is a button and its token: the token alone, not a form object
+        # built on every page (``lms.auth.views.sign_out`` checks it with SignOutForm).
+        "sign_out_csrf_token": generate_csrf if person else None,
         "Role": Role,
     }
 
