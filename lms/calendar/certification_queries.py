@@ -16,9 +16,10 @@ from datetime import date, datetime
 
 from sqlalchemy import Date, bindparam, func, select
 
+from ..core import read
 from ..models import Certification
 from ..status.queries import TrackStatus, person_statuses
-from .queries import PERSON, read
+from .queries import PERSON
 from .render import CertificationEntry, DateKind
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import and_, bindparam, exists, func, select, true
 from sqlalchemy.orm import aliased
 
 from ..auth.operations import token_hash
+from ..core import read
 from ..models import (
     CourseSession,
     Enrollment,
@@ -30,7 +31,6 @@ from .queries import (
     EntryBuilder,
     FeedWindow,
     entry_rows,
-    read,
     shown,
     window_conditions,
 )

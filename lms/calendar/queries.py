@@ -44,7 +44,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from ..core import db_session, department_zone, local_today
+from ..core import db_session, department_zone, local_today, read
 from ..models import (
     Audience,
     Course,
@@ -54,12 +54,6 @@ from ..models import (
     UTCDateTime,
 )
 from .render import Involvement, MeetingEntry, SessionFacts
-
-
-def read(statement, params: dict):
-    """Rows of a Core statement on the session's connection, without the ORM step."""
-    return db_session().connection().execute(statement, params)
-
 
 NOW = "now"
 SHOWN_SINCE = "shown_since"

@@ -16,7 +16,7 @@ from functools import cache
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import aliased
 
-from ..core import db_session
+from ..core import read
 from ..models import (
     Certification,
     CertificationSource,
@@ -88,5 +88,5 @@ def _history_statement() -> Select:
 
 def history_of(person_id: int) -> list[HistoryRow]:
     """Every cycle of a person on every track, revoked ones included, newest first."""
-    rows = db_session().execute(_history_statement(), {"person_id": person_id})
+    rows = read(_history_statement(), {"person_id": person_id})
     return [HistoryRow(*row) for row in rows]

@@ -15,7 +15,7 @@ from functools import cache
 
 from sqlalchemy import Select, bindparam, exists, func, select
 
-from ..core import db_session, local_today, to_local
+from ..core import local_today, read, to_local
 from ..models import (
     CertificationTrack,
     Course,
@@ -124,7 +124,7 @@ def _open_sessions(course_ids: set[int], person_id: int) -> list[OfferedSession]
     """Sessions of these courses not yet begun, open for registration, with a free seat."""
     if not course_ids:
         return []
-    rows = db_session().execute(
+    rows = read(
         _open_sessions_statement(),
         {"course_ids": sorted(course_ids), "person_id": person_id, "now": utcnow()},
     )
@@ -166,7 +166,7 @@ def _coming_places(person_id: int, course_ids: set[int]) -> list[ComingPlace]:
     if not course_ids:
         return []
     now = utcnow()
-    rows = db_session().execute(
+    rows = read(
         _coming_places_statement(),
         {"person_id": person_id, "course_ids": sorted(course_ids), "now": now},
     )

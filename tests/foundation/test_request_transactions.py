@@ -10,7 +10,7 @@ from sqlalchemy import event, select, text
 
 from lms.app import create_app, db
 from lms.catalog import views as catalog_views
-from lms.core import acting_person
+from lms.core import acting_person, read
 from lms.models import Person, Role
 
 
@@ -99,3 +99,18 @@ def test_without_prepared_statements_a_page_that_read_is_rolled_back(app_config)
         assert app.test_client().get("/training/courses/").status_code == 200
     engine.dispose()
     assert ends == ["rollback"]
+
+
+def test_a_read_of_columns_sees_the_requests_own_unflushed_changes(app, make):
+    """``lms.core.read`` goes past the ORM's execution step, but not past its autoflush:
+    a page that changed a row and then reads columns reads its own change."""
+    officer = make.person(Role.OFFICER, name="Dana Reyes")
+    make.db.commit()
+    officer.full_name = "Dana Reyes-Ortiz"  # pending, not flushed
+    newcomer = Person(full_name="Sam Ortiz", organization_id=officer.organization_id)
+    db.session.add(newcomer)
+    names = read(select(Person.full_name).order_by(Person.full_name)).scalars().all()
+    assert "Dana Reyes-Ortiz" in names and "Sam Ortiz" in names
+    assert "Dana Reyes" not in names
+    db.session.rollback()
+    assert stored_name(officer.id) == "Dana Reyes"  # flushed, never committed
