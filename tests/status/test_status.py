@@ -143,37 +143,3 @@ def test_when_no_session_finishes_in_time_the_next_ones_are_offered_anyway(app, 
     (item,) = person_overview(officer)
     assert [s.id for s in item.open_sessions] == [later.id]
     assert not item.open_sessions_finish_in_time
-
-
-def test_a_current_officer_is_offered_the_first_sessions_of_the_window_however_many_come_first(
-    app, make, program
-):
-    """Sixty sessions before the renewal window opens do not hide the two inside it, and
-    sessions that are full are passed over for the next ones with a seat."""
-    today = program.today
-    officer = program.officer()
-    program.certify(officer, program.alerrt, expires_on=today + timedelta(days=200))
-    opens = today + timedelta(days=200 - 90)  # the refresher's 90-day renewal window
-    for n in range(60):
-        program.future_session(in_days=1 + n)  # all before the window
-    full = program.future_session(in_days=(opens - today).days + 1, capacity=1)
-    program.enroll(full, program.officer())
-    inside = [program.future_session(in_days=(opens - today).days + d) for d in (2, 3)]
-    program.future_session(in_days=201)  # ends after the due date
-    (item,) = person_overview(officer)
-    assert item.status.state is CURRENT
-    assert [s.id for s in item.open_sessions] == [s.id for s in inside]
-    assert item.open_sessions_finish_in_time
-
-
-def test_an_expired_officer_is_offered_the_next_five_with_a_seat_past_full_ones(app, make, program):
-    officer = program.officer()
-    program.certify(officer, program.alerrt, expires_on=program.today - timedelta(days=3))
-    someone = program.officer()
-    for n in range(8):
-        program.enroll(program.future_session(in_days=1 + n, capacity=1), someone)
-    with_seats = [program.future_session(in_days=20 + n) for n in range(7)]
-    (item,) = person_overview(officer)
-    assert item.status.state is EXPIRED
-    assert [s.id for s in item.open_sessions] == [s.id for s in with_seats[:5]]
-    assert all(s.seats_left > 0 for s in item.open_sessions)
