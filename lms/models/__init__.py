@@ -8,15 +8,8 @@ from .courses import (
     CertificationTrack,
     Course,
     CoursePrerequisite,
-    CourseSession,
-    InstructorRemoval,
-    InstructorRole,
-    Meeting,
     RenewalBasis,
     RenewalMethod,
-    SessionGroupAllocation,
-    SessionInstructor,
-    SessionStatus,
     TrackRenewalPath,
 )
 from .enrollment import (
@@ -42,6 +35,15 @@ from .records import (
     EvaluationKind,
     EvaluationResult,
     PriorTraining,
+)
+from .sessions import (
+    CourseSession,
+    InstructorRemoval,
+    InstructorRole,
+    Meeting,
+    SessionGroupAllocation,
+    SessionInstructor,
+    SessionStatus,
 )
 from .stamps import CatalogStamp
 from .transcripts import IssuedTranscript

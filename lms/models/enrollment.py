@@ -16,9 +16,10 @@ from sqlalchemy.orm import (
 )
 
 from .base import Base, str_enum, utcnow
-from .courses import Course, CourseSession, SessionGroupAllocation
+from .courses import Course
 from .organizations import Organization
 from .people import Person
+from .sessions import CourseSession, SessionGroupAllocation
 
 
 class EnrollmentStatus(enum.StrEnum):

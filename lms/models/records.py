@@ -19,9 +19,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, str_enum, utcnow
-from .courses import CertificationTrack, Course, CourseSession, Meeting
+from .courses import CertificationTrack, Course
 from .enrollment import Enrollment
 from .people import Person
+from .sessions import CourseSession, Meeting
 
 
 class AttendanceRecord(Base):
