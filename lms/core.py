@@ -65,6 +65,21 @@ def read(statement, params: dict | None = None):
     return session.connection().execute(statement, params or {})
 
 
+def commit_keeping_values() -> None:
+    """Commit, and keep what the request loaded as it was written instead of expiring it.
+
+    For an answer page built from the rows the transaction has just decided (a
+    registration's session, course and meetings): a plain commit expires them all,
+    and the page would read them again, a statement each, after the decision.
+    """
+    session = db_session()()  # the request's own session behind the scoped registry
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
 #: ``lms.locks`` logs, at DEBUG, how long each row lock of :func:`lock_row` was waited
 #: for and held (until its transaction ended), and the CPU time the holding thread spent
 #: meanwhile (the part a busy machine does not inflate): the seat decision's cost.
@@ -75,7 +90,7 @@ def lock_row(model: type, ident: int, options: Sequence = ()):
     """Load one row holding a write lock until the transaction ends.
 
     Writers that must not interleave (seat counting, issuing) lock the same row
-    first. PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite locks the whole
+    first. PostgreSQL: the row's ``SELECT ... FOR UPDATE OF`` its table. SQLite locks the whole
     database for writing; a no-op UPDATE takes that lock (waiting up to the
     busy timeout) before anything is read. Everything between this call and the
     commit is done with the lock held: do the work that does not need it first;
@@ -83,17 +98,30 @@ def lock_row(model: type, ident: int, options: Sequence = ()):
     locked work does not read.
     """
     session = db_session()
-    asked = time.perf_counter()
     if session.get_bind().dialect.name == "sqlite":
-        session.execute(update(model).where(model.id == ident).values(id=model.id))
-    else:
-        session.execute(select(model.id).where(model.id == ident).with_for_update())
-    taken = time.perf_counter()
+        _lock_sqlite(model, ident)
+        # The row as it is now that nobody else may write.
+        return session.get(model, ident, populate_existing=True, options=options)
+    asked = time.perf_counter()
+    # One round trip: the lock and the row as it is now that nobody else may change it;
+    # only this table's row is locked, not those of a joined eager load.
+    row = session.get(
+        model, ident, populate_existing=True, options=options, with_for_update={"of": model}
+    )
+    _log_taken(model, ident, asked)
+    return row
+
+
+def _lock_sqlite(model: type, ident: int) -> None:
+    asked = time.perf_counter()
+    db_session().execute(update(model).where(model.id == ident).values(id=model.id))
+    _log_taken(model, ident, asked)
+
+
+def _log_taken(model: type, ident: int, asked: float) -> None:
     if lock_log.isEnabledFor(logging.DEBUG):
-        held = session.info.setdefault("lms_row_locks", [])
-        held.append((model.__tablename__, ident, asked, taken, time.thread_time()))
-    # The row as it is now that nobody else may change it (its eager loads after the lock).
-    return session.get(model, ident, populate_existing=True, options=options)
+        held = db_session().info.setdefault("lms_row_locks", [])
+        held.append((model.__tablename__, ident, asked, time.perf_counter(), time.thread_time()))
 
 
 def lock_before_writing(model: type, ident: int) -> None:
@@ -105,7 +133,7 @@ def lock_before_writing(model: type, ident: int) -> None:
     one row, so there the lock is taken where the decision is, as late as possible.
     """
     if db_session().get_bind().dialect.name == "sqlite":
-        lock_row(model, ident)
+        _lock_sqlite(model, ident)  # the row is read again where the decision is
 
 
 @event.listens_for(OrmSession, "after_transaction_end")

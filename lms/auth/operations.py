@@ -208,9 +208,14 @@ def create_person(
     password: str | None = None,
     roles: list[tuple[Role, Organization | None]] | None = None,
     actor: Person | None = None,
+    email_checked: bool = False,
     **fields,
 ) -> Person:
-    """Create a person (with a login when a password is given) and grant roles."""
+    """Create a person (with a login when a password is given) and grant roles.
+
+    ``email_checked``: the caller has just found nobody with ``email`` in this
+    transaction (the unique index still refuses a twin created meanwhile).
+    """
     if not full_name.strip():
         raise AccountError("A name is required.", field="full_name")
     if organization.active is False:  # None: a new organization, not yet flushed
@@ -218,7 +223,7 @@ def create_person(
             f"{organization.name} is inactive: it takes no new people.", field="organization"
         )
     email = normalize_email(email) if email else None
-    if email and find_by_email(email) is not None:
+    if email and not email_checked and find_by_email(email) is not None:
         raise AccountError(f"An account with the email {email} already exists.", field="email")
     person = Person(
         full_name=full_name.strip(),

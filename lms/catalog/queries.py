@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Select, exists, select
@@ -91,8 +92,12 @@ def upcoming_page(
     return page_of(query, number, SESSIONS_A_PAGE, _listed)
 
 
-def session_by_id(session_id: int, viewer: Person | None) -> CourseSession | None:
-    session = db_session().get(CourseSession, session_id)
+def session_by_id(
+    session_id: int, viewer: Person | None, options: Sequence = ()
+) -> CourseSession | None:
+    """The session ``viewer`` may see in the catalog; ``options``: its loader options
+    (a form that reads neither its instructors nor its course's prerequisites skips them)."""
+    session = db_session().get(CourseSession, session_id, options=options)
     if session is None or (viewer is None and not session.is_public):
         return None
     return session

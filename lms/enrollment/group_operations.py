@@ -31,7 +31,7 @@ from . import queries, rules
 from .places import (
     EnrollmentError,
     admit,
-    find_or_create_person,
+    create_person_once,
     locked_session,
     promote_waitlist,
     refuse_if_placed,
@@ -75,6 +75,7 @@ def _group_member(
             actor=actor,
             phone=phone,
             job_title=job_title,
+            email_checked=True,
         )
 
     existing = queries.person_by_email(email)
@@ -83,7 +84,7 @@ def _group_member(
             None,
             f"{email} belongs to someone outside {group.name}; they can register themselves.",
         )
-    person, _ = find_or_create_person(email, create)
+    person = existing or create_person_once(email, create)[0]
     if person.organization_id != group.id:
         return None, f"{email} belongs to someone outside {group.name}."
     return person, None

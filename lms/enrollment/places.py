@@ -45,18 +45,22 @@ def _app():
     return current_app._get_current_object()
 
 
-#: What a seat decision reads of the session it locks: the row, its course, its meetings
-#: (still open?); not its instructors nor the course's prerequisites, which cost two
-#: statements under the lock (they load if asked for).
-_UNDER_LOCK = (
-    lazyload(CourseSession.instructors),
+#: A session read to enroll someone: its instructors load only if asked for (a statement
+#: the enrollment rules never need).
+WITHOUT_INSTRUCTORS = (lazyload(CourseSession.instructors),)
+
+#: What a seat decision reads of the session it locks, and a public registration of the
+#: session it registers for: the row, its course, its meetings (still open?); not its
+#: instructors nor the course's prerequisites (two statements; they load if asked for).
+SEAT_DECISION = (
+    *WITHOUT_INSTRUCTORS,
     joinedload(CourseSession.course).lazyload(Course.prerequisites),
 )
 
 
 def lock_session(session_id: int) -> CourseSession | None:
     """The session, its row locked until the transaction ends (see :func:`lms.core.lock_row`)."""
-    return lock_row(CourseSession, session_id, _UNDER_LOCK)
+    return lock_row(CourseSession, session_id, SEAT_DECISION)
 
 
 def locked_session(session_id: int) -> CourseSession:
@@ -68,15 +72,22 @@ def locked_session(session_id: int) -> CourseSession:
 
 
 def find_or_create_person(email: str, create: Callable[[], Person]) -> tuple[Person, bool]:
-    """The person with ``email`` and whether they are new: ``create()`` (in a savepoint) if
-    nobody has the address yet.
+    """The person with ``email`` and whether they are new: :func:`create_person_once` if
+    nobody has the address yet."""
+    person = queries.person_by_email(email)
+    if person is not None:
+        return person, False
+    return create_person_once(email, create)
+
+
+def create_person_once(email: str, create: Callable[[], Person]) -> tuple[Person, bool]:
+    """``create()`` (in a savepoint) the person with ``email``, whom the caller has just
+    looked for and not found (so ``create`` need not look again:
+    ``create_person(email_checked=True)``); whether they are new.
 
     Two requests creating the same address at once: the loser of the unique
     index rolls back its savepoint and uses the winner's row.
     """
-    person = queries.person_by_email(email)
-    if person is not None:
-        return person, False
     try:
         with db_session().begin_nested():
             return create(), True

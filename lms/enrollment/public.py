@@ -98,9 +98,10 @@ def _why_not(person: Person) -> str:
     return "has_login" if person.has_login else "managed_by_organization"
 
 
-def seat_free(session: CourseSession) -> bool:
-    """Whether a public registrant would get a seat now (read only)."""
-    public = queries.public_registrants_organization()
+def seat_free(session: CourseSession, public: Organization | None = None) -> bool:
+    """Whether a public registrant would get a seat now (read only; ``public``: the
+    public registrants' organization when the caller has it)."""
+    public = public or queries.public_registrants_organization()
     count = queries.count_seats(session)
     return count.can_seat(public) if public is not None else count.free > 0
 
@@ -129,9 +130,10 @@ def register_public(
             organization=public,
             email=email,
             roles=[(Role.PARTICIPANT, public)],
+            email_checked=True,
         )
 
-    person, _ = find_or_create_person(email, create)
+    person, created = find_or_create_person(email, create)
     if not _open_to_strangers(person, public):
         session = locked_session(session_id)  # answers as slowly as a registration would
         audit(
@@ -151,7 +153,7 @@ def register_public(
 
     token = new_manage_token()
     link = manage_url(token)
-    waitlisted = not seat_free(session)
+    waitlisted = not seat_free(session, public)
     confirmation = prepare_registration_confirmation(
         person, session, waitlisted=waitlisted, manage_url=link
     )
@@ -160,7 +162,8 @@ def register_public(
     _refuse_closed(session)  # cancelled or closed while the form was on its way
     count = queries.count_seats(session)
     answer = Registration(session, seated=count.can_seat(public))
-    enrollment = queries.active_enrollment(session.id, person.id)
+    # Someone this transaction created has no place anywhere yet (nobody else sees them).
+    enrollment = None if created else queries.active_enrollment(session.id, person.id)
     if enrollment is None:
         enrollment = admit(
             session,

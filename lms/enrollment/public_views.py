@@ -12,10 +12,10 @@ from ..auth import operations as auth_operations
 from ..auth.links import duration_words
 from ..auth.policy import PUBLIC, allow, require
 from ..calendar.web_links import session_links
-from ..core import acting_person, db_session
+from ..core import acting_person, commit_keeping_values, db_session
 from ..models import utcnow
 from ..ratelimit import Limit, browser_session_key, hit_all, rate_limited
-from . import manage, operations, public, queries, rules
+from . import manage, operations, places, public, queries, rules
 from .forms import CancelForm, ClaimAccountForm, PublicRegistrationForm
 from .places import EnrollmentError
 from .views import refused, session_or_404
@@ -61,7 +61,7 @@ def _minutes(seconds: int) -> str:
 
 @allow(PUBLIC)
 def register(session_id: int):
-    session = session_or_404(session_id, None)
+    session = session_or_404(session_id, None, places.SEAT_DECISION)
     require(session.is_public, hide=True)
     if acting_person() is not None:
         flash("You are signed in: enroll from this page.", "info")
@@ -94,7 +94,7 @@ def register(session_id: int):
             except EnrollmentError as exc:
                 problem = refused(exc)
             else:
-                db_session().commit()
+                commit_keeping_values()
                 return _render_registered(result, form.full_name.data)
     status = 429 if limited else 400 if request.method == "POST" else 200
     page = render_template(

@@ -9,6 +9,7 @@ below serve all three.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import abort, flash, redirect, render_template, url_for
@@ -27,7 +28,7 @@ from ..auth.policy import (
 from ..catalog.queries import session_by_id
 from ..core import db_session
 from ..models import CourseSession, Enrollment, Organization, Person, utcnow
-from . import group_operations, operations, queries, rules
+from . import group_operations, operations, places, queries, rules
 from .forms import (
     CancelForm,
     CoordinatorEnrollForm,
@@ -46,9 +47,10 @@ SOURCE_LABELS = {
 }
 
 
-def session_or_404(session_id: int, viewer: Person | None) -> CourseSession:
-    """The session as ``viewer`` may see it in the catalog, or 404."""
-    session = session_by_id(session_id, viewer)
+def session_or_404(session_id: int, viewer: Person | None, options: Sequence = ()) -> CourseSession:
+    """The session as ``viewer`` may see it in the catalog, or 404 (``options``: see
+    :func:`lms.catalog.queries.session_by_id`)."""
+    session = session_by_id(session_id, viewer, options)
     if session is None:
         abort(404)
     return session
@@ -94,7 +96,7 @@ def refused(exc: EnrollmentError) -> str:
 @allow(SIGNED_IN)
 def enroll(session_id: int):
     viewer = current_person()
-    session = session_or_404(session_id, viewer)
+    session = session_or_404(session_id, viewer, places.WITHOUT_INSTRUCTORS)
     if EnrollForm().validate_on_submit():
         try:
             enrollment = operations.enroll_self(session.id, viewer)

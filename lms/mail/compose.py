@@ -29,14 +29,38 @@ import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email import message_from_bytes, policy
+from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime, formataddr, parseaddr
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from ..models import utcnow
 
+
+class _HeaderClasses(HeaderRegistry):
+    """The ``email`` package's header registry, keeping the class it makes for each kind
+    of header, and the parsed headers most messages share (MIME-Version, the parts'
+    Content-Type and Content-Transfer-Encoding, the sender). The package makes a new
+    class for every header of every message (with ``type()``) and parses each value
+    anew: together about half the time :func:`compose` took
+    (``benchmarks/compose_bench.py``). Header classes hold no state of their own, and
+    a parsed header is immutable (a ``str``; a message changes a header by
+    replacing it)."""
+
+    @cache  # noqa: B019 (one registry per process, never freed)
+    def __getitem__(self, name: str) -> type:
+        return super().__getitem__(name)
+
+    @lru_cache(maxsize=512)  # noqa: B019
+    def __call__(self, name: str, value: str):
+        return super().__call__(name, value)
+
+
+_HEADERS = _HeaderClasses()
 #: RFC 5322 lines, CRLF, every part 7-bit.
-WIRE = policy.SMTP.clone(cte_type="7bit")
+WIRE = policy.SMTP.clone(cte_type="7bit", header_factory=_HEADERS)
+#: How a mail client reads a message (``policy.default``), with the same header classes.
+READING = policy.default.clone(header_factory=_HEADERS)
 #: RFC 5322 §2.1.1: a line SHOULD be at most 78 characters (CRLF aside).
 LINE = 78
 #: RFC 2047 §2: an encoded word is at most 75 characters.
@@ -120,7 +144,7 @@ def address_header(name: str, display_name: str | None, address: str) -> str:
 def header_address(value: str) -> tuple[str, str]:
     """(display name, address) of a header value such as ``'Name <address>'``, its name
     decoded if it was written in encoded words."""
-    parsed = policy.default.header_factory("To", value)
+    parsed = READING.header_factory("To", value)
     if not parsed.addresses:
         raise ValueError(f"not an address: {value!r}")
     return parsed.addresses[0].display_name, parsed.addresses[0].addr_spec
@@ -252,7 +276,7 @@ SHOWN_HEADERS = ("From", "To", "Reply-To", "Subject", "Date", "Message-ID")
 
 def _split(raw: bytes) -> tuple[EmailMessage, MIMEPart | None, MIMEPart | None, list[MIMEPart]]:
     """The parsed message, its text body, its HTML body and every other leaf part."""
-    message = message_from_bytes(raw, policy=policy.default)
+    message = message_from_bytes(raw, policy=READING)
     text = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
     others = [
