@@ -14,6 +14,7 @@ from . import boundary, builtins, config, web
 from .audit_trail.blueprint import bp as audit_trail_bp
 from .auth import hosted
 from .auth import operations as auth_operations
+from .auth import views as auth_views
 from .auth.blueprint import bp as auth_bp
 from .calendar.blueprint import bp as calendar_bp
 from .catalog.blueprint import bp as catalog_bp
@@ -182,6 +183,7 @@ class LMS:
         manager.login_message = "Please sign in to see that page."
         manager.login_message_category = "info"
         manager.user_loader(auth_operations.load_login_session)
+        manager.unauthorized_handler(auth_views.sign_in_first)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

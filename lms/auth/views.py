@@ -34,6 +34,31 @@ UNKNOWN_RESET_LINK = (
 )
 
 
+#: The longest query string a sign-in link carries back in its ``next`` (characters):
+#: a page's own filters are far shorter; past this, ``next`` keeps only the path.
+NEXT_QUERY_LIMIT = 2000
+
+
+def sign_in_first():
+    """Flask-Login's answer to someone who must sign in first (``unauthorized_handler``):
+    the sign-in page, with a ``next`` that brings them back.
+
+    As Flask-Login's own, but ``next`` is the path and query of the page (not the
+    whole URL, whose scheme and host it would drop anyway), and a query string longer
+    than :data:`NEXT_QUERY_LIMIT` is left out: a link of megabytes would make a
+    ``Location`` header no browser or proxy takes, and cost the server a
+    percent-decoding of the whole query.
+    """
+    manager = current_app.login_manager
+    if manager.login_message:
+        flash(manager.login_message, manager.login_message_category)
+    query = request.query_string
+    target = request.script_root + request.path
+    if query and len(query) <= NEXT_QUERY_LIMIT:
+        target = f"{target}?{query.decode('utf-8', 'replace')}"
+    return redirect(url_for(manager.login_view, next=target))
+
+
 def _safe_next(target: str | None) -> str:
     """Only same-site relative paths may be redirected to after sign-in."""
     if target:

@@ -96,6 +96,32 @@ def test_next_parameter_only_redirects_within_the_site(client, make):
     assert evil.headers["Location"].endswith("/training/")
 
 
+def test_a_page_that_needs_a_sign_in_comes_back_after_it_with_its_query(client, make):
+    officer = make.person(Role.OFFICER, password=make.PASSWORD)
+    page = "/training/status/?track=ALERRT&q=Jos%C3%A9+N%C3%BA%C3%B1ez"
+    answer = client.get(page)
+    assert answer.status_code == 302
+    sign_in_page = answer.headers["Location"]
+    assert sign_in_page.startswith("/training/sign-in?next=")
+    shown = client.get(sign_in_page)
+    assert "Please sign in to see that page." in shown.get_data(as_text=True)
+
+    signed = client.submit(sign_in_page, {"email": officer.email, "password": make.PASSWORD})
+    assert signed.headers["Location"] == page
+
+
+def test_a_query_of_megabytes_is_left_out_of_the_way_back(client, make):
+    """A link to sign in that carried it would be a header no browser or proxy takes."""
+    officer = make.person(Role.OFFICER, password=make.PASSWORD)
+    answer = client.get("/training/status/", query_string={"q": "A" * 1_000_000})
+    assert answer.status_code == 302
+    assert len(answer.headers["Location"]) < 200
+    signed = client.submit(
+        answer.headers["Location"], {"email": officer.email, "password": make.PASSWORD}
+    )
+    assert signed.headers["Location"] == "/training/status/"
+
+
 def test_password_guessing_is_slowed_per_account(client, make):
     officer = make.person(Role.OFFICER, password=make.PASSWORD)
     for _ in range(10):
