@@ -16,7 +16,9 @@ import subprocess
 import unicodedata
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
+import zxingcpp
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
@@ -163,6 +165,13 @@ def test_a_name_in_each_script_is_issued_and_prints_exactly(
             assert row[-4] == "yes" and re.fullmatch(r"[A-Z]{6}\+.+", row[0]), row  # subset
     text = pdftotext(pdf, tmp_path)
     assert name in text.splitlines()
+
+    # The QR code beside the name reads back, with another reader, as the verify address
+    # of the serial printed on the page.
+    page = pdfium.PdfDocument(pdf)[0].render(scale=150 / 72, grayscale=True).to_pil()
+    [found] = zxingcpp.read_barcodes(page, formats=zxingcpp.BarcodeFormat.QRCode)
+    serial, _, signature = found.text.rsplit("/verify/", 1)[1].partition("?sig=")
+    assert f"Serial {serial}" in text and signature
 
     # The glyphs of the name, font by font, are HarfBuzz's for the same font and text.
     expected, file_of = [], {}
