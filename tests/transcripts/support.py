@@ -143,7 +143,10 @@ def read_qr(pdf: bytes, tmp_path: Path, dpi: int = 150) -> list[str]:
         check=True,
     )
     [image] = tmp_path.glob("p*.png")
-    found = [b.text for b in zxingcpp.read_barcodes(Image.open(image))]
+    found = [
+        b.text
+        for b in zxingcpp.read_barcodes(Image.open(image), formats=zxingcpp.BarcodeFormat.QRCode)
+    ]
     image.unlink()
     return found
 
