@@ -6,8 +6,7 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from tests.credentials.support import pdf_text, train
-from tests.credentials.test_render import read_qr
+from tests.credentials.support import pdf_text, read_qr, train
 
 pytestmark = pytest.mark.browser
 

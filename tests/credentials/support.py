@@ -6,7 +6,10 @@ import io
 import subprocess
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 
+import zxingcpp
+from PIL import Image
 from pypdf import PdfReader
 
 from lms.models import Audience, Completion, CourseSession, Organization, Person, Role
@@ -70,3 +73,21 @@ def qpdf_check(data: bytes, tmp_path) -> subprocess.CompletedProcess:
     path = tmp_path / "check.pdf"
     path.write_bytes(data)
     return subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+
+
+def read_qr(pdf: bytes, tmp_path: Path, dpi: int = 150) -> list[str]:
+    """The QR codes on page 1, read by zxing-cpp (QR codes only: its other formats can
+    find a false symbol in the text) from the page rendered by poppler."""
+    source = tmp_path / "qr-page.pdf"
+    source.write_bytes(pdf)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", str(dpi), "-f", "1", "-l", "1", str(source), tmp_path / "p"],
+        check=True,
+    )
+    [image] = tmp_path.glob("p*.png")
+    found = [
+        b.text
+        for b in zxingcpp.read_barcodes(Image.open(image), formats=zxingcpp.BarcodeFormat.QRCode)
+    ]
+    image.unlink()
+    return found

@@ -24,7 +24,7 @@ from lms.credentials.layouts import LayoutError, parse_layout
 from lms.credentials.render import Branding, PreparedLayout
 from lms.resources import layouts_dir
 
-from .support import pdf_text, qpdf_check
+from .support import pdf_text, qpdf_check, read_qr
 
 LAYOUTS = ["officer-certification", "instructor-certification", "civilian-attendance"]
 VERIFY = "https://training.example.gov/training/verify/"
@@ -71,34 +71,6 @@ def prepared(name: str, page_size: str | None = None, **branding) -> PreparedLay
 
 def url_of(cert) -> str:
     return VERIFY + signing.display_serial(cert.serial)
-
-
-def read_qr(pdf: bytes, tmp_path: Path, dpi: int = 150) -> list[str]:
-    """The QR codes on page 1, read by zxing-cpp from the page rendered by poppler."""
-    source = tmp_path / "page.pdf"
-    source.write_bytes(pdf)
-    subprocess.run(
-        [
-            "pdftoppm",
-            "-png",
-            "-r",
-            str(dpi),
-            "-f",
-            "1",
-            "-l",
-            "1",
-            str(source),
-            str(tmp_path / "p"),
-        ],
-        check=True,
-    )
-    [image] = tmp_path.glob("p*.png")
-    found = [
-        b.text
-        for b in zxingcpp.read_barcodes(Image.open(image), formats=zxingcpp.BarcodeFormat.QRCode)
-    ]
-    image.unlink()
-    return found
 
 
 def fonts_report(pdf: bytes, tmp_path: Path) -> list[list[str]]:

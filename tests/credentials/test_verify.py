@@ -19,7 +19,7 @@ from lms.credentials.cli import certificate_keys_command, verify_command
 from lms.credentials.keys import key_id_for, keys_from_jwks
 from lms.models import Certificate, Role
 
-from .test_render import read_qr
+from .support import read_qr
 
 NOT_VALID = "No valid certificate matches this serial and signature."
 

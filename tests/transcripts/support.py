@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import io
-import subprocess
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-import zxingcpp
-from PIL import Image
 from pypdf import PdfReader
 
 from lms.models import (
@@ -132,26 +128,3 @@ def attachment(data: bytes) -> bytes:
     """The embedded signed record."""
     [content] = PdfReader(io.BytesIO(data)).attachments["transcript.json"]
     return content
-
-
-def read_qr(pdf: bytes, tmp_path: Path, dpi: int = 150) -> list[str]:
-    """The QR codes on page 1, read by zxing-cpp from the page rendered by poppler."""
-    source = tmp_path / "transcript.pdf"
-    source.write_bytes(pdf)
-    subprocess.run(
-        ["pdftoppm", "-png", "-r", str(dpi), "-f", "1", "-l", "1", str(source), tmp_path / "p"],
-        check=True,
-    )
-    [image] = tmp_path.glob("p*.png")
-    found = [
-        b.text
-        for b in zxingcpp.read_barcodes(Image.open(image), formats=zxingcpp.BarcodeFormat.QRCode)
-    ]
-    image.unlink()
-    return found
-
-
-def qpdf_check(data: bytes, tmp_path: Path) -> subprocess.CompletedProcess:
-    path = tmp_path / "check.pdf"
-    path.write_bytes(data)
-    return subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)

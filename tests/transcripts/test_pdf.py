@@ -13,8 +13,9 @@ from lms.credentials.queries import key_store
 from lms.models import AuditEvent, IssuedTranscript, Role
 from lms.models.transcripts import TranscriptRewriteError
 from lms.transcripts import operations, record
+from tests.credentials.support import qpdf_check, read_qr
 
-from .support import attachment, pages, qpdf_check, read_qr, revoke
+from .support import attachment, pages, revoke
 
 
 def issue_and_download(client, person):

@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.models import IssuedTranscript
+from tests.credentials.support import qpdf_check
 from tests.credentials.test_scripts import pdffonts, pdftotext
 
-from .support import qpdf_check
 from .test_offline_verify import run_verify
 from .test_pdf import issue_and_download
 
