@@ -145,6 +145,7 @@ def draft_of(track: CertificationTrack, months: int) -> TrackDraft:
         description=track.description,
         validity_months=months,
         renewal_window_days=track.renewal_window_days,
+        due_soon_days=track.due_soon_days,
         renewal_basis=track.renewal_basis,
         qualifies_instructors=track.qualifies_instructors,
     )

@@ -75,6 +75,7 @@ def populate(people: int, today: date) -> None:
         name="ALERRT active-threat response",
         validity_months=12,
         renewal_window_days=90,
+        due_soon_days=90,
         renewal_basis=RenewalBasis.PREVIOUS_EXPIRY,
     )
     course = Course(

@@ -122,6 +122,7 @@ def generate(engine, people: int, today: date, seed: int) -> dict:
                     "description": "",
                     "validity_months": months,
                     "renewal_window_days": window,
+                    "due_soon_days": window,
                     "renewal_basis": "previous_expiry",
                     "qualifies_instructors": qualifies,
                 },

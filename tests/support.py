@@ -150,6 +150,7 @@ class Factory:
             name=kw.pop("name", "Active-threat response"),
             validity_months=validity_months,
             renewal_window_days=renewal_window_days,
+            due_soon_days=kw.pop("due_soon_days", renewal_window_days),
             **kw,
         )
         self.db.add(track)

@@ -117,13 +117,15 @@ def build_catalog(world: World, cast: Cast) -> Catalog:
         credit_hours=Decimal("4"),
     )
     world.db.flush()
-    # The renewal window starts at 60 days; the records part of the demo widens it once.
+    # The renewal window starts at 60 days, as does "due soon"; the records part of the
+    # demo opens renewal earlier once (officers are still flagged at 60 days).
     alerrt_draft = TrackDraft(
         code="ALERRT",
         name="ALERRT active-threat response",
         description="Annual active-shooter response certification.",
         validity_months=12,
         renewal_window_days=60,
+        due_soon_days=60,
         renewal_basis=RenewalBasis.PREVIOUS_EXPIRY,
         qualifies_instructors=False,
         completing_course_ids=[refresher.id],
@@ -136,6 +138,7 @@ def build_catalog(world: World, cast: Cast) -> Catalog:
             description="Qualified to lead ALERRT classes.",
             validity_months=36,
             renewal_window_days=180,
+            due_soon_days=180,
             renewal_basis=RenewalBasis.PREVIOUS_EXPIRY,
             qualifies_instructors=True,
             completing_course_ids=[instructor_course.id],

@@ -214,6 +214,7 @@ def _catalog(now: datetime) -> dict[str, list[dict]]:
             "description": "",
             "validity_months": months,
             "renewal_window_days": window,
+            "due_soon_days": window,
             "renewal_basis": "completion",
             "qualifies_instructors": qualifies,
         }

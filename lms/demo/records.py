@@ -5,8 +5,9 @@
   import of :mod:`lms.imports`, as ``flask lms import records`` runs it),
   each line marked with the system it came from.
 - An officer who retired: deactivated with the reason; his records stay.
-- A track edited once: the administrator widened the ALERRT renewal window,
-  so the track's history shows its creation and that change.
+- A track edited once: the administrator widened the ALERRT renewal window
+  (officers still show as due soon from 60 days), so the track's history shows
+  its creation and that change.
 """
 
 from __future__ import annotations
@@ -102,5 +103,8 @@ def retire(world: World, cast: Cast) -> None:
 
 
 def edit_track(world: World, cast: Cast, catalog: Catalog) -> None:
-    """The administrator widens the ALERRT renewal window from 60 to 90 days."""
+    """The administrator opens ALERRT renewal 90 days before expiry instead of 60.
+
+    Officers still show as due soon from 60 days: the two windows differ.
+    """
     update_track(catalog.alerrt, replace(catalog.alerrt_draft, renewal_window_days=90), cast.admin)

@@ -77,6 +77,7 @@ class CertificationTrack(Base):
     __table_args__ = (
         CheckConstraint("validity_months > 0", name="validity_positive"),
         CheckConstraint("renewal_window_days >= 0", name="window_non_negative"),
+        CheckConstraint("due_soon_days >= 0", name="due_soon_non_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,7 +85,12 @@ class CertificationTrack(Base):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     validity_months: Mapped[int]
+    # Days before expiry in which a renewal counts from the previous expiry
+    # (see lms.status.renewal); 0: no early renewal.
     renewal_window_days: Mapped[int] = mapped_column(default=90)
+    # Days before expiry in which a holder shows as due soon; may differ from the
+    # renewal window (open renewal at 90 days, flag people at 60).
+    due_soon_days: Mapped[int] = mapped_column(default=90, server_default="90")
     renewal_basis: Mapped[RenewalBasis] = mapped_column(
         str_enum(RenewalBasis, "renewal_basis"), default=RenewalBasis.PREVIOUS_EXPIRY
     )

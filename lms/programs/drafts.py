@@ -16,6 +16,7 @@ class TrackDraft:
     description: str
     validity_months: int
     renewal_window_days: int
+    due_soon_days: int
     renewal_basis: RenewalBasis
     qualifies_instructors: bool
     completing_course_ids: list[int] = field(default_factory=list)

@@ -15,7 +15,7 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from ..enrollment.forms import select_choices
 from ..forms import (
@@ -51,6 +51,13 @@ class TrackForm(Form):
         "Renewal window (days before expiry)",
         validators=[
             InputRequired("Say how many days before expiry renewal opens (0 for none)."),
+            NumberRange(min=0, max=3650, message="Give a number of days from 0 to 3650."),
+        ],
+    )
+    due_soon_days = IntegerField(
+        "Due soon (days before expiry)",
+        validators=[
+            Optional(),  # blank: the renewal window's days
             NumberRange(min=0, max=3650, message="Give a number of days from 0 to 3650."),
         ],
     )

@@ -32,7 +32,9 @@ from .drafts import TrackDraft
 
 #: Track settings that decide the dates of earned cycles.
 RULE_FIELDS = ("validity_months", "renewal_window_days", "renewal_basis")
-TRACK_FIELDS = ("code", "name", "description", *RULE_FIELDS, "qualifies_instructors")
+#: Track settings that decide only how a standing is shown (no cycle moves).
+SHOWN_FIELDS = ("due_soon_days",)
+TRACK_FIELDS = ("code", "name", "description", *RULE_FIELDS, *SHOWN_FIELDS, "qualifies_instructors")
 PATH_FIELDS = {
     RenewalMethod.COMPLETE_COURSE: "completing_courses",
     RenewalMethod.TEACH_SESSION: "teaching_courses",

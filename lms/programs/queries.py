@@ -143,6 +143,7 @@ def _rules_of(draft: TrackDraft) -> CertificationTrack:
         name=draft.name,
         validity_months=draft.validity_months,
         renewal_window_days=draft.renewal_window_days,
+        due_soon_days=draft.due_soon_days,
         renewal_basis=draft.renewal_basis,
     )
 
@@ -156,6 +157,7 @@ def _state(track: CertificationTrack, draft: TrackDraft, routes: RouteCourses) -
             track.name,
             track.validity_months,
             track.renewal_window_days,
+            track.due_soon_days,
             track.renewal_basis.value,
             track.qualifies_instructors,
             sorted((p.method.value, p.course_id) for p in track.renewal_paths),
@@ -166,6 +168,7 @@ def _state(track: CertificationTrack, draft: TrackDraft, routes: RouteCourses) -
             draft.description,
             draft.validity_months,
             draft.renewal_window_days,
+            draft.due_soon_days,
             draft.renewal_basis.value,
             draft.qualifies_instructors,
             sorted(routes.completing),

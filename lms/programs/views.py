@@ -65,6 +65,7 @@ def _track_data(track: CertificationTrack) -> dict:
         "description": track.description,
         "validity_months": track.validity_months,
         "renewal_window_days": track.renewal_window_days,
+        "due_soon_days": track.due_soon_days,
         "renewal_basis": track.renewal_basis.value,
         "qualifies_instructors": track.qualifies_instructors,
         "completing_course_ids": paths(RenewalMethod.COMPLETE_COURSE),
@@ -79,6 +80,11 @@ def _track_draft(form: TrackForm) -> TrackDraft:
         description=form.description.data or "",
         validity_months=form.validity_months.data,
         renewal_window_days=form.renewal_window_days.data,
+        due_soon_days=(
+            form.renewal_window_days.data
+            if form.due_soon_days.data is None
+            else form.due_soon_days.data
+        ),
         renewal_basis=RenewalBasis(form.renewal_basis.data),
         qualifies_instructors=bool(form.qualifies_instructors.data),
         completing_course_ids=list(form.completing_course_ids.data or []),

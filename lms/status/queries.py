@@ -91,7 +91,7 @@ def state_on(track: CertificationTrack, expires_on: date | None, day: date) -> C
         return CertificationState.NEVER
     if day >= expires_on:
         return CertificationState.EXPIRED
-    if day >= expires_on - timedelta(days=track.renewal_window_days):
+    if day >= expires_on - timedelta(days=track.due_soon_days):
         return CertificationState.DUE_SOON
     return CertificationState.CURRENT
 

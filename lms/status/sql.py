@@ -59,7 +59,7 @@ def state_clause(
             *conditions,
         )
 
-    due_soon_until = day + timedelta(days=track.renewal_window_days)
+    due_soon_until = day + timedelta(days=track.due_soon_days)
     if state is CertificationState.NEVER:
         return ~held()
     if state is CertificationState.EXPIRED:
@@ -81,7 +81,7 @@ def state_case(
     the database: each track's "due soon" window ends on its own day.
     """
     due_soon_until = case(
-        {t.id: day + timedelta(days=t.renewal_window_days) for t in tracks}, value=track_id
+        {t.id: day + timedelta(days=t.due_soon_days) for t in tracks}, value=track_id
     )
     return case(
         (expires_on.is_(None), CertificationState.NEVER.value),

@@ -90,7 +90,7 @@ def test_the_alerrt_track_s_history_shows_its_one_edit(demo, client):
     track = demo.scalars(
         select(CertificationTrack).where(CertificationTrack.code == "ALERRT")
     ).one()
-    assert track.renewal_window_days == 90
+    assert (track.renewal_window_days, track.due_soon_days) == (90, 60)
     page = text_of(client.get(f"/training/programs/tracks/{track.id}").text)
     history = page.split("History", 1)[1]
     assert "Version 2 · track updated" in history

@@ -122,14 +122,17 @@ def test_filters_by_status_on_a_track(client, sign_in, world):
 
 
 def test_the_status_filter_agrees_with_the_status_computation(app, client, sign_in, make):
-    """Expiries on every boundary of the renewal window: SQL and state_on say the same."""
+    """Expiries on every boundary of the due-soon window: SQL and state_on say the same.
+
+    The renewal window (90 days) is wider than due soon (30): it plays no part.
+    """
     today = local_today()
     org = make.organization()
-    track = make.track(renewal_window_days=30)
+    track = make.track(renewal_window_days=90, due_soon_days=30)
     make.course(organization=org, grants_track=track)  # required of officers
     admin = make.person(Role.ADMIN, organization=org)
     people = []
-    for offset in (-1, 0, 1, 29, 30, 31, 400):
+    for offset in (-1, 0, 1, 29, 30, 31, 89, 90, 91, 400):
         person = make.person(Role.OFFICER, organization=org, name=f"Expiry {offset:+04d}")
         make.certification(person, track, today - timedelta(days=400), today + timedelta(offset))
         people.append(person)
@@ -146,6 +149,7 @@ def test_the_status_filter_agrees_with_the_status_computation(app, client, sign_
     for person in sorted(people, key=lambda p: p.full_name.casefold()):
         expected[statuses[person.id, track.id].state.value].append(person.full_name)
     assert all(expected.values()), expected  # every state is exercised
+    assert expected["due_soon"] == ["Expiry +001", "Expiry +029", "Expiry +030"]
 
     sign_in(admin)
     got = {

@@ -8,10 +8,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from lms.core import local_today
 from lms.dates import add_months
 from lms.formatting import format_local_date
 from lms.models import AuditEvent, Certification, CertificationTrack, Role
 from lms.status import operations as status_operations
+from lms.status.queries import statuses_for
+from tests.rosters.helpers import visible
 from tests.status.program import last_day
 
 INDEX = "/training/programs/"
@@ -28,6 +31,7 @@ def _form(program, track, **changes):
         "description": track.description,
         "validity_months": str(track.validity_months),
         "renewal_window_days": str(track.renewal_window_days),
+        "due_soon_days": str(track.due_soon_days),
         "renewal_basis": track.renewal_basis.value,
         "completing_course_ids": paths["complete_course"],
         "teaching_course_ids": paths["teach_session"],
@@ -82,6 +86,8 @@ def test_an_admin_creates_a_track_and_finds_it_with_its_first_version(client, ma
     assert "24 months" in page and "60 days before expiry" in page
     assert "Version 1" in page and "track created" in page
     assert "Renewal window days: — → 60" in page  # a new track's fields start from nothing
+    # "Due soon" left blank: the renewal window's days, said so on the track's page.
+    assert track.due_soon_days == 60 and "Due soon days: — → 60" in page
     assert "Completing courses: none → ALERRT-REFRESH" in page
 
 
@@ -239,6 +245,47 @@ def test_a_change_that_moves_no_cycle_applies_at_once(
     assert program.alerrt.name == "ALERRT response"
     page = client.get(response.location).get_data(as_text=True)
     assert "Name: ALERRT active-threat response → ALERRT response" in page
+
+
+def test_due_soon_has_its_own_window_and_changing_it_moves_no_cycle(
+    client, make, admin, program, refresher_taken, sign_in
+):
+    """Renewal opens 90 days before expiry; officers show as due soon only in the last 30."""
+    rivera, bell = program.officers("Ofc. Sofia Rivera", "Ofc. Marcus Bell")
+    refresher_taken(rivera, 365 - 60)  # 60 days left: inside the renewal window
+    refresher_taken(bell, 365 - 20)  # 20 days left
+    response = client.submit(
+        _edit_url(program.alerrt), _form(program, program.alerrt, due_soon_days="30")
+    )
+    assert response.status_code == 302  # standings shown differently; no cycle moves
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Due soon days: 90 → 30" in page
+    assert "90 days before expiry" in page and "30 days before expiry" in page
+    assert not make.db.scalars(
+        select(Certification).where(Certification.revoked_at.is_not(None))
+    ).all()
+
+    def badge(person):
+        states = statuses_for([person.id], [program.alerrt], local_today())
+        return states[person.id, program.alerrt.id].state.value
+
+    assert (badge(rivera), badge(bell)) == ("current", "due_soon")
+    directory = client.get(
+        "/training/people/", query_string={"track": program.alerrt.id, "state": "due_soon"}
+    ).get_data(as_text=True)
+    assert "Marcus Bell" in directory and "Sofia Rivera" not in directory
+    client.submit("/training/", {}, action="/training/sign-out")
+    sign_in(rivera)
+    status = visible(client.get("/training/status/"))
+    assert "Current" in status and "Due soon" not in status
+    assert "60 days left; renewal window open since" in status
+    # Rivera renewing now is still inside the renewal window: her new cycle runs from
+    # her old expiry, not from today.
+    expiry = max(c.expires_on for c in live_cycles(make, rivera, program.alerrt))
+    refresher_taken(rivera, 1)
+    assert max(c.expires_on for c in live_cycles(make, rivera, program.alerrt)) == add_months(
+        expiry, 12
+    )
 
 
 def test_dropping_teaching_as_a_renewal_path_takes_back_what_teaching_earned(

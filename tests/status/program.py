@@ -59,6 +59,7 @@ class Program:
             name="ALERRT active-threat response",
             validity_months=12,
             renewal_window_days=90,
+            due_soon_days=90,
             renewal_basis=RenewalBasis.PREVIOUS_EXPIRY,
         )
         self.instructor_track = CertificationTrack(
@@ -66,6 +67,7 @@ class Program:
             name="ALERRT instructor",
             validity_months=36,
             renewal_window_days=180,
+            due_soon_days=180,
             renewal_basis=RenewalBasis.PREVIOUS_EXPIRY,
             qualifies_instructors=True,
         )
