@@ -109,24 +109,27 @@ def read_marked(page, tag: str) -> tuple[list[tuple[dict[str, str], str]], str]:
     lines: list[str] = []  # the sequence's lines read so far
     parts: list[str] = []  # the glyphs' text of the line being read
     given: list[str] = []  # the texts of the line's spans, in visual order
+    rtl = False  # the line is a right-to-left paragraph (its spans say /LMSDir /RTL)
     depth = 0  # marked content nested inside ours
 
     def end_line() -> None:
-        nonlocal parts, given
+        nonlocal parts, given, rtl
         if given:
-            lines.append(get_display("".join(given)))
+            lines.append(get_display("".join(given), base_dir="R" if rtl else None))
         elif parts:
             lines.append("".join(parts))
-        parts, given = [], []
+        parts, given, rtl = [], [], False
 
     def before(operator: bytes, operands: list, cm, tm) -> None:
-        nonlocal properties, lines, depth
+        nonlocal properties, lines, depth, rtl
         if operator in (b"BDC", b"BMC"):
             if properties is not None:
                 depth += 1
-                span = _span_text(operands[1] if len(operands) > 1 else None)
+                marked = operands[1] if len(operands) > 1 else None
+                span = _span_text(marked)
                 if span is not None:
                     given.append(span)
+                    rtl = rtl or str(marked.get("/LMSDir", "")) == "/RTL"
             elif operands and operands[0] == f"/{tag}":
                 marked = operands[1] if len(operands) > 1 else None
                 items = marked.items() if hasattr(marked, "items") else ()

@@ -10,7 +10,8 @@ The ToUnicode map names each glyph's text: the character a glyph stands for in
 the font's character map and, for right-to-left scripts, the joined forms
 shaping puts in their place (found by shaping each letter between joining
 tatweels), so a reader that puts right-to-left glyphs back in logical order
-gets the letters typed.
+gets the letters typed; and the Japanese forms of CJK characters (see
+:func:`lms.credentials.text.language_of`).
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def build_subset(
         for table in ("GPOS", "GDEF"):
             closure.drop_table_tag_set.add(_tag(table))
         reached = hb.SubsetPlan(font.face, closure).old_to_new_glyph_mapping
-    else:  # no substitutions (the CJK face): the character map's glyphs
+    else:  # no substitutions: the character map's glyphs
         reached = [font.hb_font.get_nominal_glyph(cp) or 0 for cp in codepoints]
     glyphs = {0, *reached, *extra_glyphs}
     # Then the program: those glyphs, no hinting, none of the tables print ignores.
@@ -91,6 +92,9 @@ def build_subset(
         texts.setdefault(by_unicode[cp], chr(cp))
     for gid, text in _joined_forms(font, codepoints).items():
         texts.setdefault(gid, text)
+    if font.substitutes:
+        for gid, text in _language_forms(font, codepoints).items():
+            texts.setdefault(gid, text)
     digest = hashlib.sha256(f"{font.postscript_name}{sorted(glyphs)}".encode()).digest()
     codes = sorted((font.code(gid), gid) for gid in glyphs)
     return FontSubset(
@@ -136,6 +140,35 @@ def _joined_forms(font: EmbeddableFont, codepoints: frozenset[int]) -> dict[int,
                 len(text) == 1 or len(buffer.glyph_infos) < len(before + text + after)
             ):
                 forms.setdefault(own[0], meaning)
+    return forms
+
+
+#: Languages whose forms of the CJK characters a font's ``locl`` feature may draw.
+_CJK_LANGUAGES = ("ja",)
+_CJK_FROM = 0x2E80
+
+
+def _language_forms(font: EmbeddableFont, codepoints: frozenset[int]) -> dict[int, str]:
+    """The glyph each CJK character takes in Japanese text, where it is not its own.
+
+    Shaping with the language ``ja`` puts the Japanese form of an ideograph in place
+    of the character map's (Chinese) one; ToUnicode names it too, so a reader that
+    does not read ``/ActualText`` still gets the character typed.
+    """
+    forms: dict[int, str] = {}
+    for cp in codepoints:
+        if cp < _CJK_FROM:
+            continue
+        nominal = font.hb_font.get_nominal_glyph(cp)
+        for language in _CJK_LANGUAGES:
+            buffer = hb.Buffer()
+            buffer.add_str(chr(cp))
+            buffer.language = language
+            buffer.guess_segment_properties()
+            hb.shape(font.hb_font, buffer)
+            infos = buffer.glyph_infos
+            if len(infos) == 1 and infos[0].codepoint != nominal:
+                forms.setdefault(infos[0].codepoint, chr(cp))
     return forms
 
 

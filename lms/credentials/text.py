@@ -10,6 +10,12 @@ of the Unicode Bidirectional Algorithm), each run shaped by HarfBuzz
 (uharfbuzz: Arabic joined, Indic syllables reordered, marks placed) and the
 runs put in visual order; such a line carries its logical text as
 ``/ActualText``, so copying or extracting it gives the name as typed.
+
+Han ideographs are drawn in their Chinese forms unless the text is Japanese:
+a text with kana in it (see :func:`language_of`) has its CJK runs shaped with
+the language ``ja``, so the CJK face's ``locl`` feature picks the Japanese
+glyph forms (直, 骨, 角 and thousands more are drawn differently), and the
+PDF marks those runs ``/Lang (ja)``.
 """
 
 from __future__ import annotations
@@ -32,6 +38,9 @@ _NEUTRAL_SCRIPTS = frozenset({"Zyyy", "Zinh", "Zzzz"})
 #: Blocks of right-to-left scripts: text without them needs no bidirectional pass.
 _RTL_RANGES = ((0x0590, 0x08FF), (0xFB1D, 0xFDFF), (0xFE70, 0xFEFF), (0x10800, 0x10FFF))
 _CJK_SCRIPTS = frozenset({"Hani", "Hira", "Kana", "Bopo"})
+#: Kana: a text with any of them is Japanese (its ideographs take Japanese forms).
+_KANA_SCRIPTS = frozenset({"Hira", "Kana"})
+_KANA_RANGES = ((0x3041, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9D), (0x1B000, 0x1B16F))
 #: Line spacing of a name wrapped onto two lines, in ems: the accents of the
 #: second line's capitals clear the first line's descenders.
 LEADING = 1.25
@@ -46,6 +55,24 @@ def _simple(cp: int) -> bool:
     if cp < 0x0530:  # Latin, Greek, Cyrillic: the scripts of the layout's own font
         return not (0x0300 <= cp <= 0x036F or 0x0483 <= cp <= 0x0489)
     return 0x1E00 <= cp <= 0x1FFF or 0x2010 <= cp <= 0x2027 or 0x2030 <= cp <= 0x205E
+
+
+def language_of(text: str) -> str | None:
+    """``ja`` for a Japanese text (one with hiragana or katakana), else None.
+
+    Ideographs alone do not say which language a name is in (宮崎 駿 and 朱镕基
+    are both written in Han); kana do, and the Han characters written beside
+    them in the same text are Japanese too.
+    """
+    if text.isascii():
+        return None
+    for char in text:
+        cp = ord(char)
+        if any(lo <= cp <= hi for lo, hi in _KANA_RANGES) and (
+            script_data.script(char) in _KANA_SCRIPTS
+        ):
+            return "ja"
+    return None
 
 
 class Face:
@@ -76,6 +103,8 @@ class FontChain:
         self.primary = Face(lambda: primary)
         self.fallbacks = tuple(fallbacks)
         self.faces = (self.primary, *self.fallbacks)
+        #: The face found for each cluster: (cluster, in a layout font's script) -> face.
+        self._chosen: dict[tuple[str, bool], Face | None] = {}
 
     @cached_property
     def fast_characters(self) -> frozenset[str]:
@@ -93,22 +122,38 @@ class FontChain:
         ``script``: the cluster's, or for a ``neutral`` one (a space, a digit) the
         script of the text before it, whose face it stays in when it can.
         """
+        if previous is not None and neutral:
+            codepoints = previous.font.codepoints
+            if all(ord(c) in codepoints for c in cluster):
+                return previous
+        own = script in LAYOUT_FONT_SCRIPTS
+        try:
+            return self._chosen[cluster, own]
+        except KeyError:
+            pass
+        found = None
         codes = [ord(c) for c in cluster]
-        if previous is not None and neutral and all(cp in previous.font.codepoints for cp in codes):
-            return previous
-        faces = self.faces if script in LAYOUT_FONT_SCRIPTS else self.fallbacks
-        for face in faces:
-            if all(cp in face.font.codepoints for cp in codes):
-                return face
-        return None
+        for face in self.faces if own else self.fallbacks:
+            codepoints = face.font.codepoints
+            if all(cp in codepoints for cp in codes):
+                found = face
+                break
+        if len(self._chosen) > 65536:
+            self._chosen.clear()
+        self._chosen[cluster, own] = found
+        return found
 
-    def line(self, text: str) -> Line:
-        """``text`` as one line: fast, or shaped and reordered."""
+    def line(self, text: str, language: str | None = None) -> Line:
+        """``text`` as one line: fast, or shaped and reordered.
+
+        ``language``: the language of the whole text this line is part of (a name
+        wrapped onto two lines); by default, the line's own (:func:`language_of`).
+        """
         if self.is_fast(text):
             font = self.primary.font
             run = Run(self.primary, text, (), sum(map(font.width_of.__getitem__, text)))
             return Line(text, (run,), run.width, False)
-        return _shaped_line(self, text)
+        return _shaped_line(self, text, language or language_of(text))
 
 
 @dataclass(frozen=True)
@@ -123,6 +168,7 @@ class Run:
     glyphs: tuple[tuple[int, int, int, int], ...]
     width: float  # in thousandths of an em
     rtl: bool = False
+    language: str | None = None  # a BCP 47 tag when shaped for one (``ja``)
 
     @property
     def font(self) -> EmbeddableFont:
@@ -137,6 +183,7 @@ class Line:
     runs: tuple[Run, ...]
     width: float
     shaped: bool
+    rtl: bool = False  # a right-to-left paragraph (its first strong letter is)
 
     def width_at(self, size: float) -> float:
         return self.width * size / 1000.0
@@ -212,13 +259,24 @@ def _itemize(chain: FontChain, text: str) -> list[tuple[Face, str, int, str]]:
     return [tuple(run) for run in runs]
 
 
-def shape(font: EmbeddableFont, text: str, rtl: bool, script: str | None = None):
-    """HarfBuzz's glyphs for ``text``: (glyph id, advance, x offset, y offset) in visual order."""
+def shape(
+    font: EmbeddableFont,
+    text: str,
+    rtl: bool,
+    script: str | None = None,
+    language: str | None = None,
+):
+    """HarfBuzz's glyphs for ``text``: (glyph id, advance, x offset, y offset) in visual order.
+
+    ``language`` (a BCP 47 tag) selects the font's forms for it (its ``locl`` feature).
+    """
     buffer = hb.Buffer()
     buffer.add_str(text)
     buffer.direction = "rtl" if rtl else "ltr"
     if script and script not in _NEUTRAL_SCRIPTS:
         buffer.script = script
+    if language:
+        buffer.language = language
     buffer.guess_segment_properties()
     hb.shape(font.hb_font, buffer)
     return tuple(
@@ -248,14 +306,18 @@ def _visual_order(runs: list[tuple[int, Run]]) -> list[Run]:
     return [run for _, run in order]
 
 
-def _shaped_line(chain: FontChain, text: str) -> Line:
+def _shaped_line(chain: FontChain, text: str, language: str | None = None) -> Line:
+    """``text`` itemized, shaped and reordered; ``language`` is given to its CJK runs."""
     shaped = []
     for face, script, level, part in _itemize(chain, text):
-        glyphs = shape(face.font, part, bool(level % 2), script)
+        own = language if language and script in _CJK_SCRIPTS else None
+        rtl = bool(level % 2)
+        glyphs = shape(face.font, part, rtl, script, own)
         width = sum(g[1] for g in glyphs) * 1000.0 / face.font.units_per_em
-        shaped.append((level, Run(face, part, glyphs, width, bool(level % 2))))
+        shaped.append((level, Run(face, part, glyphs, width, rtl, own)))
     runs = tuple(_visual_order(shaped))
-    return Line(text, runs, sum(run.width for run in runs), True)
+    rtl = any(run.rtl for _, run in shaped) and bidi_algorithm.get_base_level(text) == 1
+    return Line(text, runs, sum(run.width for run in runs), True, rtl)
 
 
 def break_points(text: str) -> list[tuple[str, str]]:
@@ -272,11 +334,33 @@ def break_points(text: str) -> list[tuple[str, str]]:
 
 
 def two_lines(chain: FontChain, text: str) -> tuple[Line, Line] | None:
-    """``text`` on two lines as balanced as its break points allow (None: it has none)."""
-    best = None
-    for first, second in dict.fromkeys(break_points(text)):
-        lines = (chain.line(first), chain.line(second))
-        widest = max(line.width for line in lines)
-        if best is None or widest < best[0]:
-            best = (widest, lines)
-    return best[1] if best else None
+    """``text`` on two lines as balanced as its break points allow (None: it has none).
+
+    The first line widens and the second narrows as the break moves right, so
+    the most balanced break is where the first stops being the narrower one:
+    found by bisection, shaping a few candidate pairs (a name in ideographs
+    may break between any two of its characters: hundreds of pairs).
+    """
+    points = list(dict.fromkeys(break_points(text)))
+    if not points:
+        return None
+    language = language_of(text)  # a Japanese name stays Japanese on both lines
+    pairs: dict[int, tuple[Line, Line]] = {}
+
+    def at(index: int) -> tuple[Line, Line]:
+        found = pairs.get(index)
+        if found is None:
+            first, second = points[index]
+            found = pairs[index] = (chain.line(first, language), chain.line(second, language))
+        return found
+
+    lo, hi = 0, len(points) - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        first, second = at(mid)
+        if first.width < second.width:
+            lo = mid + 1
+        else:
+            hi = mid
+    candidates = [at(i) for i in (lo - 1, lo) if i >= 0]
+    return min(candidates, key=lambda lines: max(line.width for line in lines))

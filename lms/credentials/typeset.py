@@ -166,6 +166,11 @@ def line_ops(
     # glyphs are not in the order of its letters). Right-to-left runs are read glyph by
     # glyph through ToUnicode, as readers put right-to-left glyphs in logical order
     # themselves (poppler would reverse an /ActualText there too); their text is /Alt.
+    # A run shaped for a language (Japanese forms of ideographs) says so with /Lang.
+    # The runs of a right-to-left paragraph say so (/LMSDir, a private key of the
+    # property list): its runs in visual order do not tell it from a left-to-right
+    # one that starts with Latin, and offline verification puts them back in order.
+    direction = b"/LMSDir /RTL " if line.rtl else b""
     parts = [b"q %s %s BT\n" % (rgb(color), rgb(color, b"RG"))]
     pen = x
     for run in line.runs:
@@ -179,7 +184,14 @@ def line_ops(
             _glyph_ops(run, size),
         )
         key = b"Alt" if run.rtl else b"ActualText"
-        drawn = b"/Span << /%s %s >> BDC %s EMC" % (key, text_string(run.text), drawn)
+        lang = b"/Lang (%s) " % run.language.encode("ascii") if run.language else b""
+        drawn = b"/Span << %s%s/%s %s >> BDC %s EMC" % (
+            lang,
+            direction,
+            key,
+            text_string(run.text),
+            drawn,
+        )
         parts.append(drawn + b"\n")
         pen += run.width * size / 1000.0
     parts.append(b"ET Q\n")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import combinations
 
 import pypdfium2 as pdfium
@@ -68,12 +69,15 @@ class TextLine:
     text: str = ""
     glyphs: list[Box] = field(default_factory=list)
 
-    @property
+    @cached_property
     def box(self) -> Box:
-        box = self.glyphs[0]
-        for glyph in self.glyphs[1:]:
-            box = box.union(glyph)
-        return box
+        """The union of its glyphs' boxes (read once the line is complete)."""
+        return Box(
+            min(g.x0 for g in self.glyphs),
+            min(g.y0 for g in self.glyphs),
+            max(g.x1 for g in self.glyphs),
+            max(g.y1 for g in self.glyphs),
+        )
 
     def touches(self, other: Box, clearance: float) -> bool:
         return self.box.overlaps(other, clearance) and any(

@@ -8,7 +8,9 @@ device colours (6.2.3, 6.2.4.3), images (6.2.8), fonts (6.2.11: embedded, and
 every CIDFontType2 mapped), actions and annotations (6.3-6.5), and metadata
 (6.6: XMP present, unfiltered, well formed, equal to the information
 dictionary, naming part 2 conformance B). ``qpdf --check`` reads the syntax.
-Not checked here: glyph widths against the font programs (6.2.11.5).
+Glyph widths (6.2.11.5) are checked for the composite fonts the renderer writes:
+each width of a CIDFont's /W array against the advance in its embedded program,
+TrueType (read with fontTools) and bare CID-keyed CFF (fontTools' cffLib) alike.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
+from fontTools.cffLib import CFFFontSet
+from fontTools.pens.basePen import NullPen
+from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 from pypdf.generic import (
     ArrayObject,
@@ -124,6 +129,70 @@ def _icc_problems(profile: bytes, components: int) -> list[str]:
     return problems
 
 
+#: How far a /W width may be from the program's advance, in thousandths of an em
+#: (veraPDF's tolerance: the renderer rounds widths to whole units).
+WIDTH_TOLERANCE = 1.0
+
+
+def _declared_widths(widths) -> dict[int, float]:
+    """A CIDFont's /W array as {CID: width}."""
+    found, items, i = {}, list(widths or []), 0
+    while i < len(items):
+        first = int(items[i])
+        if isinstance(items[i + 1], ArrayObject):
+            for offset, width in enumerate(items[i + 1]):
+                found[first + offset] = float(width)
+            i += 2
+        else:
+            last, width = int(items[i + 1]), float(items[i + 2])
+            for cid in range(first, last + 1):
+                found[cid] = width
+            i += 3
+    return found
+
+
+def _program_widths(descendant) -> dict[int, float] | None:
+    """The advance of each CID in the embedded program, in thousandths of an em."""
+    descriptor = descendant["/FontDescriptor"].get_object()
+    if "/FontFile2" in descriptor:
+        if str(descendant.get("/CIDToGIDMap")) != "/Identity":
+            return None  # only identity-mapped TrueType is written here
+        font = TTFont(io.BytesIO(descriptor["/FontFile2"].get_object().get_data()), lazy=True)
+        scale = 1000.0 / font["head"].unitsPerEm
+        metrics = font["hmtx"].metrics
+        return {gid: metrics[name][0] * scale for gid, name in enumerate(font.getGlyphOrder())}
+    program = descriptor.get("/FontFile3")
+    if program is None or program.get_object().get("/Subtype") != "/CIDFontType0C":
+        return None
+    cff = CFFFontSet()
+    cff.decompile(io.BytesIO(program.get_object().get_data()), None)
+    top = cff[cff.fontNames[0]]
+    scale = top.FontMatrix[0] * 1000.0
+    widths = {}
+    for name in top.charset:
+        glyph = top.CharStrings[name]
+        glyph.draw(NullPen())  # sets the glyph's width
+        widths[0 if name == ".notdef" else int(name[3:])] = glyph.width * scale
+    return widths
+
+
+def _width_problems(number: int, descendant) -> list[str]:
+    program = _program_widths(descendant)
+    if program is None:
+        return []
+    problems = []
+    for cid, width in sorted(_declared_widths(descendant.get("/W")).items()):
+        actual = program.get(cid)
+        if actual is None:
+            problems.append(f"object {number}: /W gives CID {cid}, not in the font (6.2.11.5)")
+        elif abs(actual - width) > WIDTH_TOLERANCE:
+            problems.append(
+                f"object {number}: CID {cid} is {width:g} wide in /W, {actual:g} in the"
+                f" font program of {descendant.get('/BaseFont')} (6.2.11.5)"
+            )
+    return problems
+
+
 def pdfa_problems(pdf: bytes) -> list[str]:
     """What keeps ``pdf`` from PDF/A-2b, as far as these checks see; [] when nothing."""
     problems = []
@@ -193,6 +262,8 @@ def pdfa_problems(pdf: bytes) -> list[str]:
                         problems.append(
                             f"object {number}: a CIDFontType2 without CIDToGIDMap (6.2.11.3)"
                         )
+                    if subtype in ("/CIDFontType0", "/CIDFontType2") and descriptor:
+                        problems += _width_problems(number, item)
                 if subtype == "/Type3" and not item.get("/CharProcs"):
                     problems.append(f"object {number}: a Type 3 font without glyphs (6.2.11.4)")
             elif isinstance(item, TextStringObject | ByteStringObject):

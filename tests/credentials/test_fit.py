@@ -9,6 +9,7 @@ from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
 from lms.credentials.fonts import unprintable_characters
+from lms.credentials.text import break_points, language_of, two_lines
 
 from .support import pdf_text
 from .test_render import prepared, snapshot, url_of
@@ -74,6 +75,32 @@ def test_a_name_too_wide_at_the_floor_wraps_onto_two_balanced_lines(name):
     assert y1 + ascent * size / 1000 <= top + 0.01
     assert y2 + descent * size / 1000 >= bottom - 0.01
     assert first + second in name.replace(" ", "") or f"{first} {second}" == name
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        LONG_LATIN,
+        JUGEMU,
+        "نجيب محفوظ أم كلثوم جمال عبد الناصر محمود درويش طه حسين جبران خليل جبران",
+        "अमिताभ बच्चन लता मंगेशकर मुंशी प्रेमचंद सरोजिनी नायडू हरिवंश राय बच्चन",
+        "朱镕基屠呦呦钱学森 김연아 윤동주 박경리 Zhu Rongji",
+    ],
+)
+def test_the_break_found_by_bisection_is_the_most_balanced_of_all(name):
+    """two_lines bisects over the break points; every pair, shaped, is no better."""
+    layout = prepared("officer-certification")
+    chain = layout.chains[block(layout).font]
+    language = language_of(name)
+    widest = min(
+        max(chain.line(a, language).width, chain.line(b, language).width)
+        for a, b in break_points(name)
+    )
+    found = two_lines(chain, name)
+    assert max(line.width for line in found) == pytest.approx(widest)
+    assert found[0].text + found[1].text in name.replace(" ", "") or (
+        f"{found[0].text} {found[1].text}" == name
+    )
 
 
 def test_a_name_that_fits_at_the_floor_stays_on_one_line():

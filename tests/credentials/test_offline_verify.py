@@ -224,3 +224,28 @@ def test_a_certificate_printed_before_lines_were_marked_is_still_read(
     else:
         assert result.exit_code == 0, result.output
         assert "page:         matches the signed record" in result.output
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "نجيب محفوظ (ALERRT-6)",  # right-to-left, Latin and digits at its end
+        "(ALERRT-6) نجيب محفوظ",  # right-to-left after a Latin start: the same line, mirrored
+        "Naguib نجيب محفوظ Mahfouz",  # left-to-right around an Arabic run
+    ],
+)
+def test_a_right_to_left_line_with_latin_in_it_reads_back_in_logical_order(
+    app, client, runner, issued, tmp_path, name
+):
+    """Drawn in visual order, a right-to-left line that ends in Latin looks like a
+    left-to-right one that starts with it: the page says which it is, and verifying
+    puts the line back in the order it was typed."""
+    _, cert = issued(name)
+    pdf = tmp_path / "certificate.pdf"
+    pdf.write_bytes(rendered(app, cert))
+    result = runner.invoke(
+        verify_command, [str(pdf), "--keys", str(published_keys(client, tmp_path))]
+    )
+    assert result.exit_code == 0, result.output
+    assert "page:         matches the signed record" in result.output
+    assert f"holder:       {name}" in result.output

@@ -24,13 +24,16 @@ from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
 from lms.credentials import operations, printing
+from lms.credentials.render import font_for
+from lms.credentials.text import FontChain, fallback_faces, language_of, two_lines
 from lms.resources import layouts_dir
 
 from .support import qpdf_check
+from .test_render import prepared, snapshot, url_of
 
 FONTS = layouts_dir() / "shared" / "fonts"
 LATIN = "DejaVuSerif-Bold.ttf"  # the officer layout's name font
-#: script: (name, the pieces of it in visual order: (font file, text, direction)).
+#: script: (name, the pieces of it in visual order: (font file, text, direction[, language])).
 NAMES = {
     "latin": ("Antonín Dvořák", [(LATIN, "Antonín Dvořák", "ltr")]),
     "polish": ("Krzysztof Kieślowski", [(LATIN, "Krzysztof Kieślowski", "ltr")]),
@@ -52,7 +55,11 @@ NAMES = {
     "thai": ("ภูมิพลอดุลยเดช", [("NotoSansThai-Bold.ttf", "ภูมิพลอดุลยเดช", "ltr")]),
     "ethiopic": ("ኃይለ ሥላሴ", [("NotoSansEthiopic-Bold.ttf", "ኃይለ ሥላሴ", "ltr")]),
     "chinese": ("朱镕基", [("NotoSansCJKsc-Regular.otf", "朱镕基", "ltr")]),
-    "japanese": ("宮崎 駿", [("NotoSansCJKsc-Regular.otf", "宮崎 駿", "ltr")]),
+    # Written with kana, so Japanese: its ideographs take their Japanese forms (the
+    # face's locl feature for the language ja), not the Chinese ones of the character map.
+    "japanese": ("美空ひばり", [("NotoSansCJKsc-Regular.otf", "美空ひばり", "ltr", "ja")]),
+    # Ideographs alone do not say the language: drawn in the face's default (Chinese) forms.
+    "japanese-kanji": ("宮崎 駿", [("NotoSansCJKsc-Regular.otf", "宮崎 駿", "ltr")]),
     "korean": ("김연아", [("NotoSansCJKsc-Regular.otf", "김연아", "ltr")]),
     "mixed": (
         "Omar Khayyam عمر خیام",
@@ -87,7 +94,7 @@ def pdffonts(pdf: bytes, tmp_path: Path) -> list[list[str]]:
     return [line.split() for line in out.stdout.splitlines()[2:]]
 
 
-def hb_shape(font_file: str, text: str, direction: str) -> list[int]:
+def hb_shape(font_file: str, text: str, direction: str, language: str | None = None) -> list[int]:
     """Glyph ids in visual order from HarfBuzz's command-line shaper, spaces left out."""
     out = subprocess.run(
         [
@@ -95,6 +102,7 @@ def hb_shape(font_file: str, text: str, direction: str) -> list[int]:
             "--no-glyph-names",
             "--no-positions",
             f"--direction={direction}",
+            *([f"--language={language}"] if language else []),
             str(FONTS / font_file),
             text,
         ],
@@ -175,14 +183,91 @@ def test_a_name_in_each_script_is_issued_and_prints_exactly(
 
     # The glyphs of the name, font by font, are HarfBuzz's for the same font and text.
     expected, file_of = [], {}
-    for font_file, piece, direction in pieces:
-        expected += hb_shape(font_file, piece, direction)
+    for font_file, piece, direction, *language in pieces:
+        expected += hb_shape(font_file, piece, direction, *language)
         file_of[TTFont(FONTS / font_file, lazy=True)["name"].getDebugName(6)] = font_file
     written = []
     for font, codes in written_glyphs(pdf):
         if font in file_of:  # else: a space set in the face of the text before it
             written += glyph_ids(file_of[font], codes)
     assert written == expected
+
+
+def holder_spans(pdf: bytes) -> list[tuple[str | None, str]]:
+    """(/Lang, /ActualText) of each marked span in the holder's line, in order."""
+    reader = PdfReader(io.BytesIO(pdf))
+    page = reader.pages[0]
+    spans, inside = [], False
+    for operands, operator in ContentStream(page.get_contents(), reader).operations:
+        if operator == b"BDC" and operands[0] == "/LMSPrinted":
+            inside = str(operands[1]["/Template"]) == "{holder}"
+        elif operator == b"BDC" and inside and operands[0] == "/Span":
+            properties = operands[1]
+            language = properties.get("/Lang")
+            spans.append(
+                (None if language is None else str(language), str(properties["/ActualText"]))
+            )
+    return spans
+
+
+#: Ideographs whose Japanese form the shipped CJK face draws differently from its
+#: Chinese one (直: the inner strokes; 骨: the top box's inner stroke; 角: the middle
+#: stroke through the bottom; 次: the left two strokes).
+JAPANESE_FORMS = "直骨角次"
+
+
+def test_the_cjk_face_keeps_the_japanese_forms_of_ideographs():
+    """hb-shape, given the language ja, picks other glyphs than for Chinese: the face's
+    locl lookups for Japanese (JAN) survived the reduction of the shipped face."""
+    cjk = "NotoSansCJKsc-Regular.otf"
+    for char in JAPANESE_FORMS:
+        assert hb_shape(cjk, char, "ltr", "ja") != hb_shape(cjk, char, "ltr"), char
+    assert hb_shape(cjk, "김연아", "ltr", "ja") == hb_shape(cjk, "김연아", "ltr")
+
+
+def test_a_japanese_name_is_drawn_in_japanese_forms_and_marked_japanese(tmp_path):
+    """美空ひばり (Misora Hibari) is written with kana: 美 and 空 are drawn in their
+    Japanese forms, the name's runs say /Lang (ja), and the text reads back exactly."""
+    name = NAMES["japanese"][0]
+    cert = snapshot(name)
+    pdf = prepared("officer-certification").render(cert, url_of(cert))
+    cjk = "NotoSansCJKsc-Regular.otf"
+    written = [
+        gid
+        for font, codes in written_glyphs(pdf)
+        if font == "NotoSansCJKsc-Regular"
+        for gid in glyph_ids(cjk, codes)
+    ]
+    japanese = hb_shape(cjk, name, "ltr", "ja")
+    chinese = hb_shape(cjk, name, "ltr")
+    assert written == japanese
+    # 美 and 空 differ between the two; the kana are the same glyphs either way.
+    assert [j != c for j, c in zip(japanese, chinese, strict=True)] == [True, True] + [False] * 3
+    assert holder_spans(pdf) == [("ja", "美空"), ("ja", "ひばり")]
+    assert name in pdftotext(pdf, tmp_path).splitlines()
+    # Without /ActualText (pypdf reads ToUnicode only) the Japanese glyphs still read back.
+    assert name in PdfReader(io.BytesIO(pdf)).pages[0].extract_text().splitlines()
+
+    # A name in ideographs alone is drawn in the face's default (Chinese) forms, unmarked.
+    cert = snapshot("宮崎 駿")
+    spans = holder_spans(prepared("officer-certification").render(cert, url_of(cert)))
+    assert spans and all(language is None for language, _ in spans)
+
+
+def test_a_japanese_name_wrapped_onto_two_lines_stays_japanese():
+    """Each line of a wrapped name is shaped in the language of the whole name: a line
+    of ideographs alone, cut from a name with kana, keeps the Japanese forms."""
+    layout = prepared("officer-certification")
+    font = layout.fonts["bold"]
+    chain = FontChain(font, fallback_faces(font, font_for))
+    name = "直角次郎" * 10 + "ひばり"
+    assert language_of(name) == "ja" and language_of("直角次郎") is None
+    first, second = two_lines(chain, name)
+    assert first.text.startswith("直角次郎")
+    for line in (first, second):
+        assert line.runs and all(run.language == "ja" for run in line.runs)
+    alone = chain.line(first.text)
+    assert [g[0] for g in first.runs[0].glyphs] != [g[0] for g in alone.runs[0].glyphs]
 
 
 def test_a_name_no_font_prints_is_refused_and_the_rest_of_the_roster_is_issued(
