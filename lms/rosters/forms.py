@@ -16,7 +16,14 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from ..forms import CheckboxListField, Form, SubForm
 from ..status.forms import choices
@@ -26,11 +33,18 @@ PRACTICAL_CHOICES = choices([("", "Not recorded"), ("pass", "Pass"), ("fail", "F
 SCORE_MESSAGE = "Scores are between 0 and 100."
 
 
+def _two_places(form, field) -> None:
+    """A score is kept to the hundredth: refused here, next to its field, not by the roster."""
+    score = field.data
+    if score is not None and score.is_finite() and score.normalize().as_tuple().exponent < -2:
+        raise ValidationError("Scores have at most two decimal places.")
+
+
 def _score_field(label: str) -> DecimalField:
     return DecimalField(
         label,
         places=2,
-        validators=[Optional(), NumberRange(min=0, max=100, message=SCORE_MESSAGE)],
+        validators=[Optional(), NumberRange(min=0, max=100, message=SCORE_MESSAGE), _two_places],
     )
 
 

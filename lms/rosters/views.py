@@ -25,6 +25,12 @@ from ..status.qualification import unqualified_leads
 from . import marks, operations, queries
 from .forms import AttendanceForm, CorrectionForm, EvaluationFields, EvaluationsForm, FinalizeForm
 from .marks import RosterError
+from .summaries import (
+    Summarize,
+    attendance_summary,
+    evaluations_summary,
+    finalize_summary,
+)
 
 
 def _viewer() -> Person:
@@ -61,16 +67,24 @@ def _render_roster(
     viewer: Person,
     *,
     error: str | None = None,
+    summarize: Summarize | None = None,
     evaluations_form: EvaluationsForm | None = None,
     status: int = 200,
 ):
     session = _session(session_id, viewer)
     roster = queries.load_roster(session)
     day = queries.completion_day(session)
+    problem, links, count = (
+        summarize(roster, session)
+        if summarize
+        else (f"Not saved. {error}" if error else None, [], 0)
+    )
     context = {
         "session": session,
         "roster": roster,
-        "error": error,
+        "error": problem,
+        "error_links": links,
+        "error_count": count,
         "attendance_form": AttendanceForm(formdata=None),
         "evaluations_form": evaluations_form or _evaluations_form(roster),
         "finalize_form": FinalizeForm(formdata=None),
@@ -113,13 +127,14 @@ def record_attendance(session_id: int, meeting_id: int):
     session = _session(session_id, viewer)
     form = AttendanceForm()
     if not form.validate_on_submit():
-        return _render_roster(session.id, viewer, error=_form_errors(form), status=400)
+        summarize = attendance_summary(meeting_id, _form_errors(form))
+        return _render_roster(session.id, viewer, summarize=summarize, status=400)
     try:
         present, absent = marks.record_attendance(
             session.id, meeting_id, form.present.data or [], viewer, everyone=form.everyone.data
         )
     except RosterError as exc:
-        return _refused(session_id, viewer, exc)
+        return _refused(session_id, viewer, exc, summarize=attendance_summary(meeting_id, str(exc)))
     db_session().commit()
     flash(f"Attendance saved: {present} present, {absent} absent.", "success")
     return redirect(_roster_url(session))
@@ -134,7 +149,7 @@ def record_evaluations(session_id: int):
         return _render_roster(
             session.id,
             viewer,
-            error="Some results were not saved: " + _row_errors(form),
+            summarize=evaluations_summary(form),
             evaluations_form=form,
             status=400,
         )
@@ -162,19 +177,14 @@ def record_evaluations(session_id: int):
     return redirect(_roster_url(session))
 
 
-def _row_errors(form: EvaluationsForm) -> str:
-    """Each distinct message of the results rows once (the fields show where)."""
-    messages = [str(m) for row in form.rows for errors in row.form.errors.values() for m in errors]
-    return " ".join(dict.fromkeys(messages)) or _form_errors(form)
-
-
 @allow(SIGNED_IN)
 def finalize(session_id: int):
     viewer = _viewer()
     session = _session(session_id, viewer)
     form = FinalizeForm()
     if not form.validate_on_submit():
-        return _render_roster(session.id, viewer, error=_form_errors(form), status=400)
+        summarize = finalize_summary(_form_errors(form))
+        return _render_roster(session.id, viewer, summarize=summarize, status=400)
     try:
         report = operations.finalize_roster(session.id, viewer)
         # Asked for together, so refused together: a refused issue leaves the roster open.
@@ -184,7 +194,7 @@ def finalize(session_id: int):
             else None
         )
     except (RosterError, certificate_operations.CertificateError) as exc:
-        return _refused(session_id, viewer, exc)
+        return _refused(session_id, viewer, exc, summarize=finalize_summary(str(exc)))
     db_session().commit()
     summary = (
         f"Roster finalized: {len(report.completed)} completed, "

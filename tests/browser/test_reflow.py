@@ -3,19 +3,22 @@
 The pages are those of the authorization matrix's world (``tests/security/matrix_world.py``):
 every GET route that answers the role with an HTML page (200, text/html), its path filled
 with the role's own object. For each role the browser signs in once and opens each page
-once; then, at 320, 390 and 1280 px wide (the viewport changes, the page is not reloaded):
+once; then, at 320, 390 and 1280 px wide (the viewport changes, the page is not reloaded;
+one evaluation in the page measures its layout, targets and focus rings at each width):
 
 - the document never scrolls sideways (WCAG 1.4.10 Reflow); only a marked region
   (``<div class="scroll-region" role="region" aria-label=... tabindex="0">``) may scroll
   sideways inside itself;
-- on a phone (390 px) the navigation's links and the forms' buttons and fields are at
-  least 44 px tall, and a tap at their centre reaches them;
-- at 390 and 1280 px, axe-core (``tests/js/node_modules/axe-core``, injected into the page)
+- on a phone (320 and 390 px) the navigation's links, the forms' buttons and fields, each
+  checkbox or radio button with its label, and the links in tables are at least 44 px
+  tall, and a tap at the navigation's links reaches them;
+- at each width, axe-core (``tests/js/node_modules/axe-core``, injected into the page)
   reports no violation of WCAG 2.2 A/AA or of its best practices;
 - on a phone the navigation is behind a "Menu" button (a ``<details>``) that opens it; on
-  a wide screen it shows in full, and the keyboard reaches it;
-- on the first page, every element the keyboard reaches shows a focus ring with at least
-  3:1 contrast against the background around it.
+  a wide screen it shows in full, and the keyboard reaches it (the button is clicked and
+  the keyboard walked on each role's first page; the navigation is the same on the others);
+- at each width, every element that can take the focus shows a focus ring of 2 px or more
+  with at least 3:1 contrast against the background around it.
 
 Set ``LMS_REFLOW_SHOTS`` to a folder to keep a full-page screenshot of each page at each width.
 Layout does not depend on the database: SQLite only.
@@ -37,8 +40,13 @@ pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).parents[1] / "js" / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = (320, 390, 1280)
-AXE_WIDTHS = (390, 1280)
+#: axe at every width: a phone's layout shows, hides and colours other things than a desktop's.
+AXE_WIDTHS = WIDTHS
+#: Phones: 44 px targets, the navigation behind its menu button (clicked open at PHONE).
+PHONES = (320, 390)
 PHONE = 390
+WIDE = 1280
+HEIGHT = 1000
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 SIGN_IN_PATH = "/training/sign-in"
 
@@ -106,29 +114,89 @@ UNMARKED_SCROLLERS_JS = """() => [...document.body.querySelectorAll('*')].filter
   return !(marked && el.getAttribute('aria-label'));
 }).map(el => el.outerHTML.slice(0, 80))"""
 
-#: Visible navigation links and form controls shorter than 44 px.
+#: Visible navigation links, form controls, checkboxes and radio buttons (a tap on their label
+#: works too: the taller of the two counts) and links in tables, shorter than 44 px.
 SMALL_TARGETS_JS = """() => {
+  const tall = el => el.getBoundingClientRect().height >= 43.5;
+  const shown = el => {
+    const box = el.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && el.checkVisibility({visibilityProperty: true});
+  };
+  const name = el =>
+    ((el.labels && el.labels[0] || el).textContent || el.name || '').trim().slice(0, 30);
+  const height = el => Math.round(el.getBoundingClientRect().height);
   const targets = document.querySelectorAll(
     'header a, header button, header summary, main form button, main .button, ' +
-    'main form select, main form textarea, ' +
+    'main form select, main form textarea, main td a, main th a, ' +
     'main form input:not([type=hidden]):not([type=checkbox]):not([type=radio])');
-  return [...targets].filter(el => {
-    const box = el.getBoundingClientRect();
-    return box.width > 0 && box.height > 0 && box.height < 43.5;
-  }).map(el => {
-    const name = (el.textContent || el.name || '').trim().slice(0, 30);
-    return `${el.tagName.toLowerCase()} "${name}" is ${Math.round(el.offsetHeight)} px tall`;
-  });
+  const small = [...targets].filter(el => shown(el) && !tall(el)).map(el =>
+    `${el.tagName.toLowerCase()} "${name(el)}" is ${height(el)} px tall`);
+  for (const box of document.querySelectorAll('main input:is([type=checkbox], [type=radio])')) {
+    if (!shown(box) || tall(box)) continue;
+    if ([...box.labels].some(label => shown(label) && tall(label))) continue;
+    const heights = [box, ...box.labels].map(height);
+    small.push(`${box.type} "${name(box)}" and its label are ${heights.join(' and ')} px tall`);
+  }
+  return small;
 }"""
 
 #: Navigation links and buttons that a tap at their centre would miss (something else is hit).
 COVERED_TARGETS_JS = """() => [...document.querySelectorAll('header :is(a, button, summary)')]
   .filter(el => {
     const box = el.getBoundingClientRect();
-    if (!box.width || !box.height || box.bottom > window.innerHeight) return false;
+    if (!box.width || !box.height || box.top < 0 || box.bottom > window.innerHeight) return false;
+    if (!el.checkVisibility({visibilityProperty: true})) return false;
     const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
     return !(hit && (hit === el || el.contains(hit)));
   }).map(el => `${el.tagName.toLowerCase()} "${el.textContent.trim().slice(0, 30)}"`)"""
+
+#: Each element that can take the focus, focused in turn: its ring (the :focus-visible style
+#: the keyboard brings) is 2 px or more and 3:1 against the first opaque background behind
+#: it. Each failing kind of element once, with how many share it.
+FOCUS_RINGS_JS = """() => {
+  const failures = new Map();
+  const focusable = document.querySelectorAll(
+    'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]');
+  for (const el of focusable) {
+    if (el.disabled || el.closest('[inert]')) continue;
+    const box = el.getBoundingClientRect();
+    if (!box.width || !box.height || !el.checkVisibility({visibilityProperty: true})) continue;
+    el.focus({preventScroll: true});
+    if (document.activeElement !== el) continue;
+    const style = getComputedStyle(el);
+    let back = el.parentElement, colour = 'rgb(255, 255, 255)';
+    for (; back; back = back.parentElement) {
+      const own = getComputedStyle(back).backgroundColor;
+      if (!own.endsWith(', 0)') && own !== 'transparent') { colour = own; break; }
+    }
+    const width = parseFloat(style.outlineWidth), ratio = contrast(style.outlineColor, colour);
+    const visible = el.matches(':focus-visible');
+    const drawn = !['none', 'hidden'].includes(style.outlineStyle);
+    if (visible && drawn && width >= 2 && ratio >= 3) continue;
+    const what = `${el.tagName.toLowerCase()}${el.className && typeof el.className === 'string' ?
+      '.' + el.className.trim().split(/\\s+/).join('.') : ''}`;
+    const key = `${what}: focus ring ${style.outlineStyle} ${width} px ${style.outlineColor} on ` +
+      `${colour} (${ratio.toFixed(1)}:1)${visible ? '' : ', not :focus-visible'}`;
+    const example = (el.textContent || el.name || '').trim().slice(0, 30);
+    const seen = failures.get(key) || {count: 0, example};
+    seen.count += 1;
+    failures.set(key, seen);
+  }
+  if (document.activeElement) document.activeElement.blur();  // none left on (or in a screenshot)
+  return [...failures].map(([key, seen]) => `${key}, e.g. "${seen.example}"` +
+    (seen.count > 1 ? ` (${seen.count} like it)` : ''));
+  function contrast(first, second) {
+    const [a, b] = [luminance(first), luminance(second)].sort((x, y) => y - x);
+    return (a + 0.05) / (b + 0.05);
+  }
+  function luminance(css) {
+    const [r, g, b] = css.slice(css.indexOf('(') + 1).split(',').slice(0, 3).map(c => {
+      const v = parseFloat(c) / 255;
+      return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  }
+}"""
 
 #: The focused element's ring and the background around it, as the browser computes them.
 FOCUS_RING_JS = """() => {
@@ -150,6 +218,42 @@ FOCUS_RING_JS = """() => {
     ring: style.outlineColor, background: back ? colour : 'rgb(255, 255, 255)',
   };
 }"""
+
+#: Everything measured at one width, in one evaluation: sideways scrolling, unmarked
+#: scrollers, focus rings; on a phone the navigation behind its button and, the menu opened
+#: as the button would, small or covered targets; on a wide screen the navigation in full.
+LAYOUT_JS = (
+    "({phone, wide}) => {\n"
+    f"  const overflow = {OVERFLOW_JS};\n"
+    f"  const unmarked = {UNMARKED_SCROLLERS_JS};\n"
+    f"  const small = {SMALL_TARGETS_JS};\n"
+    f"  const covered = {COVERED_TARGETS_JS};\n"
+    f"  const rings = {FOCUS_RINGS_JS};\n"
+    """  const out = {overflow: overflow(), unmarked: unmarked(), nav: [], small: [], covered: []};
+  const shown = el => {
+    if (!el) return false;
+    const box = el.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && el.checkVisibility({visibilityProperty: true});
+  };
+  window.scrollTo(0, 0);  // as opened: the header in view
+  const menu = document.querySelector('.menu'), button = document.querySelector('.menu > summary');
+  const link = document.querySelector('.nav a');
+  if (phone) {
+    if (!shown(button) || shown(link)) out.nav.push('the navigation is not behind a menu button');
+    const open = menu ? menu.open : false;
+    if (menu) menu.open = true;
+    out.small = small();
+    out.covered = covered();
+    out.rings = rings();
+    if (menu) menu.open = open;
+  } else {
+    if (wide && (shown(button) || !shown(link))) out.nav.push('the navigation is not in full');
+    out.covered = wide ? covered() : [];
+    out.rings = rings();
+  }
+  return out;
+}"""
+)
 
 
 def rgb(css: str) -> tuple[float, float, float]:
@@ -261,28 +365,36 @@ def focus_ring_failures(page) -> list[str]:
 
 
 def phone_menu_problems(page, where: str) -> list[str]:
-    """On a phone the navigation is behind a "Menu" button that opens it (no script needed);
-    open, its links and the page's form controls are 44 px tall and nothing covers them."""
+    """On a phone the "Menu" button opens and closes the navigation, with no script of the
+    page's: tried here once for each role (the navigation is the role's on every page, and the
+    layout evaluation opens it as the button does on the others)."""
     problems = []
     menu, first_link = page.locator(".menu > summary"), page.locator(".nav a").first
-    if not (menu.is_visible() and first_link.is_hidden()):
-        problems.append(f"{where}: the navigation is not behind a visible menu button")
     menu.click()
     if first_link.is_hidden():
-        problems.append(f"{where}: the menu button does not open the navigation")
-    problems += [f"{where}: small target {t}" for t in page.evaluate(SMALL_TARGETS_JS)]
-    problems += [f"{where}: a tap misses {t}" for t in page.evaluate(COVERED_TARGETS_JS)]
-    menu.click()
+        problems.append(f"{where}: a tap on the menu button does not open the navigation")
+    menu.press("Enter")  # and the keyboard's (the focus rings measured next are the keyboard's)
+    if first_link.is_visible():
+        problems.append(f"{where}: Enter on the menu button does not close the navigation")
     return problems
 
 
-def wide_nav_problems(page, where: str) -> list[str]:
-    """On a wide screen the whole navigation shows, with no menu button, and takes taps."""
-    problems = []
-    if page.locator(".menu > summary").is_visible() or page.locator(".nav a").first.is_hidden():
-        problems.append(f"{where}: the navigation is not shown in full")
-    problems += [f"{where}: a tap misses {t}" for t in page.evaluate(COVERED_TARGETS_JS)]
-    return problems
+def layout_problems(page, where: str, width: int, *, ours: bool = True) -> list[str]:
+    """What the page's layout at ``width`` gets wrong (one evaluation in the page); of a
+    page that is not ours (a mail as mailed: no header, its own styles), its reflow only."""
+    found = page.evaluate(LAYOUT_JS, {"phone": width in PHONES, "wide": width == WIDE})
+    reflow = [f"{where}: sideways scroll, {line}" for line in found["overflow"]] + [
+        f"{where}: scrolls sideways but is no marked region: {html}" for html in found["unmarked"]
+    ]
+    if not ours:
+        return reflow
+    return (
+        reflow
+        + [f"{where}: {line}" for line in found["nav"]]
+        + [f"{where}: small target {line}" for line in found["small"]]
+        + [f"{where}: a tap misses {line}" for line in found["covered"]]
+        + [f"{where}: {line}" for line in found["rings"]]
+    )
 
 
 def axe_violations(page) -> list[dict]:
@@ -314,25 +426,23 @@ def test_every_page_reflows_and_passes_axe(role, app, make, page):
 
     problems: list[str] = []
     seen = []
+    page.set_viewport_size({"width": WIDE, "height": HEIGHT})
+    widths = sorted(WIDTHS, reverse=True)  # the first page: the keyboard's walk needs it wide
     for endpoint, url in candidate_pages(app, world, role):
-        page.set_viewport_size({"width": 1280, "height": 900})
         if not open_page(page, url):
             continue
         if not seen:
             problems += [f"{endpoint}: {line}" for line in focus_ring_failures(page)]
-        seen.append(endpoint)
-        for width in WIDTHS:
-            page.set_viewport_size({"width": width, "height": 1000})
+        for width in widths:
+            if width != page.viewport_size["width"]:
+                page.set_viewport_size({"width": width, "height": HEIGHT})
             where = f"{endpoint} ({url}) at {width} px"
-            problems += [f"{where}: sideways scroll, {line}" for line in page.evaluate(OVERFLOW_JS)]
-            for html in page.evaluate(UNMARKED_SCROLLERS_JS):
-                problems.append(f"{where}: scrolls sideways but is no marked region: {html}")
-            if endpoint in NO_SCRIPT:
+            if endpoint in NO_SCRIPT:  # a mail as mailed, where no script runs: its reflow only
+                problems += layout_problems(page, where, width, ours=False)
                 continue
-            if width == PHONE:
+            if not seen and width == PHONE:
                 problems += phone_menu_problems(page, where)
-            elif width == max(WIDTHS):
-                problems += wide_nav_problems(page, where)
+            problems += layout_problems(page, where, width)
             if width in AXE_WIDTHS:
                 for violation in axe_violations(page):
                     targets = "\n      ".join(violation["targets"][:5])
@@ -343,6 +453,8 @@ def test_every_page_reflows_and_passes_axe(role, app, make, page):
                 Path(shots).mkdir(parents=True, exist_ok=True)
                 name = f"{role}-{endpoint.removeprefix('lms.')}-{width}.png"
                 page.screenshot(path=str(Path(shots) / name), full_page=True)
+        seen.append(endpoint)
+        widths.reverse()  # the next page opens at this one's last width: one resize fewer
 
     assert len(seen) >= 10, f"only {len(seen)} pages shown to {role}: {seen}"
     if problems:
