@@ -86,6 +86,7 @@ def period_from_key(key: str | None, today: date, start: tuple[int, int]) -> Per
     """The period named by ``key`` (its start year), or the current one when empty."""
     if not key:
         return period_containing(today, start)
-    if not key.isdigit() or not 1900 <= int(key) <= 2999:
+    # Four ASCII digits: int() refuses a digit string of thousands (and reads other scripts').
+    if not (len(key) == 4 and key.isascii() and key.isdigit()) or not 1900 <= int(key) <= 2999:
         raise PeriodError(f"Unknown reporting period {key!r}: give the year it starts in.")
     return period_starting(int(key), start)

@@ -118,7 +118,9 @@ def _row(facts: dict, key: str) -> tuple[dict | None, str]:
         return head_values(facts), ""
     rows, _, index = key.partition(" ")
     lines = facts.get(rows) if rows in ROW_FIELDS else None
-    if lines is None or not index.isdigit() or int(index) >= len(lines):
+    if lines is None or not (index.isascii() and index.isdigit() and len(index) <= 6):
+        return None, ""
+    if int(index) >= len(lines):
         return None, ""
     line = lines[int(index)]
     return line, DESCRIBE[rows](line)

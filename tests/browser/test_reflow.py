@@ -115,7 +115,8 @@ UNMARKED_SCROLLERS_JS = """() => [...document.body.querySelectorAll('*')].filter
 }).map(el => el.outerHTML.slice(0, 80))"""
 
 #: Visible navigation links, form controls, checkboxes and radio buttons (a tap on their label
-#: works too: the taller of the two counts) and links in tables, shorter than 44 px.
+#: works too: the taller of the two counts), links in tables and links standing alone in
+#: their paragraph or list item, shorter than 44 px.
 SMALL_TARGETS_JS = """() => {
   const tall = el => el.getBoundingClientRect().height >= 43.5;
   const shown = el => {
@@ -129,7 +130,10 @@ SMALL_TARGETS_JS = """() => {
     'header a, header button, header summary, main form button, main .button, ' +
     'main form select, main form textarea, main td a, main th a, ' +
     'main form input:not([type=hidden]):not([type=checkbox]):not([type=radio])');
-  const small = [...targets].filter(el => shown(el) && !tall(el)).map(el =>
+  // A link that stands alone in its paragraph or list item (not a word in running text).
+  const alone = [...document.querySelectorAll('main :is(p, li, dd) > a:not(.button)')].filter(
+    a => a.parentElement.textContent.trim() === a.textContent.trim());
+  const small = [...targets, ...alone].filter(el => shown(el) && !tall(el)).map(el =>
     `${el.tagName.toLowerCase()} "${name(el)}" is ${height(el)} px tall`);
   for (const box of document.querySelectorAll('main input:is([type=checkbox], [type=radio])')) {
     if (!shown(box) || tall(box)) continue;

@@ -43,6 +43,15 @@ def test_periods_are_named_by_the_year_they_start_and_labelled_for_people():
         period_from_key("last-year", date(2026, 1, 1), JULY)
 
 
+@pytest.mark.parametrize(
+    "key", ["9" * 5000, "0" * 4300 + "2025", "٢٠٢٥", "2025 ", "+2025", "20250"]
+)
+def test_a_period_key_that_is_not_a_year_is_refused_not_a_crash(key):
+    """Thousands of digits (int() refuses them), digits of another script, signs, spaces."""
+    with pytest.raises(PeriodError, match="give the year it starts in"):
+        period_from_key(key, date(2026, 1, 1), JULY)
+
+
 @pytest.mark.parametrize("setting", ["7/1", "13-01", "02-29", "July", ""])
 def test_a_reporting_period_start_every_year_does_not_have_is_refused(setting):
     with pytest.raises(PeriodError, match="LMS_REPORTING_PERIOD_START must be a month and day"):
