@@ -8,6 +8,8 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 # The suite runs on every core; `make test PYTEST_WORKERS=` runs it in one process.
 PYTEST_WORKERS ?= -n auto
+# The 30 slowest tests are listed at the end of each run: where the suite's time goes.
+PYTEST_ARGS ?= --durations=30
 
 # Debian packages the tests read outputs with: the browser, PDF and image tools, fonts,
 # HarfBuzz's own shaper (hb-shape) that certificate glyphs are checked against.
