@@ -96,13 +96,13 @@ def main(argv: list[str] | None = None) -> int:
         event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(1))
     server = server_cpu_meter(args.database_url)
     clients: dict[str | None, object] = {}
+    officer = pages["status"][0]  # whose pages --officers takes turns on
     if args.profile:
         pages = {args.profile: pages[args.profile]}
     elif args.only:
         pages = {name: pages[name] for name in args.only}
     print(f"{'page':<20} {'cpu p50':>8} {'wall p50':>9} {'p95':>7} {'server':>7} {'SQL':>4}  (ms)")
     failed = False
-    officer = pages["status"][0]
     for name, (email, url) in pages.items():
         if email not in clients:
             clients[email] = signed_in(app, email)
