@@ -362,13 +362,29 @@ def browser():
         chromium.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item (``item.report_call``), for fixtures."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def page(browser, live_server):
-    """A fresh browser tab (own cookies) whose relative URLs go to the live server."""
+def page(browser, live_server, request):
+    """A fresh browser tab (own cookies) whose relative URLs go to the live server.
+
+    When the test fails, the tab's address and the text it showed are printed (in the
+    report's captured output), so a failure seen once in CI can be read afterwards.
+    """
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     tab.set_default_timeout(10_000)
     yield tab
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        with contextlib.suppress(Exception):
+            print(f"The page at failure: {tab.url}\n{tab.locator('body').inner_text(timeout=2000)}")
     context.close()
 
 
