@@ -39,6 +39,10 @@ class RosterError(ValueError):
     """A roster change that cannot be made; the message says why, for the person who tried."""
 
 
+class PeopleUndecided(RosterError):
+    """Finalizing refused because some people have no result yet (the page lists them)."""
+
+
 def locked_session(session_id: int) -> CourseSession:
     """The session, its row locked; refused when it does not exist or is cancelled."""
     session = lock_row(CourseSession, session_id)

@@ -24,6 +24,7 @@ from ..status import operations as status_operations
 from ..status.cycle_writes import GrantReport
 from . import queries
 from .marks import (
+    PeopleUndecided,
     RosterError,
     attendance_rows,
     checked_value,
@@ -136,7 +137,7 @@ def finalize_roster(session_id: int, actor: Person) -> FinalizeReport:
     _rule_or_refuse(roster)
     undecided = roster.undecided
     if undecided:
-        raise RosterError(
+        raise PeopleUndecided(
             f"{len(undecided)} {'person has' if len(undecided) == 1 else 'people have'} no "
             "result yet: "
             + "; ".join(f"{e.person.full_name} ({e.outcome.reason})" for e in undecided)

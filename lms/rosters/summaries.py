@@ -80,13 +80,14 @@ def _undecided_reason(entry: queries.RosterEntry) -> str:
     return entry.outcome.reason if entry.outcome else "no usable completion rule"
 
 
-def finalize_summary(error: str) -> Summarize:
-    """A refused finalize: when people are undecided, once what is wrong, then each of them
-    linked to the mark or result that is missing; any other refusal as it is."""
+def finalize_summary(error: str, *, people_undecided: bool = False) -> Summarize:
+    """A refused finalize: when refused for people undecided (``people_undecided``), once
+    what is wrong, then each of them linked to the mark or result that is missing; any
+    other refusal as it is."""
 
     def summarize(roster: queries.Roster, session: CourseSession) -> Summary:
         undecided = roster.undecided
-        if not undecided or "no result yet" not in error:
+        if not (people_undecided and undecided):
             return f"Not finalized. {error}", [], 0
         count = len(undecided)
         people = "1 person has" if count == 1 else f"{count} people have"

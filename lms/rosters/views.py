@@ -194,7 +194,10 @@ def finalize(session_id: int):
             else None
         )
     except (RosterError, certificate_operations.CertificateError) as exc:
-        return _refused(session_id, viewer, exc, summarize=finalize_summary(str(exc)))
+        summarize = finalize_summary(
+            str(exc), people_undecided=isinstance(exc, marks.PeopleUndecided)
+        )
+        return _refused(session_id, viewer, exc, summarize=summarize)
     db_session().commit()
     summary = (
         f"Roster finalized: {len(report.completed)} completed, "
