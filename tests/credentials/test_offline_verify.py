@@ -42,6 +42,15 @@ def published_keys(client, tmp_path) -> Path:
     return keys
 
 
+def verify_pdf(runner, client, tmp_path, pdf: bytes, name: str = "certificate.pdf"):
+    """``flask lms verify`` of ``pdf`` (written to ``name``) with the published keys."""
+    path = tmp_path / name
+    path.write_bytes(pdf)
+    return runner.invoke(
+        verify_command, [str(path), "--keys", str(published_keys(client, tmp_path))]
+    )
+
+
 def edit_printed_line(app, cert, pdf: bytes, old: str, new: str) -> bytes:
     """``pdf`` with one printed line changed, as a PDF editor would: nothing else touched.
 
@@ -131,11 +140,7 @@ def test_verify_from_a_plain_install_reads_a_pdf_another_program_rewrote(
 
 def test_an_untouched_certificate_matches_its_page(app, client, runner, issued, tmp_path):
     _, cert = issued()
-    pdf = tmp_path / "certificate.pdf"
-    pdf.write_bytes(rendered(app, cert))
-    result = runner.invoke(
-        verify_command, [str(pdf), "--keys", str(published_keys(client, tmp_path))]
-    )
+    result = verify_pdf(runner, client, tmp_path, rendered(app, cert))
     assert result.exit_code == 0, result.output
     assert "SIGNATURE VALID" in result.output
     assert "document:     certificate" in result.output
@@ -149,13 +154,10 @@ def test_a_long_decomposed_name_with_diacritics_is_not_a_false_alarm(
     decomposed = unicodedata.normalize("NFD", LONG_NAME)
     assert decomposed != LONG_NAME
     _, cert = issued(decomposed)
-    pdf = tmp_path / "certificate.pdf"
-    pdf.write_bytes(rendered(app, cert))
-    holder_lines = [line for line in pdf_text(pdf.read_bytes()).splitlines() if "Zoë" in line]
+    pdf = rendered(app, cert)
+    holder_lines = [line for line in pdf_text(pdf).splitlines() if "Zoë" in line]
     assert holder_lines == ["Ofc. María Guadalupe Zoë Ångström-Núñez"]  # too long for one line
-    result = runner.invoke(
-        verify_command, [str(pdf), "--keys", str(published_keys(client, tmp_path))]
-    )
+    result = verify_pdf(runner, client, tmp_path, pdf)
     assert result.exit_code == 0, result.output
     assert "page:         matches the signed record" in result.output
     assert f"holder:       {LONG_NAME}" in result.output
@@ -174,10 +176,12 @@ def test_a_page_edited_after_issue_is_not_valid(app, client, runner, issued, tmp
         "expires": f"Valid until {format_date(cert.expires_on.replace(year=2099))}",
         "course": "ALERRT Active-Shooter Response Commander",
     }[what]
-    pdf = tmp_path / "forged.pdf"
-    pdf.write_bytes(edit_printed_line(app, cert, rendered(app, cert), genuine, forged))
-    result = runner.invoke(
-        verify_command, [str(pdf), "--keys", str(published_keys(client, tmp_path))]
+    result = verify_pdf(
+        runner,
+        client,
+        tmp_path,
+        edit_printed_line(app, cert, rendered(app, cert), genuine, forged),
+        "forged.pdf",
     )
     assert result.exit_code == 1, result.output
     assert "SIGNATURE VALID" not in result.output
@@ -210,11 +214,7 @@ def test_a_certificate_printed_before_lines_were_marked_is_still_read(
     assert b"LMSPrinted" not in old
     if edited:
         old = edit_printed_line(app, cert, old, "Ofc. Sofia Rivera", "Ofc. Sofia Rivero")
-    pdf = tmp_path / "old.pdf"
-    pdf.write_bytes(old)
-    result = runner.invoke(
-        verify_command, [str(pdf), "--keys", str(published_keys(client, tmp_path))]
-    )
+    result = verify_pdf(runner, client, tmp_path, old, "old.pdf")
     if edited:
         assert result.exit_code == 1, result.output
         assert (
@@ -241,11 +241,7 @@ def test_a_right_to_left_line_with_latin_in_it_reads_back_in_logical_order(
     left-to-right one that starts with it: the page says which it is, and verifying
     puts the line back in the order it was typed."""
     _, cert = issued(name)
-    pdf = tmp_path / "certificate.pdf"
-    pdf.write_bytes(rendered(app, cert))
-    result = runner.invoke(
-        verify_command, [str(pdf), "--keys", str(published_keys(client, tmp_path))]
-    )
+    result = verify_pdf(runner, client, tmp_path, rendered(app, cert))
     assert result.exit_code == 0, result.output
     assert "page:         matches the signed record" in result.output
     assert f"holder:       {name}" in result.output
