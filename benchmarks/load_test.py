@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--reset-stats",
         action="store_true",
-        help="count only once every user has started (their sign-ins not counted)",
+        help="count only once every user has signed in (their sign-ins not counted)",
     )
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--spawn-rate", type=float, default=10)
@@ -186,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
             **env,
             "LOAD_SCALE": args.scale,
             "LOAD_THINK": " ".join(map(str, args.think)),
+            "LOAD_RESET_AFTER": str(args.users if args.reset_stats else 0),
             **samples(args.database_url),
         }
         load = os.getloadavg()[0]
@@ -194,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
             "--host", base, "-u", str(args.users), "-r", str(args.spawn_rate),
             "-t", args.run_time, "--max-requests", str(args.max_requests),
             "--csv", str(prefix), "--only-summary", "--stop-timeout", "5",
-            *(["--reset-stats"] if args.reset_stats else []), *(args.only or []),
+            *(args.only or []),
         ]  # fmt: skip
         client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         server_before = cpu_seconds(gunicorn.pid)
@@ -210,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{os.cpu_count()} CPUs, load average at start {load:.1f}; {args.workers} workers x "
         f"{args.threads} threads; {args.users} users, think time {args.think[0]}-{args.think[1]} s"
-        f"{'; counted once all had started' if args.reset_stats else ''}"
+        f"{'; counted once all had signed in' if args.reset_stats else ''}"
     )
     errors, requests = report(str(prefix))
     used = {"gunicorn": server_used[0], "PostgreSQL": server_used[1], "locust": client_used}

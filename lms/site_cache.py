@@ -1,18 +1,24 @@
-"""What every page reads and an admin rarely changes, kept per process.
+"""What every page reads and an admin rarely changes, kept per process; and the
+compliance report, kept until anyone's standing changes.
 
 The department's name heads every page, and how each track is earned and renewed
 fills the officer's pages; read on every request they cost a statement each, about
 a tenth of an officer's page. Each process keeps them under the token of
 ``lms_catalog_stamp`` (:class:`lms.models.CatalogStamp`), which database triggers
 make anew whenever a row behind them changes (migration 0017), by any writer: every
-process sees an admin's change on its next request, as before.
+process sees an admin's change on its next request, as before. The compliance
+report's counts and pages (a department's every cycle aggregated) are kept the same
+way under the catalog's token and the *standing* stamp (migration 0020).
 
-The token is read once per transaction, with its first cached read (a statement of
-one column and one row), and read again after the transaction sends anything but a
-SELECT (it may have fired a trigger), after a commit, a rollback or a savepoint's
-rollback. A session holding changes not flushed yet reads around the cache: they
-have not reached the triggers. Only immutable facts are kept (strings, tuples,
-frozen dataclasses), never ORM objects, which belong to one session.
+The tokens are read once per transaction, with its first cached read (a statement
+of one column, a row per stamp), and read again after the transaction sends anything
+but a SELECT (it may have fired a trigger), after a commit, a rollback or a
+savepoint's rollback. A session holding changes not flushed yet reads around the
+cache: they have not reached the triggers. So does a transaction that has written
+anything, for what is kept under the standing stamp: on PostgreSQL its trigger runs
+at commit. Only immutable facts are kept (strings, tuples, frozen dataclasses), never
+ORM objects, which belong to one session; at most :data:`KEPT` values per set of
+tokens, the oldest given up first.
 """
 
 from __future__ import annotations
@@ -27,20 +33,27 @@ from sqlalchemy import Engine, Select, event, select
 from sqlalchemy.orm import Session
 
 from .models import CatalogStamp
+from .models.stamps import CATALOG, STANDING
 
 T = TypeVar("T")
 
-#: In a connection's ``info``: the token its transaction read.
+#: In a connection's ``info``: the tokens its transaction read (stamp id -> token).
 _READ = "lms_catalog_stamp_read"
+#: In a connection's ``info``: its transaction has sent something other than a SELECT.
+_WROTE = "lms_catalog_stamp_wrote"
+#: Values kept per set of tokens (a report per filter asked for, say).
+KEPT = 256
+#: Stamps whose trigger runs at commit (on PostgreSQL): a writer reads around them.
+_AT_COMMIT = frozenset({STANDING})
 
 
 @dataclass
 class _Entry:
-    token: int
+    tokens: tuple[int, ...]
     values: dict[Hashable, Any] = field(default_factory=dict)
 
 
-_entries: WeakKeyDictionary[Engine, _Entry] = WeakKeyDictionary()
+_entries: WeakKeyDictionary[Engine, dict[tuple[int, ...], _Entry]] = WeakKeyDictionary()
 _watched: WeakSet[Engine] = WeakSet()
 
 
@@ -48,48 +61,69 @@ def _forget_token(conn, *_args) -> None:
     conn.info.pop(_READ, None)
 
 
+def _forget_transaction(conn, *_args) -> None:
+    conn.info.pop(_READ, None)
+    conn.info.pop(_WROTE, None)
+
+
 def _forget_token_on_write(conn, cursor, statement, parameters, context, executemany) -> None:
     if statement[:6].upper() != "SELECT":  # a write may have fired a trigger
         conn.info.pop(_READ, None)
+        conn.info[_WROTE] = True
 
 
 def _watch(engine: Engine) -> None:
     if engine in _watched:
         return
     event.listen(engine, "before_cursor_execute", _forget_token_on_write)
-    for name in ("commit", "rollback", "rollback_savepoint"):
-        event.listen(engine, name, _forget_token)
+    for name in ("commit", "rollback"):
+        event.listen(engine, name, _forget_transaction)
+    event.listen(engine, "rollback_savepoint", _forget_token)
     _watched.add(engine)
 
 
 @cache
 def _token_statement() -> Select:
-    return select(CatalogStamp.token).where(CatalogStamp.id == 1)
+    return select(CatalogStamp.id, CatalogStamp.token)
 
 
-def remember(session: Session, key: Hashable, build: Callable[[], T]) -> T:
-    """``key``'s value as of the catalog's current token: built by ``build()`` (reading
-    through ``session``) the first time this process needs it under that token.
+def remember(
+    session: Session,
+    key: Hashable,
+    build: Callable[[], T],
+    stamps: tuple[int, ...] = (CATALOG,),
+) -> T:
+    """``key``'s value as of the current tokens of ``stamps``: built by ``build()``
+    (reading through ``session``) the first time this process needs it under them.
 
-    ``build`` must return an immutable value read only from rows the stamp's triggers
-    watch (``SOURCES`` of migration 0017).
+    ``build`` must return an immutable value read only from rows the stamps' triggers
+    watch (``SOURCES`` of migrations 0017 and 0020).
     """
     if session.new or session.dirty or session.deleted:
         return build()
     connection = session.connection()
     engine = connection.engine
     _watch(engine)
-    token = connection.info.get(_READ)
-    if token is None:
-        token = connection.execute(_token_statement()).scalar()
-        if token is None:  # a database whose stamp row was deleted: nothing is kept
-            return build()
-        connection.info[_READ] = token
-    entry = _entries.get(engine)
-    if entry is None or entry.token != token:
-        entry = _entries[engine] = _Entry(token)
+    if connection.info.get(_WROTE) and _AT_COMMIT.intersection(stamps):
+        return build()  # this transaction's writes have not made a token yet
+    read = connection.info.get(_READ)
+    if read is None:
+        read = connection.info[_READ] = dict(connection.execute(_token_statement()).all())
+    tokens = tuple(read.get(stamp) for stamp in stamps)
+    if None in tokens:  # a database whose stamp row was deleted: nothing is kept
+        return build()
+    kept = _entries.get(engine)
+    if kept is None:
+        kept = _entries[engine] = {}
+    entry = kept.get(stamps)
+    if entry is None or entry.tokens != tokens:
+        entry = kept[stamps] = _Entry(tokens)
     try:
         return entry.values[key]
     except KeyError:
-        value = entry.values[key] = build()
-        return value
+        pass
+    value = build()
+    if len(entry.values) >= KEPT:
+        del entry.values[next(iter(entry.values))]
+    entry.values[key] = value
+    return value

@@ -1,14 +1,15 @@
 """Reads behind the compliance pages and exports, always scoped to what the viewer manages.
 
 Each function runs a fixed number of queries whatever the number of people:
-statuses are counted and listed by :class:`lms.status.population.Population`,
-hours come from one aggregate over the completions of the period.
+statuses are counted and listed by :class:`lms.status.population.Population`
+(and kept until anyone's standing changes: :mod:`lms.compliance.kept`), hours come
+from one aggregate over the completions of the period.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
@@ -31,6 +32,7 @@ from ..models import (
 from ..status.population import Population, Standing, next_sessions
 from ..status.queries import STATE_ORDER, CertificationState, all_tracks
 from ..status.routes import track_routes
+from . import kept
 from .periods import Period
 
 PAGE_SIZE = 100
@@ -66,6 +68,10 @@ class Filters:
     due_before: date | None = None
     name: str = ""
     page: int = 1
+
+    def key(self) -> tuple:
+        """The filters as a value: what a report kept for them is found by."""
+        return astuple(self)
 
     def criteria(self, standing: CTE) -> list[ColumnElement[bool]]:
         """The filters as SQL on :attr:`Population.standing` (the organization is the scope)."""
@@ -172,10 +178,14 @@ def _summaries(
 
 def compliance_summaries(scope: set[int] | None, day: date | None = None) -> list[TrackSummary]:
     """Per track, how many people of each agency in ``scope`` are in each state."""
+    day = day or local_today()
     tracks = all_tracks()
     routes = track_routes(tracks)
-    counts = Population(tracks, day, scope, routes).counts()
-    return _summaries(tracks, counts, organizations(scope), next_sessions(routes))
+    counts = kept.remember(
+        kept.key("compliance counts", day, scope, tracks),
+        lambda: kept.keep_counts(Population(tracks, day, scope, routes).counts()),
+    )
+    return _summaries(tracks, kept.counts_of(counts), organizations(scope), next_sessions(routes))
 
 
 def compliance_report(
@@ -195,18 +205,29 @@ def compliance_report(
     day = day or local_today()
     tracks = all_tracks()
     routes = track_routes(tracks)
-    population = Population(tracks, day, scope, routes)
-    criteria = filters.criteria(population.standing)
-    counts, rows, total = population.counts_and_standings(
-        *criteria, limit=PAGE_SIZE, offset=(filters.page - 1) * PAGE_SIZE
-    )
-    if not rows and total:
-        rows, total = population.standings(
-            *criteria, limit=PAGE_SIZE, offset=(pages_for(total) - 1) * PAGE_SIZE
+
+    def build() -> tuple[kept.Counts, tuple[kept.Row, ...], int]:
+        population = Population(tracks, day, scope, routes)
+        criteria = filters.criteria(population.standing)
+        counts, rows, total = population.counts_and_standings(
+            *criteria, limit=PAGE_SIZE, offset=(filters.page - 1) * PAGE_SIZE
         )
+        if not rows and total:
+            rows, total = population.standings(
+                *criteria, limit=PAGE_SIZE, offset=(pages_for(total) - 1) * PAGE_SIZE
+            )
+        return kept.keep_counts(counts), kept.keep_rows(rows), total
+
+    counts, rows, total = kept.remember(
+        kept.key("compliance report", day, scope, tracks, filters.key()), build
+    )
     orgs = organizations(scope) if orgs is None else orgs
-    summaries = _summaries(tracks, counts, orgs, next_sessions(routes), filters.track_id)
-    return ComplianceReport(day, tracks, orgs, summaries, rows, total, filters)
+    summaries = _summaries(
+        tracks, kept.counts_of(counts), orgs, next_sessions(routes), filters.track_id
+    )
+    return ComplianceReport(
+        day, tracks, orgs, summaries, kept.rows_of(rows, tracks, day), total, filters
+    )
 
 
 def compliance_rows(

@@ -10,7 +10,7 @@ from flask import Response, abort, render_template, request
 from ..auth.policy import STAFF, allow, current_person, is_staff
 from ..boundary import parse_id
 from ..core import audit, db_session, local_today
-from ..models import CourseSession, Organization, Person
+from ..models import CourseSession, Organization, OrganizationKind, Person
 from ..status import queries as status_queries
 from ..status.forms import choices
 from ..status.queries import STATE_ORDER, CertificationState
@@ -42,7 +42,8 @@ def _organization_choices(managed: list[Organization]) -> list:
 
 
 def _compliance_form(viewer: Person):
-    """The form, its filters, the scope and the scope's organizations (by name)."""
+    """The form, its filters, the scope, the scope's organizations (by name), and every
+    organization the viewer manages."""
     organization_id, scope = _organization_param(viewer)
     managed = queries.organizations(queries.scope_for(viewer))
     form = ComplianceFilterForm(formdata=request.args)
@@ -60,7 +61,7 @@ def _compliance_form(viewer: Person):
         name=(form.name.data or "").strip(),
         page=form.page.data or 1,
     )
-    return form, filters, scope, [o for o in managed if scope is None or o.id in scope]
+    return form, filters, scope, [o for o in managed if scope is None or o.id in scope], managed
 
 
 def _errors(form) -> str:
@@ -95,8 +96,20 @@ def _audit_export(viewer: Person, kind: str, rows: int) -> None:
 @allow(STAFF)
 def overview():
     viewer = _staff()
-    form, filters, scope, orgs = _compliance_form(viewer)
+    form, filters, scope, orgs, managed = _compliance_form(viewer)
     report = queries.compliance_report(scope, filters, orgs=orgs)
+    # The agency filter offers the agencies, and any community group with someone
+    # counted (hundreds of groups, mostly of civilians who hold no certification).
+    counted = {a.organization.id for summary in report.summaries for a in summary.agencies}
+    form.organization.choices = _organization_choices(
+        [
+            o
+            for o in managed
+            if o.kind is not OrganizationKind.COMMUNITY_GROUP
+            or o.id in counted
+            or o.id == filters.organization_id
+        ]
+    )
     states = [(s.value, s.label) for s in STATE_ORDER]
     charts = [
         renderers.compliance_charts(
@@ -124,7 +137,7 @@ def overview():
 @allow(STAFF)
 def export_csv():
     viewer = _staff()
-    _, filters, scope, orgs = _compliance_form(viewer)
+    _, filters, scope, orgs, _ = _compliance_form(viewer)
     day = local_today()
     names = {o.id: o.name for o in orgs}
     rows = renderers.compliance_rows(queries.compliance_rows(scope, filters, day), names)
