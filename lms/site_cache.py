@@ -45,6 +45,10 @@ _WROTE = "lms_catalog_stamp_wrote"
 KEPT = 256
 #: Stamps whose trigger runs at commit (on PostgreSQL): a writer reads around them.
 _AT_COMMIT = frozenset({STANDING})
+#: What anyone's certification standing depends on: the catalog (how tracks are earned,
+#: hence who must hold them) and the standing stamp (cycles, required roles, tracks,
+#: people's listed details).
+STANDING_STAMPS = (CATALOG, STANDING)
 
 
 @dataclass

@@ -18,7 +18,6 @@ from datetime import date
 from .. import site_cache
 from ..core import db_session
 from ..models import CertificationTrack
-from ..models.stamps import CATALOG, STANDING
 from ..status.population import Standing
 from ..status.queries import CertificationState, state_on
 
@@ -42,7 +41,7 @@ def key(
 
 def remember(key: tuple, build: Callable[[], tuple]) -> tuple:
     """``build()``, or what this process kept of it since anyone's standing last changed."""
-    return site_cache.remember(db_session(), key, build, stamps=(CATALOG, STANDING))
+    return site_cache.remember(db_session(), key, build, stamps=site_cache.STANDING_STAMPS)
 
 
 def keep_counts(counts: dict[tuple[int, int], Counter]) -> Counts:

@@ -4,6 +4,12 @@ Filtering (including certification status, through :mod:`lms.status.sql`),
 sorting, paging and counting run as one SQL query, whatever the number of
 people; the page's rows then get their status on every track and their roles in
 one query each. Nothing is computed per row.
+
+Filtered by status (and not searched, nor by a role no track requires), who is
+listed and in what order depends only on what the standing stamp watches, so the
+page's ids and the total are kept per process until it changes
+(:mod:`lms.site_cache`): the status semi-joins over every cycle run once per change,
+and each request reads the page's fifty people by id.
 """
 
 from __future__ import annotations
@@ -14,14 +20,17 @@ from datetime import date
 
 from sqlalchemy import exists, func, or_, select
 
+from .. import site_cache
 from ..core import contains_text, db_session, local_today
 from ..models import CertificationTrack, Organization, Person, Role, RoleAssignment
 from ..status import queries as status_queries
 from ..status.queries import CertificationState, TrackStatus
-from ..status.routes import track_routes
+from ..status.routes import ROLE_FOR_AUDIENCE, track_routes
 from ..status.sql import next_expiry, state_clause
 
 PAGE_SIZE = 50
+#: Roles a track can require (a role filter among them keeps a listing by status).
+REQUIRED_ROLES = frozenset(role.value for role in ROLE_FOR_AUDIENCE.values())
 
 
 class Activity(enum.StrEnum):
@@ -110,6 +119,41 @@ def directory_page(
     without a live cycle is "never certified" on it.
     """
     day = day or local_today()
+    if _keepable(filters):
+        key = (
+            "people by status",
+            day,
+            None if scope is None else frozenset(scope),
+            tuple(t.id for t in tracks),
+            filters.organization_id,
+            filters.role,
+            filters.activity,
+            filters.track.id,
+            filters.state,
+            filters.sort,
+            filters.page,
+        )
+        ids, total, page = site_cache.remember(
+            db_session(),
+            key,
+            lambda: _ids_of(
+                _ordered(_matching(scope, filters, day), filters, tracks, day), filters.page
+            ),
+            stamps=site_cache.STANDING_STAMPS,
+        )
+        listed = db_session().execute(_listed().where(Person.id.in_(ids))) if ids else ()
+        by_id = {row[0]: row for row in listed}
+        rows = [DirectoryRow(*by_id[i]) for i in ids if i in by_id]
+    else:
+        query = _ordered(_matching(scope, filters, day), filters, tracks, day)
+        found, total, page = _found(query, filters.page)
+        rows = [DirectoryRow(*row[:-1]) for row in found]
+    _add_roles_and_statuses(rows, tracks, day)
+    return DirectoryPage(rows, total, page)
+
+
+def _listed():
+    """What the directory shows of each person, with their organization's name."""
     columns = (
         Person.id,
         Person.full_name,
@@ -120,7 +164,12 @@ def directory_page(
         Person.active,
         Organization.name,
     )
-    query = select(*columns).join(Organization, Organization.id == Person.organization_id)
+    return select(*columns).join(Organization, Organization.id == Person.organization_id)
+
+
+def _matching(scope: set[int] | None, filters: DirectoryFilters, day: date):
+    """The people in ``scope`` that ``filters`` keep, unordered."""
+    query = _listed()
     if scope is not None:
         query = query.where(Person.organization_id.in_(scope or {-1}))
     if filters.search:
@@ -147,7 +196,21 @@ def directory_page(
                     RoleAssignment.role.in_(required or {None}),
                 )
             )
+    return query
 
+
+def _keepable(filters: DirectoryFilters) -> bool:
+    """Whether who is listed depends only on what the standing stamp watches."""
+    return (
+        filters.track is not None
+        and filters.state is not None
+        and not filters.search
+        and (filters.role is None or filters.role.value in REQUIRED_ROLES)
+    )
+
+
+def _ordered(query, filters: DirectoryFilters, tracks, day: date):
+    """``query`` in the order asked for, each row with the count of all matches."""
     name_order = (func.lower(Person.full_name), Person.id)
     if filters.sort is Sort.DUE:
         chosen = [filters.track.id] if filters.track else [t.id for t in tracks]
@@ -158,17 +221,23 @@ def directory_page(
     else:
         order = name_order
     # The total rides along each row (a window count): one pass over the matches.
-    query = query.add_columns(func.count().over().label("total")).order_by(*order)
-    page = filters.page
+    return query.add_columns(func.count().over().label("total")).order_by(*order)
+
+
+def _found(query, page: int) -> tuple[list, int, int]:
+    """The rows of ``page`` (the last page, when asked past it), the total, the page."""
     found = _page_of(query, page)
     if not found and page > 1:  # past the end: show the last page
         total = db_session().scalar(select(func.count()).select_from(query.subquery()))
         page = max(1, -(-total // PAGE_SIZE))
         found = _page_of(query, page)
-    total = found[0][-1] if found else 0
-    rows = [DirectoryRow(*row[:-1]) for row in found]
-    _add_roles_and_statuses(rows, tracks, day)
-    return DirectoryPage(rows, total, page)
+    return found, found[0][-1] if found else 0, page
+
+
+def _ids_of(query, page: int) -> tuple[tuple[int, ...], int, int]:
+    """What is kept of a page: its people's ids in order, the total, the page."""
+    found, total, page = _found(query, page)
+    return tuple(row[0] for row in found), total, page
 
 
 def _page_of(query, page: int) -> list:

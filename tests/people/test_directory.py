@@ -230,3 +230,39 @@ def test_coordinators_see_their_agencies_only_and_group_coordinators_not_at_all(
     assert browser.get(DIRECTORY).status_code == 403
     assert 'href="/training/people/"' not in browser.get("/training/").get_data(as_text=True)
     assert 'href="/training/people/"' in client.get("/training/").get_data(as_text=True)
+
+
+def test_a_listing_by_status_is_kept_until_a_standing_changes(app, client, sign_in, make, world):
+    """Who is listed by status is worked out once per change; what is shown of them, always."""
+    from sqlalchemy import text
+
+    from lms.app import db
+    from lms.models import utcnow
+    from tests.status.program import counting_queries
+
+    sign_in(world["admin"])
+    current = {"track": world["track"].id, "state": "current", "role": "officer"}
+    assert names(client.get(DIRECTORY, query_string=current)) == ["Ofc. Sofia Rivera"]
+
+    # Neither her new title nor a new participant changes who is listed: kept, yet shown anew.
+    db.session.execute(
+        text("UPDATE lms_person SET job_title = 'Patrol sergeant' WHERE id = :id"),
+        {"id": world["rivera"].id},
+    )
+    db.session.commit()
+    make.person(Role.PARTICIPANT, organization=world["school"], name="Tom Brooks")
+    with counting_queries(db.engine) as statements:
+        page = client.get(DIRECTORY, query_string={**current, "q": ""})
+    assert names(page) == ["Ofc. Sofia Rivera"]
+    assert "Patrol sergeant" in page.get_data(as_text=True)
+    assert not [s for s in statements if "EXISTS" in s and "lms_certification" in s]
+
+    # Her cycle revoked by any writer: she leaves "current" and joins "never" at once.
+    db.session.execute(
+        text("UPDATE lms_certification SET revoked_at = :now WHERE person_id = :id"),
+        {"now": utcnow(), "id": world["rivera"].id},
+    )
+    db.session.commit()
+    assert names(client.get(DIRECTORY, query_string=current)) == []
+    never = {**current, "state": "never"}
+    assert names(client.get(DIRECTORY, query_string=never)) == ["FF Ana Ruiz", "Ofc. Sofia Rivera"]
