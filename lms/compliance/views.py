@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, render_template, request, url_for
+from markupsafe import Markup
 
 from ..auth.policy import STAFF, allow, current_person, is_staff
 from ..boundary import parse_id
@@ -14,7 +15,7 @@ from ..models import CourseSession, Organization, OrganizationKind, Person
 from ..status import queries as status_queries
 from ..status.forms import choices
 from ..status.queries import STATE_ORDER, CertificationState
-from . import queries, renderers
+from . import kept, queries, renderers
 from .forms import ComplianceFilterForm, HoursFilterForm, PostRosterFilterForm
 from .periods import PeriodError, configured_start, period_from_key, recent_periods
 
@@ -110,27 +111,42 @@ def overview():
             or o.id == filters.organization_id
         ]
     )
-    states = [(s.value, s.label) for s in STATE_ORDER]
-    charts = [
-        renderers.compliance_charts(
-            f"{summary.track.name}: who is current, by agency",
-            [
-                (a.organization.name, {k.value: v for k, v in a.counts.items()})
-                for a in summary.agencies
-            ],
-            states,
-            chart_id=f"chart-{summary.track.id}",
-        )
-        for summary in report.summaries
-    ]
+    # The agencies' links share one address: built once, not once per cell (hundreds).
+    overview_url = url_for("lms.compliance.overview")
+    sections = kept.remember(
+        kept.key("compliance sections", report.day, scope, report.tracks)
+        + (filters.track_id, overview_url),
+        lambda: tuple(_track_section(summary, overview_url) for summary in report.summaries),
+    )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "lms/compliance/overview.html",
         form=form,
         report=report,
-        charts=charts,
-        states=STATE_ORDER,
+        sections=sections,
         args=args,
+    )
+
+
+def _track_section(summary: queries.TrackSummary, overview_url: str) -> Markup:
+    """A track's chart and table of counts by agency (kept with the report's counts)."""
+    chart = renderers.compliance_charts(
+        f"{summary.track.name}: who is current, by agency",
+        [
+            (a.organization.name, {k.value: v for k, v in a.counts.items()})
+            for a in summary.agencies
+        ],
+        [(s.value, s.label) for s in STATE_ORDER],
+        chart_id=f"chart-{summary.track.id}",
+    )
+    return Markup(  # noqa: S704 - the template escaped what it drew from
+        render_template(
+            "lms/compliance/_track_summary.html",
+            summary=summary,
+            chart=chart,
+            states=STATE_ORDER,
+            overview_url=overview_url,
+        )
     )
 
 
