@@ -172,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         "LMS_KEY_DIR": args.key_dir,
         "LMS_SECRET_KEY": "load-test",
         "LMS_RATELIMIT_ENABLED": "false",
+        "LMS_PUBLIC_URL": base,
     }
     threads = ["-k", "gthread", "--threads", str(args.threads)] if args.threads > 1 else []
     gunicorn = subprocess.Popen(

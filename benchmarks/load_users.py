@@ -240,6 +240,9 @@ class Instructor(SignedIn):
             if answer.status_code == 400 and "finalized" in answer.text:
                 self.finalized = True  # another user sharing this roster finalized it
                 answer.success()
+            else:
+                refused(answer)
+                self.marked = answer.status_code < 400
 
     @task(1)
     def finalize_and_issue(self):

@@ -17,6 +17,7 @@ from ..core import public_url, registries, state
 from ..models import Certificate
 from ..plugins import CertificateLayout, UnknownPluginError
 from ..resources import layouts_dir
+from . import qr
 from .batch import certificate_filename, render_merged, zip_of
 from .layouts import LayoutError, LayoutSpec, parse_layout, placement_problems
 from .pdf import ImageError, PdfImage
@@ -123,6 +124,25 @@ def prepared_layout(certificate: Certificate) -> PreparedLayout:
 def verify_url(certificate: Certificate) -> str:
     """The public page of ``certificate`` (under ``LMS_PUBLIC_URL`` when set)."""
     return public_url("lms.credentials.verify", serial=certificate.display_serial)
+
+
+#: The signature token a QR code carries: ``<key id (10)>.<Ed25519 signature (86)>``.
+_TOKEN_LENGTH = 97
+_SAMPLE_SERIAL = "0000-0000-0000-0000-0000-0000-0000"
+
+
+def warm_up() -> None:
+    """Build what a process's first certificate would otherwise wait for: the tables
+    of the QR code's size this deployment's verification addresses take (about 0.7 s,
+    once per process, :func:`lms.credentials.qr.encode`).
+
+    Needs ``LMS_PUBLIC_URL``, without which each request's host makes the address; the
+    WSGI entry point calls it before serving.
+    """
+    if not current_app.config.get("LMS_PUBLIC_URL"):
+        return
+    url = public_url("lms.credentials.verify", serial=_SAMPLE_SERIAL)
+    qr.encode(f"{url}?sig={'0' * _TOKEN_LENGTH}".encode())
 
 
 def render_pdf(certificate: Certificate) -> bytes:

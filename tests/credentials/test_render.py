@@ -17,11 +17,13 @@ import segno
 import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
+from sqlalchemy import select
 
-from lms.credentials import qr, signing
+from lms.credentials import operations, printing, qr, signing
 from lms.credentials.batch import render_merged
 from lms.credentials.layouts import LayoutError, parse_layout
 from lms.credentials.render import Branding, PreparedLayout
+from lms.models import Certificate
 from lms.resources import layouts_dir
 
 from .support import pdf_text, qpdf_check, read_qr
@@ -305,3 +307,21 @@ def test_qr_function_patterns_match_segno():
             in_version = (x >= size - 11 and y < 6) or (y >= size - 11 and x < 6)
             if in_finder or on_timing or in_version:
                 assert mine[y][x] == theirs[y][x], (x, y)
+
+
+def test_the_wsgi_warm_up_builds_the_qr_tables_the_first_certificate_uses(app, make, trained_class):
+    """Served by lms.wsgi, the first certificate does not wait for its QR code's tables."""
+    app.config["LMS_PUBLIC_URL"] = "https://training.missoula.example.gov/lms"
+    cls = trained_class(("Ofc. Rosa Parkes",))
+    operations.issue_certificates(cls.instructor, cls.session.id)
+    make.db.commit()
+    cert = make.db.scalars(select(Certificate)).one()
+
+    qr._linear_tables.cache_clear()
+    printing.warm_up()
+    assert qr._linear_tables.cache_info().currsize == 1
+    with app.test_request_context():
+        pdf = printing.render_pdf(cert)
+    info = qr._linear_tables.cache_info()
+    assert info.currsize == 1 and info.hits  # the warmed tables, nothing built anew
+    assert "Ofc. Rosa Parkes" in pdf_text(pdf)
