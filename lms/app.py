@@ -18,7 +18,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import LMS
+from . import LMS, site_cache
 from .backups import APP_KEY_FILE
 from .config import OPTIONS, ConfigError, engine_options
 from .web import ERROR_TITLES, render_error, security_headers
@@ -49,7 +49,7 @@ _WROTE = "lms_transaction_wrote"
 
 
 def _note_writes(conn, cursor, statement, parameters, context, executemany) -> None:
-    if statement[:6].upper() != "SELECT":  # text with a leading blank counts as a write
+    if site_cache.writes(statement):  # text with a leading blank counts as a write
         conn.info[_WROTE] = True
 
 

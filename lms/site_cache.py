@@ -12,8 +12,8 @@ way under the catalog's token and the *standing* stamp (migration 0020).
 
 The tokens are read once per transaction, with its first cached read (a statement
 of one column, a row per stamp), and read again after the transaction sends anything
-but a SELECT (it may have fired a trigger), after a commit, a rollback or a
-savepoint's rollback. A session holding changes not flushed yet reads around the
+that may write (:func:`writes`: it may have fired a trigger), after a commit, a
+rollback or a savepoint's rollback; every engine is followed from its first statement. A session holding changes not flushed yet reads around the
 cache: they have not reached the triggers. So does a transaction that has written
 anything, for what is kept under the standing stamp: on PostgreSQL its trigger runs
 at commit. Only immutable facts are kept (strings, tuples, frozen dataclasses), never
@@ -23,11 +23,13 @@ tokens, the oldest given up first.
 
 from __future__ import annotations
 
+import re
+import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, TypeVar
-from weakref import WeakKeyDictionary, WeakSet
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, Select, event, select
 from sqlalchemy.orm import Session
@@ -58,7 +60,7 @@ class _Entry:
 
 
 _entries: WeakKeyDictionary[Engine, dict[tuple[int, ...], _Entry]] = WeakKeyDictionary()
-_watched: WeakSet[Engine] = WeakSet()
+_lock = threading.Lock()
 
 
 def _forget_token(conn, *_args) -> None:
@@ -70,20 +72,32 @@ def _forget_transaction(conn, *_args) -> None:
     conn.info.pop(_WROTE, None)
 
 
+_WRITES = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+
+
+def writes(statement: str) -> bool:
+    """Whether ``statement`` may change rows (and so fire a trigger): not a plain SELECT,
+    nor a WITH whose parts are all SELECTs (``FOR UPDATE`` only locks)."""
+    head = statement[:6].upper()
+    if head == "SELECT":
+        return False
+    if head[:4] == "WITH":
+        return _WRITES.search(statement.replace("FOR UPDATE", "")) is not None
+    return True
+
+
 def _forget_token_on_write(conn, cursor, statement, parameters, context, executemany) -> None:
-    if statement[:6].upper() != "SELECT":  # a write may have fired a trigger
+    if writes(statement):  # it may have fired a trigger
         conn.info.pop(_READ, None)
         conn.info[_WROTE] = True
 
 
-def _watch(engine: Engine) -> None:
-    if engine in _watched:
-        return
-    event.listen(engine, "before_cursor_execute", _forget_token_on_write)
-    for name in ("commit", "rollback"):
-        event.listen(engine, name, _forget_transaction)
-    event.listen(engine, "rollback_savepoint", _forget_token)
-    _watched.add(engine)
+# Every engine, from its first statement: a value kept under the standing stamp must
+# know whether the transaction under way has written, even in a process's first one.
+event.listen(Engine, "before_cursor_execute", _forget_token_on_write)
+for _name in ("commit", "rollback"):
+    event.listen(Engine, _name, _forget_transaction)
+event.listen(Engine, "rollback_savepoint", _forget_token)
 
 
 @cache
@@ -107,7 +121,6 @@ def remember(
         return build()
     connection = session.connection()
     engine = connection.engine
-    _watch(engine)
     if connection.info.get(_WROTE) and _AT_COMMIT.intersection(stamps):
         return build()  # this transaction's writes have not made a token yet
     read = connection.info.get(_READ)
@@ -127,7 +140,8 @@ def remember(
     except KeyError:
         pass
     value = build()
-    if len(entry.values) >= KEPT:
-        del entry.values[next(iter(entry.values))]
-    entry.values[key] = value
+    with _lock:  # a worker's threads share what it keeps
+        if len(entry.values) >= KEPT:
+            del entry.values[next(iter(entry.values))]
+        entry.values[key] = value
     return value

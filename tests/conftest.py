@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -23,12 +24,13 @@ from pathlib import Path
 
 import flask
 import pytest
-from sqlalchemy import create_engine, make_url, text, update
+from sqlalchemy import create_engine, delete, insert, make_url, text
 from werkzeug.serving import make_server
 
 from lms import migrate
 from lms.app import create_app, db
 from lms.models import CatalogStamp
+from lms.models.stamps import CATALOG, STANDING
 
 from .mail.smtp import SmtpServer
 from .routing import CompiledOnceRule
@@ -111,8 +113,8 @@ def empty_postgres(engine) -> None:
 
     DELETE with triggers off (replica role) skips the foreign-key checks and the
     audit log's append-only guard, and is ten times faster here than TRUNCATE.
-    The catalog stamp's one row stays, with a new token: the triggers that make one
-    were off (``lms.site_cache``).
+    The stamps' rows (``lms.site_cache``) are put back with new tokens: the triggers
+    that make them were off, and a test may have deleted them.
     """
     tables = [t.name for t in reversed(migrate.Base.metadata.sorted_tables)]
     with engine.begin() as conn:
@@ -120,7 +122,11 @@ def empty_postgres(engine) -> None:
         for table in tables:
             if table != CatalogStamp.__tablename__:
                 conn.execute(text(f"DELETE FROM {table}"))
-        conn.execute(update(CatalogStamp).values(token=CatalogStamp.token + 1))
+        conn.execute(delete(CatalogStamp))
+        conn.execute(
+            insert(CatalogStamp),
+            [{"id": stamp, "token": secrets.randbits(62)} for stamp in (CATALOG, STANDING)],
+        )
 
 
 @pytest.fixture(params=BACKENDS)
