@@ -38,7 +38,10 @@ from sqlalchemy import MetaData, create_engine, event, inspect, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lms import migrate  # noqa: E402
+from lms import (
+    migrate,  # noqa: E402
+    site_cache,  # noqa: E402
+)
 from lms.app import create_app, db  # noqa: E402
 from lms.compliance.queries import Filters, compliance_report  # noqa: E402
 from lms.dates import add_months  # noqa: E402
@@ -292,7 +295,17 @@ def main(argv: list[str] | None = None) -> int:
         median, _ = timed(
             "population_standings", lambda: population_standings(all_tracks(), today), args.repeat
         )
-        timed("compliance_report", lambda: compliance_report(None, Filters(), today), args.repeat)
+
+        def worked_out():
+            site_cache.forget()  # as after any change of anyone's standing
+            return compliance_report(None, Filters(), today)
+
+        timed("compliance_report, worked out", worked_out, args.repeat)
+        timed(
+            "compliance_report, kept",
+            lambda: compliance_report(None, Filters(), today),
+            args.repeat,
+        )
     verdict = "PASS" if median <= args.budget_ms else "FAIL"
     budget = f"budget {args.budget_ms:.0f} ms"
     print(f"{verdict}: status of {args.people} people in {median:.1f} ms ({budget})")

@@ -13,11 +13,12 @@ way under the catalog's token and the *standing* stamp (migration 0020).
 The tokens are read once per transaction, with its first cached read (a statement
 of one column, a row per stamp), and read again after the transaction sends anything
 that may write (:func:`writes`: it may have fired a trigger), after a commit, a
-rollback or a savepoint's rollback; every engine is followed from its first statement. A session holding changes not flushed yet reads around the
-cache: they have not reached the triggers. So does a transaction that has written
-anything, for what is kept under the standing stamp: on PostgreSQL its trigger runs
-at commit. Only immutable facts are kept (strings, tuples, frozen dataclasses), never
-ORM objects, which belong to one session; at most :data:`KEPT` values per set of
+rollback or a savepoint's rollback; every engine is followed from its first
+statement. A session holding changes not flushed yet reads around the cache: they
+have not reached the triggers. So does a transaction that has written anything,
+for what is kept under the standing stamp: on PostgreSQL its trigger runs at commit.
+Only immutable facts are kept (strings, tuples, frozen dataclasses), never ORM
+objects, which belong to one session; at most :data:`KEPT` values per set of
 tokens, the oldest given up first.
 """
 
@@ -98,6 +99,12 @@ event.listen(Engine, "before_cursor_execute", _forget_token_on_write)
 for _name in ("commit", "rollback"):
     event.listen(Engine, _name, _forget_transaction)
 event.listen(Engine, "rollback_savepoint", _forget_token)
+
+
+def forget() -> None:
+    """Give up everything this process keeps (benchmarks time the work itself with it)."""
+    with _lock:
+        _entries.clear()
 
 
 @cache
